@@ -1,0 +1,87 @@
+import { Worker } from 'node:worker_threads';
+
+const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
+
+export class WorkerStartError extends Error {
+  override name = 'WorkerStartError';
+}
+
+export interface StartedWorker<T> {
+  worker: Worker;
+  /** The payload of the worker's "ready" message. */
+  ready: T;
+}
+
+/**
+ * Start a TS worker and wait until it posts `{ type: 'ready' }`. A worker that throws while
+ * loading, exits early or stays silent past `readyTimeoutMs` rejects here (and is terminated)
+ * instead of leaving the caller parked on a ring forever.
+ */
+export function startWorker<T = unknown>(
+  entry: URL,
+  data: Record<string, unknown>,
+  opts: { name: string; readyTimeoutMs?: number },
+): Promise<StartedWorker<T>> {
+  const worker = new Worker(BOOTSTRAP, { workerData: { ...data, entry: entry.href }, name: opts.name });
+  const timeoutMs = opts.readyTimeoutMs ?? 15_000;
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const fail = (err: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      void worker.terminate();
+      reject(err);
+    };
+    const timer = setTimeout(
+      () => fail(new WorkerStartError(`worker ${opts.name} did not report ready within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    worker.once('error', (err) => fail(new WorkerStartError(`worker ${opts.name} failed to start: ${err.message}`, { cause: err })));
+    worker.once('exit', (code) => fail(new WorkerStartError(`worker ${opts.name} exited with code ${code} before ready`)));
+    const onMessage = (msg: unknown): void => {
+      if (typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'ready') {
+        worker.off('message', onMessage);
+        settled = true;
+        clearTimeout(timer);
+        worker.removeAllListeners('error');
+        worker.removeAllListeners('exit');
+        resolve({ worker, ready: msg as T });
+      }
+    };
+    worker.on('message', onMessage);
+  });
+}
+
+/** Resolve with the next message of `type` from a worker, or reject on error/exit/timeout. */
+export function nextMessage<T>(worker: Worker, type: string, timeoutMs: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const cleanup = (): void => {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    };
+    const onMessage = (msg: unknown): void => {
+      if (typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === type) {
+        cleanup();
+        resolve(msg as T);
+      }
+    };
+    const onError = (err: Error): void => {
+      cleanup();
+      reject(err);
+    };
+    const onExit = (code: number): void => {
+      cleanup();
+      reject(new Error(`worker exited with code ${code} while waiting for "${type}"`));
+    };
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`no "${type}" message within ${timeoutMs} ms`));
+    }, timeoutMs);
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}
