@@ -1,0 +1,112 @@
+/**
+ * Stable numeric vocabulary of the engine. Hot-path outcomes are numbers, grouped by stage
+ * (risk −2xxx, matching −3xxx, gateway ≤ −10000). A retired code is never reused: add new
+ * ones at the end of their group.
+ */
+
+export const Side = { BUY: 1, SELL: 2 } as const;
+export const OrderType = { LIMIT: 1, MARKET: 2 } as const;
+export const TimeInForce = { GTC: 1, IOC: 2, FOK: 3 } as const;
+export const Stp = { NONE: 0, CANCEL_NEWEST: 1, CANCEL_OLDEST: 2, CANCEL_BOTH: 3, DECREMENT: 4 } as const;
+
+export const CommandType = {
+  NEW: 1,
+  CANCEL: 2,
+  REPLACE: 3,
+  MASS_CANCEL: 4,
+  HALT_SYMBOL: 5,
+  RESUME_SYMBOL: 6,
+  DISABLE_ACCOUNT: 7,
+  ENABLE_ACCOUNT: 8,
+} as const;
+
+export const EventType = {
+  ACCEPTED: 1,
+  TRADE: 2,
+  CANCELED: 3,
+  REPLACED: 4,
+  REJECTED: 5,
+  EXPIRED: 6,
+  /** An admin command took effect (code = the CommandType). */
+  ADMIN: 7,
+  /** A mass cancel finished in this shard (lastQty = how many orders it canceled). */
+  MASS_CANCEL_DONE: 8,
+} as const;
+
+export const OrderStatus = {
+  NEW: 1,
+  PARTIALLY_FILLED: 2,
+  FILLED: 3,
+  CANCELED: 4,
+  REJECTED: 5,
+  EXPIRED: 6,
+} as const;
+
+/** Why an order left the book without filling (the `code` of CANCELED / EXPIRED / REPLACED events). */
+export const Reason = {
+  NONE: 0,
+  USER: 1,
+  IOC_REMAINDER: 2,
+  STP: 3,
+  KILL_SWITCH: 4,
+  MASS_CANCEL: 5,
+  MARKET_REMAINDER: 6,
+  FOK_NOT_FILLABLE: 7,
+  /** REPLACED event produced by STP decrement (quantity reduced by the engine, not the user). */
+  STP_DECREMENT: 8,
+} as const;
+
+export const ResultCode = {
+  OK: 0,
+
+  // Risk stage −2xxx
+  RISK_UNKNOWN_ACCOUNT: -2001,
+  RISK_ACCOUNT_DISABLED: -2002,
+  RISK_SYMBOL_HALTED: -2003,
+  RISK_MAX_ORDER_QTY: -2004,
+  RISK_MAX_ORDER_NOTIONAL: -2005,
+  RISK_PRICE_BAND: -2006,
+  RISK_CREDIT_LIMIT: -2007,
+  RISK_MAX_OPEN_ORDERS: -2008,
+  RISK_MAX_POSITION: -2009,
+  RISK_DUPLICATE_CLIENT_ORDER_ID: -2010,
+  RISK_UNKNOWN_ORDER: -2011,
+  RISK_ORDER_CAPACITY: -2012,
+  RISK_INVALID_PRICE: -2013,
+  RISK_INVALID_QUANTITY: -2014,
+  RISK_INVALID_ORDER: -2015,
+  RISK_UNKNOWN_SYMBOL: -2016,
+  RISK_PRICE_OFF_TICK: -2017,
+  RISK_QUANTITY_OFF_LOT: -2018,
+  RISK_BAD_DECIMAL: -2019,
+  RISK_REPLACE_PENDING: -2020,
+  RISK_CLIENT_ORDER_ID_COLLISION: -2021,
+  RISK_UNKNOWN_COMMAND: -2022,
+
+  // Matching −3xxx
+  MATCH_UNKNOWN_ORDER: -3001,
+  MATCH_POST_ONLY_WOULD_TAKE: -3002,
+  MATCH_REPLACE_QTY_TOO_LOW: -3003,
+  MATCH_BOOK_CAPACITY: -3004,
+  MATCH_DUPLICATE_ORDER_ID: -3005,
+  MATCH_UNKNOWN_COMMAND: -3006,
+} as const;
+
+export type ResultCodeValue = (typeof ResultCode)[keyof typeof ResultCode];
+
+const CODE_NAMES = new Map<number, string>(Object.entries(ResultCode).map(([k, v]) => [v, k]));
+const REASON_NAMES = new Map<number, string>(Object.entries(Reason).map(([k, v]) => [v, k]));
+
+/** Cold: the stable name of a result code ("RISK_CREDIT_LIMIT"), or "UNKNOWN_<n>". */
+export function codeName(code: number): string {
+  return CODE_NAMES.get(code) ?? `UNKNOWN_${code}`;
+}
+
+export function reasonName(reason: number): string {
+  return REASON_NAMES.get(reason) ?? `UNKNOWN_${reason}`;
+}
+
+/** Is this a risk-stage code (the risk stage rejected the command before matching)? */
+export function isRiskCode(code: number): boolean {
+  return code <= -2000 && code > -3000;
+}

@@ -1,0 +1,93 @@
+/**
+ * Exact decimal strings ⇄ integer units. Cold path (gateway decode, config, reports): uses BigInt
+ * and allocates. A value that is not an exact multiple of its step, or does not fit, is refused
+ * with a reason — never rounded.
+ */
+import { MAX_UNITS } from './int64.ts';
+
+export class DecimalError extends Error {
+  override name = 'DecimalError';
+  constructor(
+    message: string,
+    readonly kind: 'syntax' | 'off_grid' | 'range',
+  ) {
+    super(message);
+  }
+}
+
+const DECIMAL_RE = /^(-)?(\d+)(?:\.(\d+))?$/;
+
+/** A non-negative decimal as (mantissa, scale): "101.25" → 10125n, 2. */
+export interface ExactDecimal {
+  mantissa: bigint;
+  scale: number;
+  negative: boolean;
+}
+
+export function parseExact(text: string): ExactDecimal {
+  if (typeof text !== 'string' || text.length === 0 || text.length > 40) {
+    throw new DecimalError(`"${String(text).slice(0, 40)}" is not a decimal string (expected e.g. "101.25")`, 'syntax');
+  }
+  const m = DECIMAL_RE.exec(text);
+  if (!m) throw new DecimalError(`"${text}" is not a plain decimal (digits, optional "." and digits; no exponent, no spaces)`, 'syntax');
+  const frac = (m[3] ?? '').replace(/0+$/, '');
+  return { mantissa: BigInt(m[2] + frac), scale: frac.length, negative: m[1] === '-' && /[1-9]/.test(m[2] + frac) };
+}
+
+/**
+ * A step size ("0.01") as an exact decimal; must be > 0.
+ */
+export function parseStep(text: string, what: string): ExactDecimal {
+  const d = parseExact(text);
+  if (d.negative || d.mantissa === 0n) throw new DecimalError(`${what} must be a positive decimal, got "${text}"`, 'range');
+  return d;
+}
+
+function pow10(n: number): bigint {
+  return 10n ** BigInt(n);
+}
+
+/**
+ * `text` divided by `step`, exactly: "101.25" with step "0.01" → 10125. Refuses values off the
+ * step grid, negative values (unless allowNegative), and anything above `max` units.
+ */
+export function toUnits(text: string, step: ExactDecimal, what: string, max = MAX_UNITS, allowZero = false): number {
+  const d = parseExact(text);
+  if (d.negative) throw new DecimalError(`${what} must not be negative, got "${text}"`, 'range');
+  const scale = Math.max(d.scale, step.scale);
+  const num = d.mantissa * pow10(scale - d.scale);
+  const den = step.mantissa * pow10(scale - step.scale);
+  if (num % den !== 0n) {
+    throw new DecimalError(`${what} "${text}" is not a multiple of ${formatExact(step)}`, 'off_grid');
+  }
+  const units = num / den;
+  if (units === 0n && !allowZero) throw new DecimalError(`${what} must be greater than zero, got "${text}"`, 'range');
+  if (units > BigInt(max)) {
+    throw new DecimalError(`${what} "${text}" is too large (at most ${formatUnits(max, step)})`, 'range');
+  }
+  return Number(units);
+}
+
+/** Integer units back to the exact decimal string: 10125 with step "0.01" → "101.25". */
+export function formatUnits(units: number, step: ExactDecimal): string {
+  const v = BigInt(units) * step.mantissa;
+  return formatExact({ mantissa: v < 0n ? -v : v, scale: step.scale, negative: v < 0n });
+}
+
+export function formatExact(d: ExactDecimal): string {
+  let s = d.mantissa.toString();
+  if (d.scale > 0) {
+    s = s.padStart(d.scale + 1, '0');
+    s = `${s.slice(0, s.length - d.scale)}.${s.slice(s.length - d.scale)}`.replace(/\.?0+$/, '');
+  }
+  return d.negative ? `-${s}` : s;
+}
+
+/** step_a × step_b / unit as an exact integer, or null when it is not one. */
+export function stepRatio(a: ExactDecimal, b: ExactDecimal, unit: ExactDecimal): bigint | null {
+  // (ma·10^-sa)(mb·10^-sb) / (mu·10^-su) = ma·mb·10^(su − sa − sb) / mu
+  const e = unit.scale - a.scale - b.scale;
+  const num = a.mantissa * b.mantissa * (e >= 0 ? pow10(e) : 1n);
+  const den = unit.mantissa * (e < 0 ? pow10(-e) : 1n);
+  return num % den === 0n ? num / den : null;
+}

@@ -1,0 +1,139 @@
+/**
+ * Event slot: one thing that happened in a shard, 256 bytes, in that shard's event ring (one
+ * producer: the shard; consumers: risk stage, gateway, feeds, persistence). Int32 word indices;
+ * int64 fields are little-endian (low word first).
+ *
+ * ```
+ *  word  byte  type   field
+ *   0     0    i32    type            EventType
+ *   1     4    i32    code            REJECTED: ResultCode; CANCELED/EXPIRED/REPLACED: Reason; ADMIN: CommandType
+ *   2     8    i64    seq             per-shard sequence, 1, 2, 3 … with no gaps
+ *   4    16    i64    ts              µs since the epoch (read once per batch)
+ *   6    24    i64    orderId         the order (taker for TRADE)
+ *   8    32    i32    accountId
+ *   9    36    i32    symbolId
+ *  10    40    i32    meta            as the command meta word (side, type, tif, stp, postOnly)
+ *  11    44    i32    status          OrderStatus after this event
+ *  12    48    i64    price           order's limit price in ticks (band-edge protection price for MARKET)
+ *  14    56    i64    quantity        order quantity in lots
+ *  16    64    i64    cumQty          filled so far
+ *  18    72    i64    leavesQty       still open (0 once terminal)
+ *  20    80    i64    lastPrice       TRADE: trade price
+ *  22    88    i64    lastQty         TRADE: trade quantity; CANCELED/EXPIRED: quantity canceled;
+ *                                     MASS_CANCEL_DONE: orders canceled
+ *  24    96    i64    tradeId
+ *  26   104    i64    makerOrderId    TRADE: the resting order
+ *  28   112    i32    makerAccountId
+ *  29   116    i32    makerStatus
+ *  30   120    i64    makerCumQty
+ *  32   128    i64    makerLeavesQty
+ *  34   136    i64    correlationId   of the command that caused the event
+ *  36   144    i32    commandType     of the command that caused the event
+ *  37   148    i32    makerMeta
+ *  38   152    i64    makerQuantity
+ *  40   160    32 B   clientOrderId   (taker's for TRADE; the new id for REPLACED)
+ *  48   192    32 B   otherClientOrderId  TRADE: maker's; REPLACED: the previous id
+ *  56   224    i64    ingressTs       copied from the command (µs since the epoch)
+ *  58   232           reserved up to 256
+ * ```
+ * For every order event: quantity = cumQty + leavesQty, except CANCELED / EXPIRED where leavesQty
+ * is 0 and lastQty holds what was canceled (quantity = cumQty + lastQty), and REJECTED.
+ */
+import { CLORD_WORDS, readClordString } from './command-slot.ts';
+import { getI64 } from './int64.ts';
+
+export const EVT_SLOT_BYTES = 256;
+export const EVT_TYPE = 0;
+export const EVT_CODE = EVT_TYPE + 1;
+export const EVT_SEQ = EVT_CODE + 1;
+export const EVT_TS = EVT_SEQ + 2;
+export const EVT_ORDER_ID = EVT_TS + 2;
+export const EVT_ACCOUNT = EVT_ORDER_ID + 2;
+export const EVT_SYMBOL = EVT_ACCOUNT + 1;
+export const EVT_META = EVT_SYMBOL + 1;
+export const EVT_STATUS = EVT_META + 1;
+export const EVT_PRICE = EVT_STATUS + 1;
+export const EVT_QTY = EVT_PRICE + 2;
+export const EVT_CUM = EVT_QTY + 2;
+export const EVT_LEAVES = EVT_CUM + 2;
+export const EVT_LAST_PRICE = EVT_LEAVES + 2;
+export const EVT_LAST_QTY = EVT_LAST_PRICE + 2;
+export const EVT_TRADE_ID = EVT_LAST_QTY + 2;
+export const EVT_MAKER_ORDER_ID = EVT_TRADE_ID + 2;
+export const EVT_MAKER_ACCOUNT = EVT_MAKER_ORDER_ID + 2;
+export const EVT_MAKER_STATUS = EVT_MAKER_ACCOUNT + 1;
+export const EVT_MAKER_CUM = EVT_MAKER_STATUS + 1;
+export const EVT_MAKER_LEAVES = EVT_MAKER_CUM + 2;
+export const EVT_CORRELATION = EVT_MAKER_LEAVES + 2;
+export const EVT_COMMAND_TYPE = EVT_CORRELATION + 2;
+export const EVT_MAKER_META = EVT_COMMAND_TYPE + 1;
+export const EVT_MAKER_QTY = EVT_MAKER_META + 1;
+export const EVT_CLORD = EVT_MAKER_QTY + 2;
+export const EVT_OTHER_CLORD = EVT_CLORD + CLORD_WORDS;
+export const EVT_INGRESS_TS = EVT_OTHER_CLORD + CLORD_WORDS;
+export const EVT_END = EVT_INGRESS_TS + 2;
+
+/** Cold, allocating view of an event, for tests, logs and reports. */
+export interface DecodedEvent {
+  type: number;
+  code: number;
+  seq: number;
+  ts: number;
+  orderId: number;
+  accountId: number;
+  symbolId: number;
+  meta: number;
+  status: number;
+  price: number;
+  quantity: number;
+  cumQty: number;
+  leavesQty: number;
+  lastPrice: number;
+  lastQty: number;
+  tradeId: number;
+  makerOrderId: number;
+  makerAccountId: number;
+  makerStatus: number;
+  makerCumQty: number;
+  makerLeavesQty: number;
+  makerMeta: number;
+  makerQuantity: number;
+  correlationId: number;
+  commandType: number;
+  clientOrderId: string;
+  otherClientOrderId: string;
+  ingressTs: number;
+}
+
+export function decodeEvent(w: Int32Array, b: number): DecodedEvent {
+  return {
+    type: w[b + EVT_TYPE],
+    code: w[b + EVT_CODE],
+    seq: getI64(w, b + EVT_SEQ),
+    ts: getI64(w, b + EVT_TS),
+    orderId: getI64(w, b + EVT_ORDER_ID),
+    accountId: w[b + EVT_ACCOUNT],
+    symbolId: w[b + EVT_SYMBOL],
+    meta: w[b + EVT_META],
+    status: w[b + EVT_STATUS],
+    price: getI64(w, b + EVT_PRICE),
+    quantity: getI64(w, b + EVT_QTY),
+    cumQty: getI64(w, b + EVT_CUM),
+    leavesQty: getI64(w, b + EVT_LEAVES),
+    lastPrice: getI64(w, b + EVT_LAST_PRICE),
+    lastQty: getI64(w, b + EVT_LAST_QTY),
+    tradeId: getI64(w, b + EVT_TRADE_ID),
+    makerOrderId: getI64(w, b + EVT_MAKER_ORDER_ID),
+    makerAccountId: w[b + EVT_MAKER_ACCOUNT],
+    makerStatus: w[b + EVT_MAKER_STATUS],
+    makerCumQty: getI64(w, b + EVT_MAKER_CUM),
+    makerLeavesQty: getI64(w, b + EVT_MAKER_LEAVES),
+    makerMeta: w[b + EVT_MAKER_META],
+    makerQuantity: getI64(w, b + EVT_MAKER_QTY),
+    correlationId: getI64(w, b + EVT_CORRELATION),
+    commandType: w[b + EVT_COMMAND_TYPE],
+    clientOrderId: readClordString(w, b + EVT_CLORD),
+    otherClientOrderId: readClordString(w, b + EVT_OTHER_CLORD),
+    ingressTs: getI64(w, b + EVT_INGRESS_TS),
+  };
+}

@@ -1,0 +1,61 @@
+/**
+ * Int64 fields in Int32Array-backed slots, carried in JS as integer-valued numbers.
+ *
+ * Prices, quantities and ids are integers in units (ticks, lots). Inside the engine they are JS
+ * numbers that are always integers with |v| ≤ MAX_UNITS < 2^53, so every add, subtract and compare
+ * is exact; no fractional value and no division ever touches them, and products go through
+ * `mulWide`. In a slot they are little-endian int64 (low word first), so a BigInt64Array view of
+ * the same bytes reads the same value. Reading or writing allocates nothing (BigInt would).
+ */
+
+const TWO_32 = 4294967296;
+
+/** Largest price, quantity or notional the engine accepts, in units: 2^52 − 1. */
+export const MAX_UNITS = 4503599627370495;
+
+export function putI64(words: Int32Array, i: number, v: number): void {
+  const hi = Math.floor(v / TWO_32);
+  words[i] = (v - hi * TWO_32) | 0;
+  words[i + 1] = hi;
+}
+
+export function getI64(words: Int32Array, i: number): number {
+  return words[i + 1] * TWO_32 + (words[i] >>> 0);
+}
+
+const TWO_26 = 67108864;
+const TWO_52 = 4503599627370496;
+
+/**
+ * Exact product of two integers in [0, 2^52) as hi·2^52 + lo (lo in [0, 2^52)). Writes the result
+ * into `wide.hi` / `wide.lo` so nothing is allocated. Splitting each factor into 26-bit halves keeps
+ * every partial product below 2^53, where doubles are exact.
+ */
+export const wide = { hi: 0, lo: 0 };
+
+export function mulWide(a: number, b: number): void {
+  const ah = Math.floor(a / TWO_26);
+  const al = a - ah * TWO_26;
+  const bh = Math.floor(b / TWO_26);
+  const bl = b - bh * TWO_26;
+  const p0 = al * bl; // < 2^52
+  const mid = ah * bl + al * bh; // < 2^53
+  const p2 = ah * bh; // < 2^52
+  const midHi = Math.floor(mid / TWO_26);
+  const midLo = mid - midHi * TWO_26;
+  let lo = midLo * TWO_26 + p0; // < 2^53
+  let carry = 0;
+  if (lo >= TWO_52) {
+    lo -= TWO_52;
+    carry = 1;
+  }
+  wide.hi = p2 + midHi + carry;
+  wide.lo = lo;
+}
+
+/** a·b if it is at most `limit` (limit ≤ MAX_UNITS), else -1. Exact for a, b in [0, 2^52). */
+export function mulAtMost(a: number, b: number, limit: number): number {
+  mulWide(a, b);
+  if (wide.hi !== 0 || wide.lo > limit) return -1;
+  return wide.lo;
+}
