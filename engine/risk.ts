@@ -1,0 +1,528 @@
+/**
+ * R — pre-trade risk. The only writer of account risk state; runs on the risk-stage thread
+ * before matching and follows every shard's events to release reservations.
+ *
+ * Hot path: struct-of-arrays state on typed arrays, no allocation per command or event.
+ *
+ * Reservation model. A live order reserves `leaves × reservePrice` of its account's credit
+ * (notional units) and `leaves` of its side's open quantity (for the position limit). It is
+ * reserved at admission (in flight counts), adjusted from each event the order's shard emits
+ * (fills, replaces, STP decrements), and released on its terminal event (filled, canceled,
+ * expired, rejected by matching). A replace reserves max(old, new) until its outcome is known;
+ * at most one replace per order may be in flight (RISK_REPLACE_PENDING otherwise).
+ */
+import { CommandType, EventType, OrderStatus, OrderType, Reason, ResultCode, Side, Stp, TimeInForce } from './codes.ts';
+import {
+  CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SYMBOL,
+  CMD_TYPE, clordEquals, clordIsEmpty, copyClord, metaByClientId, metaPostOnly, metaSide, metaStp, metaTif, metaType,
+} from './command-slot.ts';
+import {
+  EVT_CLORD, EVT_CODE, EVT_COMMAND_TYPE, EVT_CUM, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM, EVT_MAKER_LEAVES,
+  EVT_MAKER_ORDER_ID, EVT_MAKER_STATUS, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_STATUS, EVT_SYMBOL, EVT_TYPE,
+} from './event-slot.ts';
+import { MAX_UNITS, getI64, mulAtMost, putI64 } from './int64.ts';
+import { LongIntMap, MISSING } from './long-int-map.ts';
+import type { EngineSpec } from './config.ts';
+
+/** admit() result: route to every shard. Otherwise the result is a shard index. */
+export const ALL_SHARDS = -1;
+
+const NIL = -1;
+const TWO_32 = 4294967296;
+
+export class RiskEngine {
+  // ---- per symbol
+  private readonly shardOf: Int32Array;
+  private readonly halted: Uint8Array;
+  private readonly refPrice: Float64Array;
+  private readonly bandLow: Float64Array;
+  private readonly bandHigh: Float64Array;
+  private readonly bandBps: Float64Array;
+  private readonly maxQty: Float64Array;
+  private readonly maxNotional: Float64Array;
+  private readonly mult: Float64Array;
+  // ---- per account
+  private readonly disabled: Uint8Array;
+  private readonly openNotional: Float64Array;
+  private readonly openOrders: Int32Array;
+  private readonly creditLimit: Float64Array;
+  private readonly maxOpen: Int32Array;
+  // ---- per account × symbol
+  private readonly position: Float64Array;
+  private readonly buyOpen: Float64Array;
+  private readonly sellOpen: Float64Array;
+  private readonly maxPos: Float64Array;
+  // ---- live orders
+  private readonly byId: LongIntMap;
+  private readonly byClord: LongIntMap;
+  private readonly rId: Float64Array;
+  private readonly rAccount: Int32Array;
+  private readonly rSymbol: Int32Array;
+  private readonly rSide: Int32Array;
+  private readonly rPrice: Float64Array;
+  private readonly rOrderQty: Float64Array;
+  private readonly rCum: Float64Array;
+  private readonly rLeaves: Float64Array;
+  private readonly rResQty: Float64Array;
+  private readonly rResNotional: Float64Array;
+  private readonly rPending: Uint8Array;
+  private readonly rClordKey: Float64Array;
+  private readonly rPendingKey: Float64Array;
+  private readonly rClord: Int32Array;
+  private readonly rNext: Int32Array;
+  private freeSlot: number;
+  private nextOrderId = 0;
+  private readonly nSymbols: number;
+  private readonly nAccounts: number;
+
+  constructor(private readonly spec: EngineSpec) {
+    const ns = spec.symbols.length;
+    const na = spec.accounts.length;
+    this.nSymbols = ns;
+    this.nAccounts = na;
+    this.shardOf = Int32Array.from(spec.symbols, (s) => s.shard);
+    this.halted = new Uint8Array(ns);
+    this.refPrice = new Float64Array(ns);
+    this.bandLow = new Float64Array(ns);
+    this.bandHigh = new Float64Array(ns);
+    this.bandBps = Float64Array.from(spec.symbols, (s) => s.bandBps);
+    this.maxQty = Float64Array.from(spec.symbols, (s) => s.maxOrderQty);
+    this.maxNotional = Float64Array.from(spec.symbols, (s) => s.maxOrderNotional);
+    this.mult = Float64Array.from(spec.symbols, (s) => s.notionalPerTickLot);
+    for (let s = 0; s < ns; s++) this.setReference(s, spec.symbols[s].referencePrice);
+    this.disabled = new Uint8Array(na);
+    this.openNotional = new Float64Array(na);
+    this.openOrders = new Int32Array(na);
+    this.creditLimit = Float64Array.from(spec.accounts, (a) => a.creditLimit);
+    this.maxOpen = Int32Array.from(spec.accounts, (a) => a.maxOpenOrders);
+    this.position = new Float64Array(na * ns);
+    this.buyOpen = new Float64Array(na * ns);
+    this.sellOpen = new Float64Array(na * ns);
+    this.maxPos = new Float64Array(na * ns);
+    for (let a = 0; a < na; a++) for (let s = 0; s < ns; s++) this.maxPos[a * ns + s] = spec.accounts[a].maxPosition[s];
+    const cap = spec.riskOrderCapacity;
+    this.byId = new LongIntMap(cap);
+    this.byClord = new LongIntMap(cap * 2);
+    this.rId = new Float64Array(cap);
+    this.rAccount = new Int32Array(cap);
+    this.rSymbol = new Int32Array(cap);
+    this.rSide = new Int32Array(cap);
+    this.rPrice = new Float64Array(cap);
+    this.rOrderQty = new Float64Array(cap);
+    this.rCum = new Float64Array(cap);
+    this.rLeaves = new Float64Array(cap);
+    this.rResQty = new Float64Array(cap);
+    this.rResNotional = new Float64Array(cap);
+    this.rPending = new Uint8Array(cap);
+    this.rClordKey = new Float64Array(cap);
+    this.rPendingKey = new Float64Array(cap);
+    this.rClord = new Int32Array(cap * CLORD_WORDS);
+    this.rNext = new Int32Array(cap);
+    for (let i = 0; i < cap; i++) this.rNext[i] = i + 1 < cap ? i + 1 : NIL;
+    this.freeSlot = 0;
+  }
+
+  /** The band around a reference price, in ticks, with exact integer arithmetic. */
+  private setReference(s: number, ref: number): void {
+    this.refPrice[s] = ref;
+    const bps = this.bandBps[s];
+    const q = Math.floor(ref / 10_000);
+    const r = ref - q * 10_000;
+    this.bandHigh[s] = Math.min(MAX_UNITS, q * (10_000 + bps) + Math.floor((r * (10_000 + bps)) / 10_000));
+    const lowNum = r * (10_000 - bps);
+    this.bandLow[s] = Math.max(1, q * (10_000 - bps) + Math.ceil(lowNum / 10_000));
+  }
+
+  /**
+   * Check one command slot in place. Assigns the order id of a NEW, resolves cancel/replace
+   * targets, writes the band-edge price of a MARKET order, or sets CMD_REJECT. Returns the shard
+   * that must see the command (ALL_SHARDS for account-wide commands). Rejected commands still go
+   * to a shard, which turns them into REJECTED events: every outcome is an event in a journal.
+   */
+  admit(w: Int32Array, b: number): number {
+    const type = w[b + CMD_TYPE];
+    const s = w[b + CMD_SYMBOL];
+    const a = w[b + CMD_ACCOUNT];
+    const symbolOk = s >= 0 && s < this.nSymbols;
+    const home = symbolOk ? this.shardOf[s] : 0;
+    const accountOk = a >= 0 && a < this.nAccounts;
+    let code: number = ResultCode.OK;
+    let route = home;
+    switch (type) {
+      case CommandType.NEW:
+        code = !symbolOk ? ResultCode.RISK_UNKNOWN_SYMBOL : !accountOk ? ResultCode.RISK_UNKNOWN_ACCOUNT : this.admitNew(w, b, a, s);
+        break;
+      case CommandType.CANCEL:
+        code = !symbolOk ? ResultCode.RISK_UNKNOWN_SYMBOL : !accountOk ? ResultCode.RISK_UNKNOWN_ACCOUNT : this.resolveTarget(w, b, a, s);
+        break;
+      case CommandType.REPLACE:
+        code = !symbolOk ? ResultCode.RISK_UNKNOWN_SYMBOL : !accountOk ? ResultCode.RISK_UNKNOWN_ACCOUNT : this.admitReplace(w, b, a, s);
+        break;
+      case CommandType.MASS_CANCEL:
+        if (!accountOk) code = ResultCode.RISK_UNKNOWN_ACCOUNT;
+        else if (s === -1) route = ALL_SHARDS;
+        else if (!symbolOk) code = ResultCode.RISK_UNKNOWN_SYMBOL;
+        break;
+      case CommandType.HALT_SYMBOL:
+      case CommandType.RESUME_SYMBOL:
+        if (!symbolOk) code = ResultCode.RISK_UNKNOWN_SYMBOL;
+        else this.halted[s] = type === CommandType.HALT_SYMBOL ? 1 : 0;
+        break;
+      case CommandType.DISABLE_ACCOUNT:
+      case CommandType.ENABLE_ACCOUNT:
+        if (!accountOk) code = ResultCode.RISK_UNKNOWN_ACCOUNT;
+        else {
+          this.disabled[a] = type === CommandType.DISABLE_ACCOUNT ? 1 : 0;
+          route = ALL_SHARDS;
+        }
+        break;
+      default:
+        code = ResultCode.RISK_UNKNOWN_COMMAND;
+    }
+    if (code !== ResultCode.OK) {
+      w[b + CMD_REJECT] = code;
+      return home;
+    }
+    return route;
+  }
+
+  private admitNew(w: Int32Array, b: number, a: number, s: number): number {
+    if (this.disabled[a] !== 0) return ResultCode.RISK_ACCOUNT_DISABLED;
+    if (this.halted[s] !== 0) return ResultCode.RISK_SYMBOL_HALTED;
+    const meta = w[b + CMD_META];
+    const side = metaSide(meta);
+    const type = metaType(meta);
+    const tif = metaTif(meta);
+    const stp = metaStp(meta);
+    if (
+      (side !== Side.BUY && side !== Side.SELL) ||
+      (type !== OrderType.LIMIT && type !== OrderType.MARKET) ||
+      tif < TimeInForce.GTC || tif > TimeInForce.FOK ||
+      stp < Stp.NONE || stp > Stp.DECREMENT ||
+      (type === OrderType.MARKET && tif === TimeInForce.GTC) ||
+      (metaPostOnly(meta) && (type === OrderType.MARKET || tif !== TimeInForce.GTC)) ||
+      clordIsEmpty(w, b + CMD_CLORD)
+    ) {
+      return ResultCode.RISK_INVALID_ORDER;
+    }
+    const qty = getI64(w, b + CMD_QTY);
+    if (!(qty >= 1) || qty > MAX_UNITS) return ResultCode.RISK_INVALID_QUANTITY;
+    if (qty > this.maxQty[s]) return ResultCode.RISK_MAX_ORDER_QTY;
+    let price: number;
+    if (type === OrderType.MARKET) {
+      // Market orders are protected at the band edge and valued there by the credit check.
+      price = side === Side.BUY ? this.bandHigh[s] : this.bandLow[s];
+      putI64(w, b + CMD_PRICE, price);
+    } else {
+      price = getI64(w, b + CMD_PRICE);
+      if (!(price >= 1) || price > MAX_UNITS) return ResultCode.RISK_INVALID_PRICE;
+      if (price < this.bandLow[s] || price > this.bandHigh[s]) return ResultCode.RISK_PRICE_BAND;
+    }
+    const notional = mulAtMost(price, qty * this.mult[s], this.maxNotional[s]);
+    if (notional < 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
+    if (this.openOrders[a] + 1 > this.maxOpen[a]) return ResultCode.RISK_MAX_OPEN_ORDERS;
+    if (this.openNotional[a] + notional > this.creditLimit[a]) return ResultCode.RISK_CREDIT_LIMIT;
+    const as = a * this.nSymbols + s;
+    if (side === Side.BUY ? this.position[as] + this.buyOpen[as] + qty > this.maxPos[as] : this.sellOpen[as] + qty - this.position[as] > this.maxPos[as]) {
+      return ResultCode.RISK_MAX_POSITION;
+    }
+    const key = clordKey(a, w, b + CMD_CLORD);
+    const existing = this.byClord.get(key);
+    if (existing !== MISSING) {
+      return clordEquals(this.rClord, existing * CLORD_WORDS, w, b + CMD_CLORD)
+        ? ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID
+        : ResultCode.RISK_CLIENT_ORDER_ID_COLLISION;
+    }
+    const i = this.freeSlot;
+    if (i === NIL) return ResultCode.RISK_ORDER_CAPACITY;
+    this.freeSlot = this.rNext[i];
+    const id = ++this.nextOrderId;
+    this.rId[i] = id;
+    this.rAccount[i] = a;
+    this.rSymbol[i] = s;
+    this.rSide[i] = side;
+    this.rPrice[i] = price;
+    this.rOrderQty[i] = qty;
+    this.rCum[i] = 0;
+    this.rLeaves[i] = qty;
+    this.rResQty[i] = qty;
+    this.rResNotional[i] = notional;
+    this.rPending[i] = 0;
+    this.rClordKey[i] = key;
+    this.rPendingKey[i] = -1;
+    copyClord(w, b + CMD_CLORD, this.rClord, i * CLORD_WORDS);
+    this.byId.put(id, i);
+    this.byClord.put(key, i);
+    this.openOrders[a]++;
+    this.openNotional[a] += notional;
+    if (side === Side.BUY) this.buyOpen[as] += qty;
+    else this.sellOpen[as] += qty;
+    putI64(w, b + CMD_ORDER_ID, id);
+    return ResultCode.OK;
+  }
+
+  /** Find the account's live order a CANCEL/REPLACE means (by order id or client id); write its id. */
+  private target = NIL;
+  private resolveTarget(w: Int32Array, b: number, a: number, s: number): number {
+    let i: number;
+    if (metaByClientId(w[b + CMD_META])) {
+      i = this.byClord.get(clordKey(a, w, b + CMD_CLORD));
+      if (i !== MISSING && !clordEquals(this.rClord, i * CLORD_WORDS, w, b + CMD_CLORD)) i = MISSING;
+    } else {
+      i = this.byId.get(getI64(w, b + CMD_ORDER_ID));
+    }
+    if (i === MISSING || this.rAccount[i] !== a || this.rSymbol[i] !== s) return ResultCode.RISK_UNKNOWN_ORDER;
+    putI64(w, b + CMD_ORDER_ID, this.rId[i]);
+    this.target = i;
+    return ResultCode.OK;
+  }
+
+  private admitReplace(w: Int32Array, b: number, a: number, s: number): number {
+    const r = this.resolveTarget(w, b, a, s);
+    if (r !== ResultCode.OK) return r;
+    const i = this.target;
+    if (this.disabled[a] !== 0) return ResultCode.RISK_ACCOUNT_DISABLED;
+    if (this.halted[s] !== 0) return ResultCode.RISK_SYMBOL_HALTED;
+    if (this.rPending[i] !== 0) return ResultCode.RISK_REPLACE_PENDING;
+    const cmdPrice = getI64(w, b + CMD_PRICE);
+    const cmdQty = getI64(w, b + CMD_QTY);
+    if (cmdPrice < 0 || cmdPrice > MAX_UNITS) return ResultCode.RISK_INVALID_PRICE;
+    if (cmdQty < 0 || cmdQty > MAX_UNITS) return ResultCode.RISK_INVALID_QUANTITY;
+    const price = cmdPrice !== 0 ? cmdPrice : this.rPrice[i];
+    const qty = cmdQty !== 0 ? cmdQty : this.rOrderQty[i];
+    if (qty > this.maxQty[s]) return ResultCode.RISK_MAX_ORDER_QTY;
+    if (cmdPrice !== 0 && (price < this.bandLow[s] || price > this.bandHigh[s])) return ResultCode.RISK_PRICE_BAND;
+    if (mulAtMost(price, qty * this.mult[s], this.maxNotional[s]) < 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
+    const leaves = qty > this.rCum[i] ? qty - this.rCum[i] : 0;
+    const notional = mulAtMost(price, leaves * this.mult[s], MAX_UNITS);
+    const addNotional = notional > this.rResNotional[i] ? notional - this.rResNotional[i] : 0;
+    const addQty = leaves > this.rResQty[i] ? leaves - this.rResQty[i] : 0;
+    if (this.openNotional[a] + addNotional > this.creditLimit[a]) return ResultCode.RISK_CREDIT_LIMIT;
+    const as = a * this.nSymbols + s;
+    if (addQty > 0) {
+      const side = this.rSide[i];
+      if (side === Side.BUY ? this.position[as] + this.buyOpen[as] + addQty > this.maxPos[as] : this.sellOpen[as] + addQty - this.position[as] > this.maxPos[as]) {
+        return ResultCode.RISK_MAX_POSITION;
+      }
+    }
+    let newKey = -1;
+    if (!clordIsEmpty(w, b + CMD_NEW_CLORD)) {
+      newKey = clordKey(a, w, b + CMD_NEW_CLORD);
+      const existing = this.byClord.get(newKey);
+      if (existing !== MISSING) {
+        return clordEquals(this.rClord, existing * CLORD_WORDS, w, b + CMD_NEW_CLORD)
+          ? ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID
+          : ResultCode.RISK_CLIENT_ORDER_ID_COLLISION;
+      }
+      this.byClord.put(newKey, i);
+    }
+    // Reserve max(old, new) until the shard says what happened.
+    this.rPendingKey[i] = newKey;
+    this.rPending[i] = 1;
+    this.rResNotional[i] += addNotional;
+    this.openNotional[a] += addNotional;
+    this.rResQty[i] += addQty;
+    if (this.rSide[i] === Side.BUY) this.buyOpen[as] += addQty;
+    else this.sellOpen[as] += addQty;
+    return ResultCode.OK;
+  }
+
+  /** Follow one event of any shard. */
+  onEvent(w: Int32Array, b: number): void {
+    const type = w[b + EVT_TYPE];
+    switch (type) {
+      case EventType.TRADE: {
+        const s = w[b + EVT_SYMBOL];
+        const price = getI64(w, b + EVT_LAST_PRICE);
+        const qty = getI64(w, b + EVT_LAST_QTY);
+        this.onFill(getI64(w, b + EVT_ORDER_ID), qty, getI64(w, b + EVT_CUM), getI64(w, b + EVT_LEAVES), w[b + EVT_STATUS]);
+        this.onFill(getI64(w, b + EVT_MAKER_ORDER_ID), qty, getI64(w, b + EVT_MAKER_CUM), getI64(w, b + EVT_MAKER_LEAVES), w[b + EVT_MAKER_STATUS]);
+        if (s >= 0 && s < this.nSymbols) this.setReference(s, price);
+        return;
+      }
+      case EventType.CANCELED:
+      case EventType.EXPIRED: {
+        const i = this.byId.get(getI64(w, b + EVT_ORDER_ID));
+        if (i !== MISSING) this.release(i);
+        return;
+      }
+      case EventType.REPLACED: {
+        const i = this.byId.get(getI64(w, b + EVT_ORDER_ID));
+        if (i === MISSING) return;
+        this.rOrderQty[i] = getI64(w, b + EVT_QTY);
+        this.rCum[i] = getI64(w, b + EVT_CUM);
+        this.rLeaves[i] = getI64(w, b + EVT_LEAVES);
+        this.rPrice[i] = getI64(w, b + EVT_PRICE);
+        if (w[b + EVT_CODE] === Reason.USER && this.rPending[i] !== 0) {
+          // The in-flight replace landed: the new client id replaces the old one.
+          const newKey = this.rPendingKey[i];
+          if (newKey >= 0) {
+            this.byClord.remove(this.rClordKey[i]);
+            this.rClordKey[i] = newKey;
+            copyClord(w, b + EVT_CLORD, this.rClord, i * CLORD_WORDS);
+          }
+          this.rPendingKey[i] = -1;
+          this.rPending[i] = 0;
+        }
+        this.settle(i);
+        return;
+      }
+      case EventType.REJECTED: {
+        const code = w[b + EVT_CODE];
+        if (code > -3000 || code <= -4000) return; // risk's own rejects changed nothing here
+        const i = this.byId.get(getI64(w, b + EVT_ORDER_ID));
+        if (i === MISSING) return;
+        const cmd = w[b + EVT_COMMAND_TYPE];
+        if (cmd === CommandType.NEW) {
+          this.release(i);
+        } else if (cmd === CommandType.REPLACE && this.rPending[i] !== 0) {
+          if (this.rPendingKey[i] >= 0) this.byClord.remove(this.rPendingKey[i]);
+          this.rPendingKey[i] = -1;
+          this.rPending[i] = 0;
+          this.settle(i);
+        }
+        return;
+      }
+      default:
+    }
+  }
+
+  private onFill(orderId: number, qty: number, cum: number, leaves: number, status: number): void {
+    const i = this.byId.get(orderId);
+    if (i === MISSING) return;
+    const as = this.rAccount[i] * this.nSymbols + this.rSymbol[i];
+    this.position[as] += this.rSide[i] === Side.BUY ? qty : -qty;
+    this.rCum[i] = cum;
+    this.rLeaves[i] = leaves;
+    if (status === OrderStatus.FILLED) this.release(i);
+    else this.settle(i);
+  }
+
+  /** Set the reservation to exactly leaves × price — unless a replace is in flight (keep the max). */
+  private settle(i: number): void {
+    if (this.rPending[i] !== 0) return;
+    const a = this.rAccount[i];
+    const s = this.rSymbol[i];
+    const leaves = this.rLeaves[i];
+    const notional = mulAtMost(this.rPrice[i], leaves * this.mult[s], MAX_UNITS);
+    this.openNotional[a] += notional - this.rResNotional[i];
+    this.rResNotional[i] = notional;
+    const as = a * this.nSymbols + s;
+    if (this.rSide[i] === Side.BUY) this.buyOpen[as] += leaves - this.rResQty[i];
+    else this.sellOpen[as] += leaves - this.rResQty[i];
+    this.rResQty[i] = leaves;
+  }
+
+  private release(i: number): void {
+    const a = this.rAccount[i];
+    const as = a * this.nSymbols + this.rSymbol[i];
+    this.openOrders[a]--;
+    this.openNotional[a] -= this.rResNotional[i];
+    if (this.rSide[i] === Side.BUY) this.buyOpen[as] -= this.rResQty[i];
+    else this.sellOpen[as] -= this.rResQty[i];
+    this.byId.remove(this.rId[i]);
+    this.byClord.remove(this.rClordKey[i]);
+    if (this.rPendingKey[i] >= 0) this.byClord.remove(this.rPendingKey[i]);
+    this.rPendingKey[i] = -1;
+    this.rPending[i] = 0;
+    this.rNext[i] = this.freeSlot;
+    this.freeSlot = i;
+  }
+
+  // ------------------------------------------------------------------ inspection (cold)
+
+  liveOrders(): number {
+    return this.byId.size;
+  }
+
+  account(a: number): { openNotional: number; openOrders: number; disabled: boolean; positions: number[]; buyOpen: number[]; sellOpen: number[] } {
+    const ns = this.nSymbols;
+    const slice = (arr: Float64Array): number[] => Array.from(arr.subarray(a * ns, a * ns + ns));
+    return {
+      openNotional: this.openNotional[a], openOrders: this.openOrders[a], disabled: this.disabled[a] !== 0,
+      positions: slice(this.position), buyOpen: slice(this.buyOpen), sellOpen: slice(this.sellOpen),
+    };
+  }
+
+  isHalted(s: number): boolean {
+    return this.halted[s] !== 0;
+  }
+
+  band(s: number): { reference: number; low: number; high: number } {
+    return { reference: this.refPrice[s], low: this.bandLow[s], high: this.bandHigh[s] };
+  }
+
+  /** Cold: every account total equals the sum over its live orders; nothing negative. */
+  validateInternalState(): void {
+    const notional = new Float64Array(this.nAccounts);
+    const count = new Int32Array(this.nAccounts);
+    const buy = new Float64Array(this.nAccounts * this.nSymbols);
+    const sell = new Float64Array(this.nAccounts * this.nSymbols);
+    this.byId.forEach((id, i) => {
+      if (this.rId[i] !== id) throw new Error(`risk index: order ${id} points at slot holding ${this.rId[i]}`);
+      const a = this.rAccount[i];
+      notional[a] += this.rResNotional[i];
+      count[a]++;
+      const as = a * this.nSymbols + this.rSymbol[i];
+      if (this.rSide[i] === Side.BUY) buy[as] += this.rResQty[i];
+      else sell[as] += this.rResQty[i];
+      if (this.rResQty[i] < this.rLeaves[i]) throw new Error(`order ${id}: reserved ${this.rResQty[i]} < leaves ${this.rLeaves[i]}`);
+    });
+    for (let a = 0; a < this.nAccounts; a++) {
+      if (notional[a] !== this.openNotional[a]) throw new Error(`account ${a}: open notional ${this.openNotional[a]} ≠ Σ orders ${notional[a]}`);
+      if (count[a] !== this.openOrders[a]) throw new Error(`account ${a}: open orders ${this.openOrders[a]} ≠ ${count[a]}`);
+      for (let s = 0; s < this.nSymbols; s++) {
+        const as = a * this.nSymbols + s;
+        if (buy[as] !== this.buyOpen[as] || sell[as] !== this.sellOpen[as]) throw new Error(`account ${a} symbol ${s}: open quantity mismatch`);
+      }
+    }
+  }
+
+  /** Cold: a hash of the risk state (accounts, positions, live orders, counters). */
+  stateHash(): string {
+    let h = 0x811c9dc5 | 0;
+    const mix = (v: number): void => {
+      h = Math.imul(h ^ (v >>> 0), 0x01000193);
+      h = Math.imul(h ^ ((v / TWO_32) | 0), 0x01000193);
+    };
+    mix(this.nextOrderId);
+    for (let a = 0; a < this.nAccounts; a++) {
+      mix(this.openNotional[a]);
+      mix(this.openOrders[a]);
+      mix(this.disabled[a]);
+    }
+    for (let k = 0; k < this.position.length; k++) {
+      mix(this.position[k]);
+      mix(this.buyOpen[k]);
+      mix(this.sellOpen[k]);
+    }
+    for (let s = 0; s < this.nSymbols; s++) {
+      mix(this.halted[s]);
+      mix(this.refPrice[s]);
+    }
+    const ids: number[] = [];
+    this.byId.forEach((id) => ids.push(id));
+    ids.sort((x, y) => x - y);
+    for (const id of ids) {
+      const i = this.byId.get(id);
+      mix(id);
+      mix(this.rResNotional[i]);
+      mix(this.rLeaves[i]);
+    }
+    return (h >>> 0).toString(16).padStart(8, '0');
+  }
+}
+
+/** 52-bit key of (account, client order id) for the client-id index. */
+function clordKey(account: number, w: Int32Array, at: number): number {
+  let h1 = Math.imul(account ^ 0x2545f491, 0x9e3779b1);
+  let h2 = Math.imul(account + 0x68e31da4, 0x85ebca6b);
+  for (let k = 0; k < CLORD_WORDS; k++) {
+    const v = w[at + k];
+    h1 = Math.imul(h1 ^ v, 0x01000193);
+    h1 ^= h1 >>> 15;
+    h2 = Math.imul(h2 + v, 0xc2b2ae35);
+    h2 ^= h2 >>> 13;
+  }
+  return (h2 & 0xfffff) * TWO_32 + (h1 >>> 0);
+}
