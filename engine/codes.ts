@@ -18,6 +18,8 @@ export const CommandType = {
   RESUME_SYMBOL: 6,
   DISABLE_ACCOUNT: 7,
   ENABLE_ACCOUNT: 8,
+  /** Advances the risk stage's release clock (see RiskAgent); produces no event. */
+  TICK: 9,
 } as const;
 
 export const EventType = {

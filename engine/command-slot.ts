@@ -7,13 +7,13 @@
  *   0     0    i32    type            CommandType
  *   1     4    i32    symbolId        -1 = every symbol (MASS_CANCEL)
  *   2     8    i32    accountId
- *   3    12    i32    meta            side | orderType<<4 | tif<<8 | stp<<12 | postOnly<<16 | byClientId<<17
+ *   3    12    i32    meta            side | orderType<<4 | tif<<8 | stp<<12 | postOnly<<16 | byClientId<<17 | reason<<24
  *   4    16    i64    price           ticks; 0 = "unchanged" in REPLACE; band-edge price for MARKET after risk
  *   6    24    i64    quantity        lots (total order quantity); 0 = "unchanged" in REPLACE
  *   8    32    i64    orderId         target for CANCEL/REPLACE; assigned by risk for NEW
  *  10    40    i64    correlationId   gateway's id for the request, echoed in the events it causes
  *  12    48    i32    rejectCode      set by the risk stage: the shard turns the command into a REJECTED event
- *  13    52    i32    reason          Reason for MASS_CANCEL (USER / KILL_SWITCH)
+ *  13    52    i32    commandSeq      assigned by the risk stage: 1, 2, 3 … (Int32, wraps; compare with seqDiff)
  *  14    56    i64    ingressTs       gateway receive time, µs since the epoch (stage timing)
  *  16    64    32 B   clientOrderId   NEW: the order's id; CANCEL/REPLACE by client id: the target's
  *  24    96    32 B   newClientOrderId REPLACE: the id the order takes (empty = keep)
@@ -37,8 +37,8 @@ export const CMD_QTY = CMD_PRICE + 2;
 export const CMD_ORDER_ID = CMD_QTY + 2;
 export const CMD_CORRELATION = CMD_ORDER_ID + 2;
 export const CMD_REJECT = CMD_CORRELATION + 2;
-export const CMD_REASON = CMD_REJECT + 1;
-export const CMD_INGRESS_TS = CMD_REASON + 1;
+export const CMD_SEQ = CMD_REJECT + 1;
+export const CMD_INGRESS_TS = CMD_SEQ + 1;
 export const CMD_CLORD = CMD_INGRESS_TS + 2;
 export const CMD_NEW_CLORD = CMD_CLORD + CLORD_WORDS;
 export const CMD_END = CMD_NEW_CLORD + CLORD_WORDS;
@@ -50,9 +50,12 @@ export const META_TIF_SHIFT = 8;
 export const META_STP_SHIFT = 12;
 export const META_POST_ONLY = 1 << 16;
 export const META_BY_CLIENT_ID = 1 << 17;
+/** Reason for MASS_CANCEL (USER / KILL_SWITCH), bits 24..31. */
+export const META_REASON_SHIFT = 24;
 
-export function packMeta(side: number, orderType: number, tif: number, stp: number, postOnly: boolean, byClientId = false): number {
+export function packMeta(side: number, orderType: number, tif: number, stp: number, postOnly: boolean, byClientId = false, reason = 0): number {
   return (
+    ((reason & 0xff) << META_REASON_SHIFT) |
     (side & 0xf) |
     ((orderType & 0xf) << META_TYPE_SHIFT) |
     ((tif & 0xf) << META_TIF_SHIFT) |
@@ -76,6 +79,9 @@ export function metaStp(meta: number): number {
 }
 export function metaPostOnly(meta: number): boolean {
   return (meta & META_POST_ONLY) !== 0;
+}
+export function metaReason(meta: number): number {
+  return (meta >>> META_REASON_SHIFT) & 0xff;
 }
 export function metaByClientId(meta: number): boolean {
   return (meta & META_BY_CLIENT_ID) !== 0;
@@ -143,6 +149,7 @@ export interface Command {
   correlationId?: number;
   rejectCode?: number;
   reason?: number;
+  commandSeq?: number;
   ingressTs?: number;
   clientOrderId?: string;
   newClientOrderId?: string;
@@ -154,13 +161,13 @@ export function encodeCommand(c: Command, w: Int32Array, b: number): void {
   w[b + CMD_TYPE] = c.type;
   w[b + CMD_SYMBOL] = c.symbolId;
   w[b + CMD_ACCOUNT] = c.accountId;
-  w[b + CMD_META] = packMeta(c.side ?? 0, c.orderType ?? 0, c.tif ?? 0, c.stp ?? 0, c.postOnly ?? false, c.byClientId ?? false);
+  w[b + CMD_META] = packMeta(c.side ?? 0, c.orderType ?? 0, c.tif ?? 0, c.stp ?? 0, c.postOnly ?? false, c.byClientId ?? false, c.reason ?? 0);
   putI64(w, b + CMD_PRICE, c.price ?? 0);
   putI64(w, b + CMD_QTY, c.qty ?? 0);
   putI64(w, b + CMD_ORDER_ID, c.orderId ?? 0);
   putI64(w, b + CMD_CORRELATION, c.correlationId ?? 0);
   w[b + CMD_REJECT] = c.rejectCode ?? 0;
-  w[b + CMD_REASON] = c.reason ?? 0;
+  w[b + CMD_SEQ] = c.commandSeq ?? 0;
   putI64(w, b + CMD_INGRESS_TS, c.ingressTs ?? 0);
   if (c.clientOrderId) writeClordString(w, b + CMD_CLORD, c.clientOrderId);
   if (c.newClientOrderId) writeClordString(w, b + CMD_NEW_CLORD, c.newClientOrderId);
@@ -184,7 +191,8 @@ export function decodeCommand(w: Int32Array, b: number): Command {
     orderId: getI64(w, b + CMD_ORDER_ID),
     correlationId: getI64(w, b + CMD_CORRELATION),
     rejectCode: w[b + CMD_REJECT],
-    reason: w[b + CMD_REASON],
+    reason: metaReason(meta),
+    commandSeq: w[b + CMD_SEQ],
     ingressTs: getI64(w, b + CMD_INGRESS_TS),
     clientOrderId: readClordString(w, b + CMD_CLORD),
     newClientOrderId: readClordString(w, b + CMD_NEW_CLORD),

@@ -34,7 +34,8 @@
  *  40   160    32 B   clientOrderId   (taker's for TRADE; the new id for REPLACED)
  *  48   192    32 B   otherClientOrderId  TRADE: maker's; REPLACED: the previous id
  *  56   224    i64    ingressTs       copied from the command (µs since the epoch)
- *  58   232           reserved up to 256
+ *  58   232    i32    commandSeq      the risk stage's sequence of the command that caused the event
+ *  59   236           reserved up to 256
  * ```
  * For every order event: quantity = cumQty + leavesQty, except CANCELED / EXPIRED where leavesQty
  * is 0 and lastQty holds what was canceled (quantity = cumQty + lastQty), and REJECTED.
@@ -71,7 +72,8 @@ export const EVT_MAKER_QTY = EVT_MAKER_META + 1;
 export const EVT_CLORD = EVT_MAKER_QTY + 2;
 export const EVT_OTHER_CLORD = EVT_CLORD + CLORD_WORDS;
 export const EVT_INGRESS_TS = EVT_OTHER_CLORD + CLORD_WORDS;
-export const EVT_END = EVT_INGRESS_TS + 2;
+export const EVT_COMMAND_SEQ = EVT_INGRESS_TS + 2;
+export const EVT_END = EVT_COMMAND_SEQ + 1;
 
 /** Cold, allocating view of an event, for tests, logs and reports. */
 export interface DecodedEvent {
@@ -103,6 +105,7 @@ export interface DecodedEvent {
   clientOrderId: string;
   otherClientOrderId: string;
   ingressTs: number;
+  commandSeq: number;
 }
 
 export function decodeEvent(w: Int32Array, b: number): DecodedEvent {
@@ -135,5 +138,6 @@ export function decodeEvent(w: Int32Array, b: number): DecodedEvent {
     clientOrderId: readClordString(w, b + EVT_CLORD),
     otherClientOrderId: readClordString(w, b + EVT_OTHER_CLORD),
     ingressTs: getI64(w, b + EVT_INGRESS_TS),
+    commandSeq: w[b + EVT_COMMAND_SEQ],
   };
 }

@@ -9,20 +9,23 @@ import { EVT_SLOT_BYTES, decodeEvent } from './event-slot.ts';
 import type { DecodedEvent } from './event-slot.ts';
 import { MatchingShard } from './matching-shard.ts';
 import type { EventOut } from './matching-shard.ts';
-import { ALL_SHARDS, RiskEngine } from './risk.ts';
+import { ALL_SHARDS, NO_SHARD, RiskEngine } from './risk.ts';
 import type { EngineSpec } from './config.ts';
 
 /** Hands each event to the risk engine and to an optional listener, then forgets it. */
 class ForwardingOut implements EventOut {
   readonly words = new Int32Array(EVT_SLOT_BYTES / 4);
-  listener: ((w: Int32Array, b: number) => void) | null = null;
-  constructor(private readonly risk: RiskEngine) {}
+  listener: ((w: Int32Array, b: number, shard: number) => void) | null = null;
+  constructor(
+    private readonly risk: RiskEngine,
+    private readonly shard: number,
+  ) {}
   claim(): number {
     return 0;
   }
   publish(): void {
     this.risk.onEvent(this.words, 0);
-    if (this.listener) this.listener(this.words, 0);
+    if (this.listener) this.listener(this.words, 0, this.shard);
   }
 }
 
@@ -38,7 +41,7 @@ export class InlineEngine {
     this.outs = [];
     this.shards = [];
     for (let k = 0; k < spec.shards; k++) {
-      const out = new ForwardingOut(this.risk);
+      const out = new ForwardingOut(this.risk, k);
       this.outs.push(out);
       this.shards.push(
         new MatchingShard(
@@ -56,7 +59,7 @@ export class InlineEngine {
   }
 
   /** Called with every event (the slot is reused afterwards: decode or copy inside). */
-  onEvent(listener: ((w: Int32Array, b: number) => void) | null): void {
+  onEvent(listener: ((w: Int32Array, b: number, shard: number) => void) | null): void {
     for (const o of this.outs) o.listener = listener;
   }
 
@@ -69,18 +72,22 @@ export class InlineEngine {
         this.routed.set(w.subarray(b, b + CMD_SLOT_BYTES / 4));
         this.shards[k].process(this.routed, 0);
       }
-    } else {
+    } else if (route !== NO_SHARD) {
       this.shards[route].process(w, b);
     }
   }
 
-  /** Cold: submit a Command object and collect the events it caused. */
+  /** Cold: submit a Command object and collect the events it caused (any listener is kept). */
   submit(cmd: Command): DecodedEvent[] {
     const events: DecodedEvent[] = [];
-    this.onEvent((w, b) => events.push(decodeEvent(w, b)));
+    const outer = this.outs[0]?.listener ?? null;
+    this.onEvent((w, b, k) => {
+      events.push(decodeEvent(w, b));
+      if (outer) outer(w, b, k);
+    });
     encodeCommand(cmd, this.slot, 0);
     this.processSlot(this.slot, 0);
-    this.onEvent(null);
+    this.onEvent(outer);
     return events;
   }
 }

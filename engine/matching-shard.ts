@@ -15,11 +15,11 @@ import {
 } from './codes.ts';
 import {
   CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_CORRELATION, CMD_INGRESS_TS, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID,
-  CMD_PRICE, CMD_QTY, CMD_REASON, CMD_REJECT, CMD_SYMBOL, CMD_TYPE, clordIsEmpty, copyClord, metaPostOnly,
+  CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_SYMBOL, CMD_TYPE, clordIsEmpty, copyClord, metaPostOnly, metaReason,
   metaSide, metaStp, metaTif, metaType,
 } from './command-slot.ts';
 import {
-  EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_COMMAND_TYPE, EVT_CORRELATION, EVT_CUM, EVT_INGRESS_TS, EVT_LAST_PRICE,
+  EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_COMMAND_TYPE, EVT_CORRELATION, EVT_CUM, EVT_INGRESS_TS, EVT_LAST_PRICE,
   EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_ACCOUNT, EVT_MAKER_CUM, EVT_MAKER_LEAVES, EVT_MAKER_META, EVT_MAKER_ORDER_ID,
   EVT_MAKER_QTY, EVT_MAKER_STATUS, EVT_META, EVT_ORDER_ID, EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ,
   EVT_END, EVT_STATUS, EVT_SYMBOL, EVT_TRADE_ID, EVT_TS, EVT_TYPE,
@@ -231,7 +231,7 @@ export class MatchingShard {
         this.replaceOrder(symbol);
         return;
       case CommandType.MASS_CANCEL:
-        this.massCancel(w[b + CMD_ACCOUNT], symbol, w[b + CMD_REASON]);
+        this.massCancel(w[b + CMD_ACCOUNT], symbol, metaReason(w[b + CMD_META]));
         return;
       case CommandType.HALT_SYMBOL:
       case CommandType.RESUME_SYMBOL:
@@ -635,6 +635,7 @@ export class MatchingShard {
     putI64(ow, ev + EVT_TS, this.nowUs);
     putI64(ow, ev + EVT_CORRELATION, getI64(w, b + CMD_CORRELATION));
     ow[ev + EVT_COMMAND_TYPE] = this.cType;
+    ow[ev + EVT_COMMAND_SEQ] = w[b + CMD_SEQ];
     ow[ev + EVT_INGRESS_TS] = w[b + CMD_INGRESS_TS];
     ow[ev + EVT_INGRESS_TS + 1] = w[b + CMD_INGRESS_TS + 1];
     return ev;

@@ -115,7 +115,7 @@ export class ReferenceShard {
     }
     const o: RefOrder = {
       orderId, accountId: c.accountId, symbolId: c.symbolId,
-      meta: packMeta(side, c.orderType ?? 0, c.tif ?? 0, c.stp ?? 0, c.postOnly ?? false, c.byClientId ?? false),
+      meta: packMeta(side, c.orderType ?? 0, c.tif ?? 0, c.stp ?? 0, c.postOnly ?? false, c.byClientId ?? false, c.reason ?? 0),
       side, orderType: c.orderType ?? 0, tif: c.tif ?? 0, stp: c.stp ?? 0, postOnly: c.postOnly ?? false,
       price, qty: c.qty ?? 0, cum: 0, clientOrderId: c.clientOrderId ?? '', time: 0, acceptedAt: ++this.clock, resting: false,
     };
@@ -280,7 +280,7 @@ export class ReferenceShard {
       type, code, seq: ++this.seq, orderId: 0, accountId: 0, symbolId: 0, meta: 0, status: 0, price: 0, quantity: 0,
       cumQty: 0, leavesQty: 0, lastPrice: 0, lastQty: 0, tradeId: 0, makerOrderId: 0, makerAccountId: 0, makerStatus: 0,
       makerCumQty: 0, makerLeavesQty: 0, makerMeta: 0, makerQuantity: 0, correlationId: c.correlationId ?? 0,
-      commandType: c.type, clientOrderId: '', otherClientOrderId: '', ingressTs: c.ingressTs ?? 0,
+      commandType: c.type, clientOrderId: '', otherClientOrderId: '', ingressTs: c.ingressTs ?? 0, commandSeq: c.commandSeq ?? 0,
     };
   }
 
@@ -334,7 +334,7 @@ export class ReferenceShard {
     e.orderId = c.orderId ?? 0;
     e.accountId = c.accountId;
     e.symbolId = c.symbolId;
-    e.meta = packMeta(c.side ?? 0, c.orderType ?? 0, c.tif ?? 0, c.stp ?? 0, c.postOnly ?? false, c.byClientId ?? false);
+    e.meta = packMeta(c.side ?? 0, c.orderType ?? 0, c.tif ?? 0, c.stp ?? 0, c.postOnly ?? false, c.byClientId ?? false, c.reason ?? 0);
     e.status = OrderStatus.REJECTED;
     e.price = c.price ?? 0;
     e.quantity = c.qty ?? 0;

@@ -13,7 +13,7 @@
  */
 import { CommandType, EventType, OrderStatus, OrderType, Reason, ResultCode, Side, Stp, TimeInForce } from './codes.ts';
 import {
-  CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SYMBOL,
+  CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_SYMBOL,
   CMD_TYPE, clordEquals, clordIsEmpty, copyClord, metaByClientId, metaPostOnly, metaSide, metaStp, metaTif, metaType,
 } from './command-slot.ts';
 import {
@@ -26,6 +26,8 @@ import type { EngineSpec } from './config.ts';
 
 /** admit() result: route to every shard. Otherwise the result is a shard index. */
 export const ALL_SHARDS = -1;
+/** admit() result: the command goes to no shard (TICK). */
+export const NO_SHARD = -2;
 
 const NIL = -1;
 const TWO_32 = 4294967296;
@@ -72,6 +74,8 @@ export class RiskEngine {
   private readonly rNext: Int32Array;
   private freeSlot: number;
   private nextOrderId = 0;
+  /** Sequence given to every admitted command (Int32, wraps). */
+  commandSeq = 0;
   private readonly nSymbols: number;
   private readonly nAccounts: number;
 
@@ -140,6 +144,8 @@ export class RiskEngine {
    * to a shard, which turns them into REJECTED events: every outcome is an event in a journal.
    */
   admit(w: Int32Array, b: number): number {
+    this.commandSeq = (this.commandSeq + 1) | 0;
+    w[b + CMD_SEQ] = this.commandSeq;
     const type = w[b + CMD_TYPE];
     const s = w[b + CMD_SYMBOL];
     const a = w[b + CMD_ACCOUNT];
@@ -176,6 +182,8 @@ export class RiskEngine {
           route = ALL_SHARDS;
         }
         break;
+      case CommandType.TICK:
+        return NO_SHARD;
       default:
         code = ResultCode.RISK_UNKNOWN_COMMAND;
     }

@@ -35,6 +35,12 @@ export class Doorbell {
     }
   }
 
+  /** Cold: wake the agent whether or not it is parked (control messages, stop). */
+  wake(): void {
+    Atomics.add(this.words, RING_COUNT_WORD, 1);
+    Atomics.notify(this.words, RING_COUNT_WORD);
+  }
+
   /** Agent side, step 1: announce the park and return the ring count to wait on. */
   prepareToPark(): number {
     Atomics.store(this.words, PARKED_WORD, 1);

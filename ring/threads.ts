@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import type { TransferListItem } from 'node:worker_threads';
 
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
 
@@ -20,9 +21,9 @@ export interface StartedWorker<T> {
 export function startWorker<T = unknown>(
   entry: URL,
   data: Record<string, unknown>,
-  opts: { name: string; readyTimeoutMs?: number },
+  opts: { name: string; readyTimeoutMs?: number; transferList?: TransferListItem[] },
 ): Promise<StartedWorker<T>> {
-  const worker = new Worker(BOOTSTRAP, { workerData: { ...data, entry: entry.href }, name: opts.name });
+  const worker = new Worker(BOOTSTRAP, { workerData: { ...data, entry: entry.href }, name: opts.name, transferList: opts.transferList });
   const timeoutMs = opts.readyTimeoutMs ?? 15_000;
   return new Promise((resolve, reject) => {
     let settled = false;

@@ -1,0 +1,43 @@
+/** What the main thread hands each engine worker, and the control-query messages (cold). */
+import type { MessagePort } from 'node:worker_threads';
+import type { IdleKind } from '../ring/idle.ts';
+import type { EngineSpec } from './config.ts';
+
+export interface EngineWorkerData {
+  role: 'risk' | 'shard';
+  shard: number;
+  spec: EngineSpec;
+  control: SharedArrayBuffer;
+  /** G→R command ring. */
+  input: SharedArrayBuffer;
+  /** R→M[k] command rings. */
+  shardInputs: SharedArrayBuffer[];
+  /** E[k] event rings. */
+  eventRings: SharedArrayBuffer[];
+  /** This worker's own doorbell. */
+  doorbell: SharedArrayBuffer;
+  /** Doorbells of the shards (rung by R when it forwards). */
+  shardDoorbells: SharedArrayBuffer[];
+  /** Doorbells of event-ring consumers, by consumer index (rung by M<k> when it commits). */
+  eventDoorbells: SharedArrayBuffer[];
+  releaseLagUs: number;
+  historyCommands: number;
+  idle: IdleKind;
+  port: MessagePort;
+}
+
+export interface WorkerQuery {
+  id: number;
+  what: 'stateHash' | 'validate' | 'depth' | 'openOrders' | 'account' | 'riskStats';
+  symbol?: number;
+  side?: number;
+  levels?: number;
+  account?: number;
+}
+
+export interface WorkerReply {
+  id: number;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}

@@ -1,0 +1,247 @@
+/**
+ * The threaded engine as the gateway sees it (main thread): start the risk stage and the
+ * matching shards on worker threads, submit command slots into the G→R ring, read events from
+ * the shards' event rings with an external consumer cursor, query and stop the workers.
+ */
+import { MessageChannel } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
+import { Doorbell } from '../ring/doorbell.ts';
+import { RING_FULL, RingBuffer, RingConsumer, RingProducer } from '../ring/ring.ts';
+import { startWorker } from '../ring/threads.ts';
+import { nowUs } from './clock.ts';
+import { CommandType } from './codes.ts';
+import { CMD_INGRESS_TS, CMD_SLOT_BYTES, encodeCommand } from './command-slot.ts';
+import type { Command } from './command-slot.ts';
+import { AgentState, RISK_AGENT, STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_STATE, STAT_WAITS, STOP_WORD, agentLine, controlBytes, shardAgent } from './control.ts';
+import { EVT_SLOT_BYTES } from './event-slot.ts';
+import { getI64, putI64 } from './int64.ts';
+import { FIRST_EXTERNAL_CONSUMER, Stage, shardThreadName } from './pipeline.ts';
+import type { EngineSpec } from './config.ts';
+import type { EngineWorkerData, WorkerQuery, WorkerReply } from './engine-protocol.ts';
+
+export interface EngineOptions {
+  /** Event-ring consumers besides the risk stage (gateway, feeds, journal…). Default 1. */
+  externalConsumers?: number;
+  /** See RiskAgent. Default 100 µs. */
+  releaseLagUs?: number;
+  /** Power of two. Default 65,536. */
+  historyCommands?: number;
+  /** Send a TICK every this many ms while commands are flowing (0 = never). Default 1. */
+  tickIntervalMs?: number;
+}
+
+const ENTRY = new URL('./engine.worker.ts', import.meta.url);
+
+export interface AgentStats {
+  name: string;
+  state: 'starting' | 'running' | 'stopped' | 'failed';
+  heartbeat: number;
+  commands: number;
+  events: number;
+  processed: number;
+  waits: number;
+}
+
+export class Engine {
+  readonly input: RingProducer;
+  readonly eventRings: RingBuffer[];
+  /** Rung by every shard when it commits events: the main thread's consumers park on it. */
+  readonly eventDoorbell: Doorbell;
+  private readonly control: Int32Array;
+  private readonly scratch = new Int32Array(CMD_SLOT_BYTES / 4);
+  private lastSubmitMs = 0;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private nextQueryId = 1;
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private stopped = false;
+
+  private constructor(
+    readonly spec: EngineSpec,
+    private readonly workers: Worker[],
+    private readonly ports: MessagePort[],
+    private readonly doorbells: Doorbell[],
+    control: Int32Array,
+    input: RingProducer,
+    eventRings: RingBuffer[],
+    eventDoorbell: Doorbell,
+    private readonly shardInputs: RingBuffer[],
+  ) {
+    this.control = control;
+    this.input = input;
+    this.eventRings = eventRings;
+    this.eventDoorbell = eventDoorbell;
+    for (const p of ports) {
+      p.on('message', (r: WorkerReply) => {
+        const w = this.pending.get(r.id);
+        if (!w) return;
+        this.pending.delete(r.id);
+        if (r.ok) w.resolve(r.result);
+        else w.reject(new Error(r.error));
+      });
+      p.unref();
+    }
+  }
+
+  static async start(spec: EngineSpec, opts: EngineOptions = {}): Promise<Engine> {
+    const external = opts.externalConsumers ?? 1;
+    const n = spec.shards;
+    const cap = spec.ringCapacity;
+    const input = RingBuffer.create(cap, CMD_SLOT_BYTES, 1);
+    const shardInputs = Array.from({ length: n }, () => RingBuffer.create(cap, CMD_SLOT_BYTES, 1));
+    const eventRings = Array.from({ length: n }, () => RingBuffer.create(cap, EVT_SLOT_BYTES, FIRST_EXTERNAL_CONSUMER + external));
+    const control = new Int32Array(new SharedArrayBuffer(controlBytes(1 + n)));
+    const riskDoorbell = new Doorbell();
+    const shardDoorbells = Array.from({ length: n }, () => new Doorbell());
+    const eventDoorbell = new Doorbell();
+    // Consumer index → doorbell: 0 the risk stage, 1.. the main thread's consumers (one bell).
+    const eventDoorbells = [riskDoorbell.buffer, ...Array.from({ length: external }, () => eventDoorbell.buffer)];
+    const base = {
+      shard: 0, spec, control: control.buffer as SharedArrayBuffer, input: input.buffer,
+      shardInputs: shardInputs.map((r) => r.buffer), eventRings: eventRings.map((r) => r.buffer),
+      shardDoorbells: shardDoorbells.map((d) => d.buffer), eventDoorbells,
+      releaseLagUs: opts.releaseLagUs ?? 100, historyCommands: opts.historyCommands ?? 1 << 16, idle: spec.idle,
+    };
+    const workers: Worker[] = [];
+    const ports: MessagePort[] = [];
+    try {
+      for (let k = -1; k < n; k++) {
+        const ch = new MessageChannel();
+        const data: EngineWorkerData = k < 0
+          ? { ...base, role: 'risk', doorbell: riskDoorbell.buffer, port: ch.port2 }
+          : { ...base, role: 'shard', shard: k, doorbell: shardDoorbells[k].buffer, port: ch.port2 };
+        const { worker } = await startWorker(ENTRY, data as unknown as Record<string, unknown>, {
+          name: k < 0 ? Stage.RISK : shardThreadName(k),
+          transferList: [ch.port2],
+        });
+        workers.push(worker);
+        ports.push(ch.port1);
+      }
+    } catch (e) {
+      Atomics.store(control, STOP_WORD, 1);
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw e;
+    }
+    const engine = new Engine(spec, workers, ports, [riskDoorbell, ...shardDoorbells], control, new RingProducer(input, [riskDoorbell]), eventRings, eventDoorbell, shardInputs);
+    const tick = opts.tickIntervalMs ?? 1;
+    if (tick > 0) {
+      engine.tickTimer = setInterval(() => engine.tickIfBusy(), tick);
+      engine.tickTimer.unref();
+    }
+    return engine;
+  }
+
+  /** An external consumer of shard k's events (index ≥ 1; 1 is the gateway's by convention). */
+  consumer(shard: number, index = FIRST_EXTERNAL_CONSUMER): RingConsumer {
+    return new RingConsumer(this.eventRings[shard], index);
+  }
+
+  /**
+   * Hot: claim the next command slot. Returns its word index in `input.ring.words`, or -1 when
+   * the ring is full (the caller rejects upstream: ENGINE_BUSY). Fill it, then `commitCommands()`.
+   * The slot's ingress time is set here.
+   */
+  tryClaimCommand(): number {
+    if (this.input.tryClaim(1) === RING_FULL) return -1;
+    const b = this.input.ring.slotWord(this.input.lastClaimed);
+    this.input.ring.words.fill(0, b, b + CMD_SLOT_BYTES / 4);
+    putI64(this.input.ring.words, b + CMD_INGRESS_TS, nowUs());
+    return b;
+  }
+
+  commitCommands(): void {
+    this.input.commit();
+    this.lastSubmitMs = Date.now();
+  }
+
+  /** Cold: submit a Command object. Keeps its ingressTs if given. False when the ring is full. */
+  submit(cmd: Command): boolean {
+    const b = this.tryClaimCommand();
+    if (b < 0) return false;
+    const w = this.input.ring.words;
+    const ts = getI64(w, b + CMD_INGRESS_TS);
+    encodeCommand({ ...cmd, ingressTs: cmd.ingressTs ?? ts }, this.scratch, 0);
+    for (let i = 0; i < this.scratch.length; i++) w[b + i] = this.scratch[i];
+    this.commitCommands();
+    return true;
+  }
+
+  /** Advance the risk stage's release clock (see RiskAgent). */
+  tick(ingressTs?: number): boolean {
+    return this.submit({ type: CommandType.TICK, symbolId: -1, accountId: -1, ingressTs });
+  }
+
+  private tickIfBusy(): void {
+    if (this.stopped || Date.now() - this.lastSubmitMs > 50) return;
+    const b = this.tryClaimCommand();
+    if (b < 0) return;
+    this.input.ring.words[b] = CommandType.TICK;
+    this.input.commit(); // not commitCommands: a tick is not activity
+  }
+
+  /** Cold: ask one agent (0 = risk, 1 + k = shard k) a question. */
+  query<T = unknown>(agent: number, q: Omit<WorkerQuery, 'id'>, timeoutMs = 10_000): Promise<T> {
+    const id = this.nextQueryId++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new Error(`agent ${agent} did not answer ${q.what} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(id, {
+        resolve: (v) => { clearTimeout(timer); resolve(v as T); },
+        reject: (e) => { clearTimeout(timer); reject(e); },
+      });
+      this.ports[agent].ref();
+      this.ports[agent].postMessage({ ...q, id });
+      // The agent polls its port when idle; wake it if it is parked.
+      this.doorbells[agent].wake();
+    }).finally(() => this.ports[agent].unref());
+  }
+
+  stats(): AgentStats[] {
+    const names = [Stage.RISK as string, ...this.eventRings.map((_, k) => shardThreadName(k))];
+    const states = ['starting', 'running', 'stopped', 'failed'] as const;
+    return names.map((name, i) => {
+      const l = agentLine(i);
+      const c = this.control;
+      return {
+        name, state: states[c[l + STAT_STATE]] ?? 'failed', heartbeat: c[l + STAT_HEARTBEAT], commands: c[l + STAT_COMMANDS],
+        events: c[l + STAT_EVENTS], processed: c[l + STAT_PROCESSED], waits: c[l + STAT_WAITS],
+      };
+    });
+  }
+
+  /** Stop the workers after they drain what was submitted; resolves when all have exited. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.tickTimer) clearInterval(this.tickTimer);
+    Atomics.store(this.control, STOP_WORD, 1);
+    const exits = this.workers.map((w) => new Promise<void>((res) => { w.once('exit', () => res()); }));
+    for (const d of this.doorbells) d.wake();
+    const timer = setTimeout(() => { for (const w of this.workers) void w.terminate(); }, 10_000);
+    await Promise.all(exits);
+    clearTimeout(timer);
+    for (const p of this.ports) p.close();
+  }
+
+  /**
+   * True when everything submitted has been admitted, matched and published, and external
+   * consumer `index` has read every event. Each agent stores its counter after committing its
+   * output, so "counter == what its producer sent" means nothing is in flight.
+   */
+  isSettled(index = FIRST_EXTERNAL_CONSUMER): boolean {
+    const c = this.control;
+    if (c[agentLine(RISK_AGENT) + STAT_COMMANDS] !== this.input.ring.producerCursor()) return false;
+    for (let k = 0; k < this.shardInputs.length; k++) {
+      if (Atomics.load(c, agentLine(shardAgent(k)) + STAT_PROCESSED) !== this.shardInputs[k].producerCursor()) return false;
+      if (this.eventRings[k].lag(index) !== 0) return false;
+    }
+    return true;
+  }
+
+  isRunning(agent: number): boolean {
+    return this.control[agentLine(agent) + STAT_STATE] === AgentState.RUNNING;
+  }
+}
+
+export { RISK_AGENT, shardAgent };

@@ -1,0 +1,116 @@
+/**
+ * Entry of the engine's worker threads: the risk stage (R) or one matching shard (M<k>).
+ * Builds the agent over the shared rings, reports ready, then runs its duty cycle until the stop
+ * word is set. Control queries (state hash, depth, validation) arrive on a MessagePort that is
+ * polled synchronously when the agent is idle — never per order.
+ */
+import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { Doorbell } from '../ring/doorbell.ts';
+import { RingBuffer, RingConsumer, RingProducer } from '../ring/ring.ts';
+import { makeIdle } from '../ring/idle.ts';
+import { nowUs } from './clock.ts';
+import { AgentState, RISK_AGENT, STAT_PROCESSED, STAT_STATE, STOP_WORD, agentLine, shardAgent } from './control.ts';
+import { MatchingShard } from './matching-shard.ts';
+import { RISK_EVENT_CONSUMER } from './pipeline.ts';
+import { RiskAgent } from './risk-agent.ts';
+import { RiskEngine } from './risk.ts';
+import { RingEventOut, ShardAgent } from './shard-agent.ts';
+import type { EngineWorkerData, WorkerQuery, WorkerReply } from './engine-protocol.ts';
+
+const data = workerData as EngineWorkerData;
+const control = new Int32Array(data.control);
+const port = data.port as MessagePort;
+const spec = data.spec;
+const agentIndex = data.role === 'risk' ? RISK_AGENT : shardAgent(data.shard);
+const line = agentLine(agentIndex);
+const doorbell = new Doorbell(data.doorbell);
+
+let doWork: (now: number) => number;
+let hasWork: () => boolean;
+let answer: (q: WorkerQuery) => unknown;
+
+if (data.role === 'risk') {
+  const risk = new RiskEngine(spec);
+  const input = new RingConsumer(new RingBuffer(data.input), 0);
+  const toShards = data.shardInputs.map((b, k) => new RingProducer(new RingBuffer(b), [new Doorbell(data.shardDoorbells[k])]));
+  const fromShards = data.eventRings.map((b) => new RingConsumer(new RingBuffer(b), RISK_EVENT_CONSUMER));
+  const processedWords = data.shardInputs.map((_, k) => agentLine(shardAgent(k)) + STAT_PROCESSED);
+  const agent = new RiskAgent(risk, input, toShards, fromShards, control, line, processedWords, {
+    releaseLagUs: data.releaseLagUs, historyCommands: data.historyCommands,
+  });
+  doWork = () => agent.doWork();
+  hasWork = () => agent.hasWork();
+  answer = (q) => {
+    switch (q.what) {
+      case 'stateHash': return risk.stateHash();
+      case 'validate': risk.validateInternalState(); return true;
+      case 'account': return risk.account(q.account ?? 0);
+      case 'riskStats': return { liveOrders: risk.liveOrders(), forcedReleases: agent.forcedReleases, commandSeq: risk.commandSeq };
+      default: throw new Error(`risk stage cannot answer "${q.what}"`);
+    }
+  };
+} else {
+  const k = data.shard;
+  const eventRing = new RingBuffer(data.eventRings[k]);
+  const producer = new RingProducer(eventRing, data.eventDoorbells.map((b) => new Doorbell(b)));
+  const out = new RingEventOut(producer);
+  const shard = new MatchingShard(
+    {
+      shardId: k,
+      symbolIds: spec.symbols.filter((s) => s.shard === k).map((s) => s.id),
+      symbolCount: spec.symbols.length,
+      accountCount: spec.accounts.length,
+      orderCapacity: spec.orderCapacityPerShard,
+    },
+    out,
+  );
+  const agent = new ShardAgent(shard, new RingConsumer(new RingBuffer(data.shardInputs[k]), 0), producer, out, control, line);
+  doWork = (now) => agent.doWork(now);
+  hasWork = () => agent.hasWork();
+  answer = (q) => {
+    switch (q.what) {
+      case 'stateHash': return shard.stateHash();
+      case 'validate': shard.validateInternalState(); return true;
+      case 'depth': return shard.depth(q.symbol ?? 0, q.side ?? 1, q.levels ?? Infinity);
+      case 'openOrders': return shard.openOrderCount();
+      default: throw new Error(`shard cannot answer "${q.what}"`);
+    }
+  };
+}
+
+function serveQueries(): void {
+  for (;;) {
+    const m = receiveMessageOnPort(port);
+    if (!m) return;
+    const q = m.message as WorkerQuery;
+    let reply: WorkerReply;
+    try {
+      reply = { id: q.id, ok: true, result: answer(q) };
+    } catch (e) {
+      reply = { id: q.id, ok: false, error: e instanceof Error ? e.message : String(e) };
+    }
+    port.postMessage(reply);
+  }
+}
+
+const idle = makeIdle(data.idle, doorbell, { hasWork: () => hasWork() || Atomics.load(control, STOP_WORD) !== 0 });
+Atomics.store(control, line + STAT_STATE, AgentState.RUNNING);
+parentPort!.postMessage({ type: 'ready' });
+try {
+  let passes = 0;
+  while (Atomics.load(control, STOP_WORD) === 0) {
+    const n = doWork(nowUs());
+    if (n === 0 || (++passes & 1023) === 0) serveQueries();
+    idle.idle(n);
+  }
+  // Finish what is already in the input ring so nothing submitted before stop is lost.
+  while (doWork(nowUs()) > 0);
+  serveQueries();
+  Atomics.store(control, line + STAT_STATE, AgentState.STOPPED);
+} catch (e) {
+  Atomics.store(control, line + STAT_STATE, AgentState.FAILED);
+  throw e;
+} finally {
+  port.close();
+}

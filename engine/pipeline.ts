@@ -1,0 +1,28 @@
+/**
+ * The pipeline, drawn once. Stage letters are reused in thread names, metrics and bench names.
+ *
+ * ```
+ *   G gateway (main thread) ──cmd ring G→R (SPSC, 128 B slots)──▶ R risk stage (worker "R")
+ *                                                                   │ admit: assign orderId + commandSeq,
+ *                                                                   │ check limits, reserve; or mark reject
+ *                             ┌──────── cmd ring R→M[k] (SPSC) ◀────┘ (symbol → shard k is pinned)
+ *                             ▼
+ *                     M matching shard k (worker "M<k>") ──event ring E[k] (SPMC, 256 B slots)──┐
+ *                                                                                                │
+ *        consumer 0: R (releases reservations, moves the price band)  ◀───────────────────────────┤
+ *        consumer 1: G (execution reports, market data; issue #3)      ◀───────────────────────────┤
+ *        consumer 2…: J journal / Kafka, E feeds (issue #4, as configured)  ◀──────────────────────┘
+ * ```
+ *
+ * Determinism: R applies shard events at points fixed by the input (see RiskAgent), so the same
+ * command sequence with the same ingress timestamps yields the same events, run after run.
+ */
+export const Stage = { GATEWAY: 'G', RISK: 'R', MATCH: 'M', JOURNAL: 'J', FEEDS: 'E' } as const;
+
+/** Event ring consumer index of the risk stage; external consumers start at 1. */
+export const RISK_EVENT_CONSUMER = 0;
+export const FIRST_EXTERNAL_CONSUMER = 1;
+
+export function shardThreadName(k: number): string {
+  return `${Stage.MATCH}${k}`;
+}

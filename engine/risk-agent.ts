@@ -1,0 +1,214 @@
+/**
+ * R agent: the duty cycle of the risk-stage thread.
+ *
+ * For each command from the gateway ring: apply the shard events that are due, admit the command
+ * (RiskEngine), and copy it into the ring of the shard that owns its symbol (or every shard).
+ *
+ * When events are applied decides what risk sees, so it is fixed by the input, not by thread
+ * timing: before admitting a command with ingress time t, the agent applies exactly the events
+ * caused by earlier commands whose ingress time is ≤ t − releaseLagUs (and, so the history stays
+ * bounded, at least those of commands more than `historyCommands` back). If a shard has not yet
+ * processed those commands, the agent waits for it — draining the events that are due meanwhile,
+ * so a shard blocked on a full event ring always gets unblocked. The result: the same commands with
+ * the same ingress timestamps produce the same events, however the threads are scheduled.
+ * Quiet periods are bridged by TICK commands, which carry a timestamp and nothing else.
+ */
+import { seqDiff } from '../ring/layout.ts';
+import { RING_FULL } from '../ring/ring.ts';
+import type { RingConsumer, RingProducer, SlotHandler } from '../ring/ring.ts';
+import { sleepMs } from '../ring/idle.ts';
+import type { WorkSource } from '../ring/idle.ts';
+import { CMD_INGRESS_TS, CMD_SEQ, CMD_SLOT_BYTES } from './command-slot.ts';
+import { EVT_COMMAND_SEQ } from './event-slot.ts';
+import { getI64, putI64 } from './int64.ts';
+import { STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_WAITS } from './control.ts';
+import { ALL_SHARDS, NO_SHARD } from './risk.ts';
+import type { RiskEngine } from './risk.ts';
+
+const CMD_WORDS = CMD_SLOT_BYTES / 4;
+
+export interface RiskAgentOptions {
+  releaseLagUs: number;
+  /** Commands remembered for the release watermark (power of two). */
+  historyCommands: number;
+  batch?: number;
+}
+
+export class RiskAgent implements SlotHandler, WorkSource {
+  private readonly histTs: Float64Array;
+  private readonly histMask: number;
+  /** Per shard: the commandSeq of each command routed to it, in order (ring of historyCommands). */
+  private readonly routed: Int32Array[];
+  /** Per shard: commands routed so far (Int32 count, wraps). */
+  private readonly routedCount: Int32Array;
+  /** Per shard: how many of the routed commands are at or before the applied watermark. */
+  private readonly dueCount: Int32Array;
+  private lastSeq = 0;
+  private appliedSeq = 0;
+  private lastTs = 0;
+  private readonly nShards: number;
+  private heartbeat = 0;
+  private commands = 0;
+  private eventsApplied = 0;
+  private waits = 0;
+  private readonly batch: number;
+
+  constructor(
+    readonly risk: RiskEngine,
+    private readonly input: RingConsumer,
+    private readonly toShards: RingProducer[],
+    private readonly fromShards: RingConsumer[],
+    private readonly stats: Int32Array,
+    private readonly statLine: number,
+    private readonly shardProcessedWord: readonly number[],
+    private readonly opts: RiskAgentOptions,
+  ) {
+    const h = opts.historyCommands;
+    if (h < 2 || (h & (h - 1)) !== 0) throw new RangeError('historyCommands must be a power of two');
+    this.histTs = new Float64Array(h);
+    this.histMask = h - 1;
+    this.nShards = toShards.length;
+    this.routed = toShards.map(() => new Int32Array(h));
+    this.routedCount = new Int32Array(this.nShards);
+    this.dueCount = new Int32Array(this.nShards);
+    this.batch = opts.batch ?? 256;
+  }
+
+  doWork(): number {
+    const n = this.input.poll(this, this.batch);
+    if (n === 0) return 0;
+    for (let k = 0; k < this.nShards; k++) this.toShards[k].commit();
+    this.commands = (this.commands + n) | 0;
+    const s = this.stats;
+    const l = this.statLine;
+    s[l + STAT_COMMANDS] = this.commands;
+    s[l + STAT_EVENTS] = this.eventsApplied | 0;
+    s[l + STAT_WAITS] = this.waits | 0;
+    s[l + STAT_PROCESSED] = this.appliedSeq;
+    s[l + STAT_HEARTBEAT] = ++this.heartbeat | 0;
+    return n;
+  }
+
+  hasWork(): boolean {
+    return this.input.available() > 0;
+  }
+
+  onSlot(w: Int32Array, b: number): void {
+    let ts = getI64(w, b + CMD_INGRESS_TS);
+    if (ts < this.lastTs) {
+      // Ingress times must not go backwards (a clock step): clamp, and say so in the slot.
+      ts = this.lastTs;
+      putI64(w, b + CMD_INGRESS_TS, ts);
+    }
+    this.lastTs = ts;
+    this.applyDue(ts - this.opts.releaseLagUs);
+    const route = this.risk.admit(w, b);
+    const seq = w[b + CMD_SEQ];
+    this.lastSeq = seq;
+    this.histTs[seq & this.histMask] = ts;
+    if (route === NO_SHARD) return;
+    if (route === ALL_SHARDS) {
+      for (let k = 0; k < this.nShards; k++) this.forward(k, w, b, seq);
+    } else {
+      this.forward(route, w, b, seq);
+    }
+  }
+
+  private forward(k: number, w: Int32Array, b: number, seq: number): void {
+    const p = this.toShards[k];
+    if (p.tryClaim(1) === RING_FULL) {
+      p.commit();
+      let spins = 0;
+      let seen = Atomics.load(this.stats, this.shardProcessedWord[k]);
+      while (p.tryClaim(1) === RING_FULL) {
+        this.waits++;
+        // Keep draining due events: the shard may be waiting for room in its event ring.
+        this.drainDue();
+        if (++spins > 200) sleepMs(0.02);
+        if (spins % 5_000 === 0) {
+          const now = Atomics.load(this.stats, this.shardProcessedWord[k]);
+          if (now === seen) this.forceOne();
+          seen = now;
+        }
+      }
+    }
+    const dst = p.ring.words;
+    const d = p.ring.slotWord(p.lastClaimed);
+    for (let i = 0; i < CMD_WORDS; i++) dst[d + i] = w[b + i];
+    const c = this.routedCount[k];
+    this.routed[k][c & this.histMask] = seq;
+    this.routedCount[k] = (c + 1) | 0;
+  }
+
+  /** Advance the watermark to the last command with ingress ≤ limitTs, then apply its events. */
+  private applyDue(limitTs: number): void {
+    let target = this.appliedSeq;
+    const mask = this.histMask;
+    // Bounded history: commands older than historyCommands − 1 are always due.
+    const oldest = (this.lastSeq - mask + 1) | 0;
+    if (seqDiff(target, oldest) < 0) target = oldest;
+    while (seqDiff(target, this.lastSeq) < 0 && this.histTs[(target + 1) & mask] <= limitTs) target = (target + 1) | 0;
+    if (target === this.appliedSeq) return;
+    this.setTarget(target);
+    this.drainDue();
+    for (let k = 0; k < this.nShards; k++) {
+      if (seqDiff(Atomics.load(this.stats, this.shardProcessedWord[k]), this.dueCount[k]) >= 0) continue;
+      // Shard k is behind the watermark: make sure it has our commands, then wait for it.
+      for (let j = 0; j < this.nShards; j++) this.toShards[j].commit();
+      let spins = 0;
+      while (seqDiff(Atomics.load(this.stats, this.shardProcessedWord[k]), this.dueCount[k]) < 0) {
+        this.waits++;
+        this.drainDue();
+        if (++spins > 200) sleepMs(0.02);
+      }
+    }
+    this.drainDue();
+  }
+
+  private setTarget(target: number): void {
+    this.appliedSeq = target;
+    const mask = this.histMask;
+    for (let k = 0; k < this.nShards; k++) {
+      // How many of the commands routed to shard k are due.
+      let due = this.dueCount[k];
+      const routed = this.routed[k];
+      while (due !== this.routedCount[k] && seqDiff(routed[due & mask], target) <= 0) due = (due + 1) | 0;
+      this.dueCount[k] = due;
+    }
+  }
+
+  /**
+   * Liveness over determinism, in one corner: a shard whose event ring is full of events that
+   * are not due yet (e.g. a mass cancel larger than the ring) cannot take the command we must
+   * forward. Apply one more command's events; counted in `forcedReleases`.
+   */
+  forcedReleases = 0;
+  private forceOne(): void {
+    if (seqDiff(this.appliedSeq, this.lastSeq) >= 0) return;
+    this.forcedReleases++;
+    this.setTarget((this.appliedSeq + 1) | 0);
+    this.drainDue();
+  }
+
+  /** Apply every available event whose command is at or before the watermark. */
+  private drainDue(): void {
+    const target = this.appliedSeq;
+    for (let k = 0; k < this.fromShards.length; k++) {
+      const c = this.fromShards[k];
+      const n = c.available();
+      if (n === 0) continue;
+      const ring = c.ring;
+      const w = ring.words;
+      let seq = c.position();
+      const end = (seq + n) | 0;
+      while (seq !== end) {
+        const b = ring.slotWord(seq);
+        if (seqDiff(w[b + EVT_COMMAND_SEQ], target) > 0) break;
+        this.risk.onEvent(w, b);
+        this.eventsApplied++;
+        seq = (seq + 1) | 0;
+      }
+      c.release(seq);
+    }
+  }
+}

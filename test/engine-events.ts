@@ -1,0 +1,50 @@
+/** Helpers to read the threaded engine's events in tests and tools (cold; allocates). */
+import { decodeEvent } from '../engine/event-slot.ts';
+import type { DecodedEvent } from '../engine/event-slot.ts';
+import type { Engine } from '../engine/engine.ts';
+import type { RingConsumer, SlotHandler } from '../ring/ring.ts';
+
+export class EventCollector implements SlotHandler {
+  readonly perShard: DecodedEvent[][];
+  private readonly consumers: RingConsumer[];
+  private current: DecodedEvent[] = [];
+  constructor(engine: Engine, index = 1) {
+    this.consumers = engine.eventRings.map((_, k) => engine.consumer(k, index));
+    this.perShard = engine.eventRings.map(() => []);
+  }
+  onSlot(w: Int32Array, b: number): void {
+    this.current.push(decodeEvent(w, b));
+  }
+  poll(): number {
+    let n = 0;
+    this.consumers.forEach((c, k) => {
+      this.current = this.perShard[k];
+      n += c.poll(this, 4096);
+    });
+    return n;
+  }
+  count(): number {
+    return this.perShard.reduce((s, e) => s + e.length, 0);
+  }
+  /** Poll until `done()` holds, or throw after timeoutMs. */
+  async until(done: () => boolean, timeoutMs = 30_000): Promise<void> {
+    const t0 = Date.now();
+    for (;;) {
+      this.poll();
+      if (done()) return;
+      if (Date.now() - t0 > timeoutMs) throw new Error(`events: condition not met within ${timeoutMs} ms (have ${this.count()})`);
+      await new Promise((r) => setTimeout(r, 1));
+    }
+  }
+}
+
+/** A seeded PRNG (mulberry32) so command streams are reproducible. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
