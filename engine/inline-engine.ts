@@ -15,6 +15,7 @@ import type { EngineSpec } from './config.ts';
 /** Hands each event to the risk engine and to an optional listener, then forgets it. */
 class ForwardingOut implements EventOut {
   readonly words = new Int32Array(EVT_SLOT_BYTES / 4);
+  readonly doubles = new Float64Array(this.words.buffer);
   listener: ((w: Int32Array, b: number, shard: number) => void) | null = null;
   constructor(
     private readonly risk: RiskEngine,

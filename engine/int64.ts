@@ -14,9 +14,10 @@ const TWO_32 = 4294967296;
 export const MAX_UNITS = 4503599627370495;
 
 export function putI64(words: Int32Array, i: number, v: number): void {
-  const hi = Math.floor(v / TWO_32);
-  words[i] = (v - hi * TWO_32) | 0;
-  words[i + 1] = hi;
+  // `v | 0` is v mod 2^32 for any integer-valued double: the low word, exact.
+  words[i] = v | 0;
+  // Non-negative fast path (prices, quantities, ids, sequences, times); floor for negatives.
+  words[i + 1] = v >= 0 ? (v / TWO_32) | 0 : Math.floor(v / TWO_32);
 }
 
 export function getI64(words: Int32Array, i: number): number {

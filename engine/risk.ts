@@ -105,8 +105,9 @@ export class RiskEngine {
     this.maxPos = new Float64Array(na * ns);
     for (let a = 0; a < na; a++) for (let s = 0; s < ns; s++) this.maxPos[a * ns + s] = spec.accounts[a].maxPosition[s];
     const cap = spec.riskOrderCapacity;
-    this.byId = new LongIntMap(cap);
-    this.byClord = new LongIntMap(cap * 2);
+    // Sized for a typical live set; growth past it is counted (see MatchingShard).
+    this.byId = new LongIntMap(Math.min(cap, 1 << 15));
+    this.byClord = new LongIntMap(Math.min(cap * 2, 1 << 16));
     this.rId = new Float64Array(cap);
     this.rAccount = new Int32Array(cap);
     this.rSymbol = new Int32Array(cap);

@@ -14,10 +14,12 @@ import type { EventOut } from './matching-shard.ts';
 /** EventOut over a ring: a full ring makes the shard wait (never drop), committing what it has. */
 export class RingEventOut implements EventOut {
   readonly words: Int32Array;
+  readonly doubles: Float64Array;
   published = 0;
   waits = 0;
   constructor(private readonly producer: RingProducer) {
     this.words = producer.ring.words;
+    this.doubles = producer.ring.doubles;
   }
   claim(): number {
     const p = this.producer;

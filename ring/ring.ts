@@ -33,6 +33,8 @@ import type { Doorbell } from './doorbell.ts';
 export class RingBuffer {
   readonly words: Int32Array;
   readonly bytes: Uint8Array;
+  /** 8-byte view of the same memory, for clearing slot fields two words per store. */
+  readonly doubles: Float64Array;
   readonly capacity: number;
   readonly mask: number;
   readonly slotBytes: number;
@@ -44,6 +46,7 @@ export class RingBuffer {
   constructor(readonly buffer: SharedArrayBuffer) {
     this.words = new Int32Array(buffer);
     this.bytes = new Uint8Array(buffer);
+    this.doubles = new Float64Array(buffer, 0, buffer.byteLength >> 3);
     if (this.words[MAGIC_WORD] !== RING_MAGIC) throw new RingError('buffer is not an initialised ring');
     this.capacity = this.words[CAPACITY_WORD];
     this.mask = this.capacity - 1;

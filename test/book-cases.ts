@@ -362,6 +362,27 @@ export const bookCases: BookCase[] = [
     },
   },
   {
+    name: 'hundreds of price levels come and go: emptied levels are reused, popped at the top and compacted',
+    run(book) {
+      resetIds();
+      const ids: number[] = [];
+      for (let p = 1000; p < 1300; p++) {
+        const c = sell(1, p, { account: 3 });
+        ids.push(c.orderId ?? 0);
+        book.submit(c);
+      }
+      // Empty most interior levels (forces compaction), keep every 50th.
+      ids.forEach((id, i) => { if (i % 50 !== 0 && i !== 299) book.submit(cancel(id, 3)); book.check(); });
+      expect(book.depth(0, Side.SELL).map((l) => l[0])).toEqual([1000, 1050, 1100, 1150, 1200, 1250, 1299]);
+      // Reuse a price that was emptied, then sweep through the top levels.
+      book.submit(sell(2, 1001, { account: 3 }));
+      const ev = book.submit(buy(3, 1050, { account: 4 }));
+      expect(trades(ev).map((t) => [t[0], t[1]])).toEqual([[1000, 1], [1001, 2]]);
+      book.check();
+      expect(book.depth(0, Side.SELL).map((l) => l[0])).toEqual([1050, 1100, 1150, 1200, 1250, 1299]);
+    },
+  },
+  {
     name: 'sequence numbers run 1, 2, 3 … with no gaps across commands',
     run(book) {
       const all = [

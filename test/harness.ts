@@ -21,6 +21,7 @@ export interface BookUnderTest {
 
 class CollectingOut implements EventOut {
   readonly words = new Int32Array(EVT_SLOT_BYTES / 4);
+  readonly doubles = new Float64Array(this.words.buffer);
   events: ComparableEvent[] = [];
   claim(): number {
     return 0;
