@@ -82,6 +82,7 @@ export const ResultCode = {
   RISK_QUANTITY_OFF_LOT: -2018,
   RISK_BAD_DECIMAL: -2019,
   RISK_REPLACE_PENDING: -2020,
+  /** Retired: client ids are now compared exactly, a hash collision cannot reject. */
   RISK_CLIENT_ORDER_ID_COLLISION: -2021,
   RISK_UNKNOWN_COMMAND: -2022,
 

@@ -17,7 +17,7 @@ function hashKey(key: number): number {
   let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  return h ^ (h >>> 16);
+  return (h ^ (h >>> 16)) & 0x3fffffff; // Smi-sized: no boxing if not inlined
 }
 
 export class LongIntMap {

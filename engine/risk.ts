@@ -14,7 +14,7 @@
 import { CommandType, EventType, OrderStatus, OrderType, Reason, ResultCode, Side, Stp, TimeInForce } from './codes.ts';
 import {
   CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_SYMBOL,
-  CMD_TYPE, clordEquals, clordIsEmpty, copyClord, metaByClientId, metaPostOnly, metaSide, metaStp, metaTif, metaType,
+  CMD_TYPE, clordIsEmpty, copyClord, metaByClientId, metaPostOnly, metaSide, metaStp, metaTif, metaType,
 } from './command-slot.ts';
 import {
   EVT_CLORD, EVT_CODE, EVT_COMMAND_TYPE, EVT_CUM, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM, EVT_MAKER_LEAVES,
@@ -22,6 +22,7 @@ import {
 } from './event-slot.ts';
 import { MAX_UNITS, getI64, mulAtMost, putI64 } from './int64.ts';
 import { LongIntMap, MISSING } from './long-int-map.ts';
+import { ClientIdIndex } from './client-id-index.ts';
 import type { EngineSpec } from './config.ts';
 
 /** admit() result: route to every shard. Otherwise the result is a shard index. */
@@ -56,7 +57,7 @@ export class RiskEngine {
   private readonly maxPos: Float64Array;
   // ---- live orders
   private readonly byId: LongIntMap;
-  private readonly byClord: LongIntMap;
+  private readonly byClord: ClientIdIndex;
   private readonly rId: Float64Array;
   private readonly rAccount: Int32Array;
   private readonly rSymbol: Int32Array;
@@ -68,9 +69,10 @@ export class RiskEngine {
   private readonly rResQty: Float64Array;
   private readonly rResNotional: Float64Array;
   private readonly rPending: Uint8Array;
-  private readonly rClordKey: Float64Array;
-  private readonly rPendingKey: Float64Array;
+  /** Client ids, 8 words each, two per order slot: [2i] current, [2i + 1] in-flight replace's. */
   private readonly rClord: Int32Array;
+  /** 1 when the in-flight replace of slot i brings a new client id (entry 2i + 1 is indexed). */
+  private readonly rHasPendingId: Uint8Array;
   private readonly rNext: Int32Array;
   private freeSlot: number;
   private nextOrderId = 0;
@@ -107,7 +109,6 @@ export class RiskEngine {
     const cap = spec.riskOrderCapacity;
     // Sized for a typical live set; growth past it is counted (see MatchingShard).
     this.byId = new LongIntMap(Math.min(cap, 1 << 15));
-    this.byClord = new LongIntMap(Math.min(cap * 2, 1 << 16));
     this.rId = new Float64Array(cap);
     this.rAccount = new Int32Array(cap);
     this.rSymbol = new Int32Array(cap);
@@ -119,9 +120,9 @@ export class RiskEngine {
     this.rResQty = new Float64Array(cap);
     this.rResNotional = new Float64Array(cap);
     this.rPending = new Uint8Array(cap);
-    this.rClordKey = new Float64Array(cap);
-    this.rPendingKey = new Float64Array(cap);
-    this.rClord = new Int32Array(cap * CLORD_WORDS);
+    this.rClord = new Int32Array(cap * 2 * CLORD_WORDS);
+    this.rHasPendingId = new Uint8Array(cap);
+    this.byClord = new ClientIdIndex(cap * 2, this.rClord, this.rAccount);
     this.rNext = new Int32Array(cap);
     for (let i = 0; i < cap; i++) this.rNext[i] = i + 1 < cap ? i + 1 : NIL;
     this.freeSlot = 0;
@@ -235,13 +236,7 @@ export class RiskEngine {
     if (side === Side.BUY ? this.position[as] + this.buyOpen[as] + qty > this.maxPos[as] : this.sellOpen[as] + qty - this.position[as] > this.maxPos[as]) {
       return ResultCode.RISK_MAX_POSITION;
     }
-    const key = clordKey(a, w, b + CMD_CLORD);
-    const existing = this.byClord.get(key);
-    if (existing !== MISSING) {
-      return clordEquals(this.rClord, existing * CLORD_WORDS, w, b + CMD_CLORD)
-        ? ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID
-        : ResultCode.RISK_CLIENT_ORDER_ID_COLLISION;
-    }
+    if (this.byClord.find(a, w, b + CMD_CLORD) >= 0) return ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID;
     const i = this.freeSlot;
     if (i === NIL) return ResultCode.RISK_ORDER_CAPACITY;
     this.freeSlot = this.rNext[i];
@@ -257,11 +252,10 @@ export class RiskEngine {
     this.rResQty[i] = qty;
     this.rResNotional[i] = notional;
     this.rPending[i] = 0;
-    this.rClordKey[i] = key;
-    this.rPendingKey[i] = -1;
-    copyClord(w, b + CMD_CLORD, this.rClord, i * CLORD_WORDS);
+    this.rHasPendingId[i] = 0;
+    copyClord(w, b + CMD_CLORD, this.rClord, 2 * i * CLORD_WORDS);
     this.byId.put(id, i);
-    this.byClord.put(key, i);
+    this.byClord.add(2 * i);
     this.openOrders[a]++;
     this.openNotional[a] += notional;
     if (side === Side.BUY) this.buyOpen[as] += qty;
@@ -275,8 +269,9 @@ export class RiskEngine {
   private resolveTarget(w: Int32Array, b: number, a: number, s: number): number {
     let i: number;
     if (metaByClientId(w[b + CMD_META])) {
-      i = this.byClord.get(clordKey(a, w, b + CMD_CLORD));
-      if (i !== MISSING && !clordEquals(this.rClord, i * CLORD_WORDS, w, b + CMD_CLORD)) i = MISSING;
+      const entry = this.byClord.find(a, w, b + CMD_CLORD);
+      // Only an order's current id names it (not the id of a replace still in flight).
+      i = entry >= 0 && (entry & 1) === 0 ? entry >> 1 : MISSING;
     } else {
       i = this.byId.get(getI64(w, b + CMD_ORDER_ID));
     }
@@ -314,19 +309,14 @@ export class RiskEngine {
         return ResultCode.RISK_MAX_POSITION;
       }
     }
-    let newKey = -1;
+    this.rHasPendingId[i] = 0;
     if (!clordIsEmpty(w, b + CMD_NEW_CLORD)) {
-      newKey = clordKey(a, w, b + CMD_NEW_CLORD);
-      const existing = this.byClord.get(newKey);
-      if (existing !== MISSING) {
-        return clordEquals(this.rClord, existing * CLORD_WORDS, w, b + CMD_NEW_CLORD)
-          ? ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID
-          : ResultCode.RISK_CLIENT_ORDER_ID_COLLISION;
-      }
-      this.byClord.put(newKey, i);
+      if (this.byClord.find(a, w, b + CMD_NEW_CLORD) >= 0) return ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID;
+      copyClord(w, b + CMD_NEW_CLORD, this.rClord, (2 * i + 1) * CLORD_WORDS);
+      this.byClord.add(2 * i + 1);
+      this.rHasPendingId[i] = 1;
     }
     // Reserve max(old, new) until the shard says what happened.
-    this.rPendingKey[i] = newKey;
     this.rPending[i] = 1;
     this.rResNotional[i] += addNotional;
     this.openNotional[a] += addNotional;
@@ -364,13 +354,13 @@ export class RiskEngine {
         this.rPrice[i] = getI64(w, b + EVT_PRICE);
         if (w[b + EVT_CODE] === Reason.USER && this.rPending[i] !== 0) {
           // The in-flight replace landed: the new client id replaces the old one.
-          const newKey = this.rPendingKey[i];
-          if (newKey >= 0) {
-            this.byClord.remove(this.rClordKey[i]);
-            this.rClordKey[i] = newKey;
-            copyClord(w, b + EVT_CLORD, this.rClord, i * CLORD_WORDS);
+          if (this.rHasPendingId[i] !== 0) {
+            this.byClord.remove(2 * i);
+            this.byClord.remove(2 * i + 1);
+            copyClord(w, b + EVT_CLORD, this.rClord, 2 * i * CLORD_WORDS);
+            this.byClord.add(2 * i);
+            this.rHasPendingId[i] = 0;
           }
-          this.rPendingKey[i] = -1;
           this.rPending[i] = 0;
         }
         this.settle(i);
@@ -385,8 +375,8 @@ export class RiskEngine {
         if (cmd === CommandType.NEW) {
           this.release(i);
         } else if (cmd === CommandType.REPLACE && this.rPending[i] !== 0) {
-          if (this.rPendingKey[i] >= 0) this.byClord.remove(this.rPendingKey[i]);
-          this.rPendingKey[i] = -1;
+          if (this.rHasPendingId[i] !== 0) this.byClord.remove(2 * i + 1);
+          this.rHasPendingId[i] = 0;
           this.rPending[i] = 0;
           this.settle(i);
         }
@@ -430,9 +420,9 @@ export class RiskEngine {
     if (this.rSide[i] === Side.BUY) this.buyOpen[as] -= this.rResQty[i];
     else this.sellOpen[as] -= this.rResQty[i];
     this.byId.remove(this.rId[i]);
-    this.byClord.remove(this.rClordKey[i]);
-    if (this.rPendingKey[i] >= 0) this.byClord.remove(this.rPendingKey[i]);
-    this.rPendingKey[i] = -1;
+    this.byClord.remove(2 * i);
+    if (this.rHasPendingId[i] !== 0) this.byClord.remove(2 * i + 1);
+    this.rHasPendingId[i] = 0;
     this.rPending[i] = 0;
     this.rNext[i] = this.freeSlot;
     this.freeSlot = i;
@@ -477,6 +467,9 @@ export class RiskEngine {
       else sell[as] += this.rResQty[i];
       if (this.rResQty[i] < this.rLeaves[i]) throw new Error(`order ${id}: reserved ${this.rResQty[i]} < leaves ${this.rLeaves[i]}`);
     });
+    let ids = 0;
+    this.byId.forEach((_id, i) => { ids += 1 + this.rHasPendingId[i]; });
+    if (ids !== this.byClord.size) throw new Error(`client id index holds ${this.byClord.size} ids, live orders need ${ids}`);
     for (let a = 0; a < this.nAccounts; a++) {
       if (notional[a] !== this.openNotional[a]) throw new Error(`account ${a}: open notional ${this.openNotional[a]} ≠ Σ orders ${notional[a]}`);
       if (count[a] !== this.openOrders[a]) throw new Error(`account ${a}: open orders ${this.openOrders[a]} ≠ ${count[a]}`);
@@ -520,18 +513,4 @@ export class RiskEngine {
     }
     return (h >>> 0).toString(16).padStart(8, '0');
   }
-}
-
-/** 52-bit key of (account, client order id) for the client-id index. */
-function clordKey(account: number, w: Int32Array, at: number): number {
-  let h1 = Math.imul(account ^ 0x2545f491, 0x9e3779b1);
-  let h2 = Math.imul(account + 0x68e31da4, 0x85ebca6b);
-  for (let k = 0; k < CLORD_WORDS; k++) {
-    const v = w[at + k];
-    h1 = Math.imul(h1 ^ v, 0x01000193);
-    h1 ^= h1 >>> 15;
-    h2 = Math.imul(h2 + v, 0xc2b2ae35);
-    h2 ^= h2 >>> 13;
-  }
-  return (h2 & 0xfffff) * TWO_32 + (h1 >>> 0);
 }

@@ -1,0 +1,110 @@
+/**
+ * Heap and GC counts over a million hot-path operations after warm-up, for the matching shard
+ * (through a real event ring), the risk stage + shard pipeline, and a ring on its own. Shared by
+ * bench/gc-heap-1m-orders.ts (report) and test/no-allocation.test.ts (assertion).
+ */
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { RingBuffer, RingConsumer, RingProducer } from '../ring/ring.ts';
+import type { SlotHandler } from '../ring/ring.ts';
+import { EVT_SLOT_BYTES } from '../engine/event-slot.ts';
+import { MatchingShard } from '../engine/matching-shard.ts';
+import { RingEventOut } from '../engine/shard-agent.ts';
+import { InlineEngine } from '../engine/inline-engine.ts';
+import { compileConfig } from '../engine/config.ts';
+import { CMD_WORDS, exchangeCoreMix } from './workloads.ts';
+import type { Workload } from './workloads.ts';
+import { countGcs } from './common.ts';
+
+v8.setFlagsFromString('--expose-gc');
+const forceGc = vm.runInNewContext('gc') as () => void;
+
+function spaces(): Record<string, number> {
+  const out: Record<string, number> = { total: 0 };
+  for (const sp of v8.getHeapSpaceStatistics()) {
+    out[sp.space_name] = sp.space_used_size;
+    out.total += sp.space_used_size;
+  }
+  return out;
+}
+
+export interface AllocationResult {
+  name: string;
+  operations: number;
+  gcs: number;
+  byKind: Record<string, number>;
+  heapGrowthBytes: number;
+}
+
+async function measure(name: string, operations: number, warm: () => void, rewarm: () => void, run: () => void): Promise<AllocationResult> {
+  warm();
+  forceGc();
+  forceGc();
+  // A full GC discards some compiled state; re-warm outside the measured window.
+  rewarm();
+  // Heap read inside the synchronous run, so the observer's own async work is not counted.
+  const { result: growth, gcs, byKind } = await countGcs(() => {
+    const before = spaces();
+    run();
+    const after = spaces();
+    if (process.env.RINGMATCH_SPACES) console.log(name, Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]]).filter(([, v]) => v !== 0)));
+    return after.total - before.total;
+  });
+  return { name, operations, gcs, byKind, heapGrowthBytes: growth };
+}
+
+export function allocationSpec(): ReturnType<typeof compileConfig> {
+  return compileConfig({
+    shards: 1, notionalDecimals: 2, orderCapacityPerShard: 1 << 16, riskOrderCapacity: 1 << 16,
+    symbols: [{ symbol: 'BENCH', tickSize: '0.01', lotSize: '1', referencePrice: '10000', priceBandPct: 50, maxOrderQty: '1000', maxOrderNotional: '100000000' }],
+    accounts: Array.from({ length: 64 }, (_, i) => ({ id: `a${i}`, creditLimit: '1000000000000', maxOpenOrders: 1_000_000, maxPosition: '1000000000' })),
+  });
+}
+
+export async function measureAll(ops = 1_000_000): Promise<AllocationResult[]> {
+  const w: Workload = exchangeCoreMix(ops + 300_000, 5);
+  const warmEnd = w.prefill + 200_000;
+  const rewarmEnd = warmEnd + 100_000;
+  const results: AllocationResult[] = [];
+
+  {
+    const ring = RingBuffer.create(1 << 14, EVT_SLOT_BYTES, 1);
+    const producer = new RingProducer(ring);
+    const consumer = new RingConsumer(ring, 0);
+    const shard = new MatchingShard({ shardId: 0, symbolIds: [0], symbolCount: 1, accountCount: 64, orderCapacity: 1 << 16 }, new RingEventOut(producer));
+    const step = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) {
+        shard.process(w.slots, i * CMD_WORDS);
+        if ((i & 255) === 0) {
+          producer.commit();
+          consumer.release(ring.producerCursor());
+        }
+      }
+    };
+    results.push(await measure('M: matching shard → event ring', w.total - rewarmEnd, () => step(0, warmEnd), () => step(warmEnd, rewarmEnd), () => step(rewarmEnd, w.total)));
+  }
+  {
+    const eng = new InlineEngine(allocationSpec());
+    const slots = w.slots.slice();
+    const step = (from: number, to: number): void => {
+      for (let i = from; i < to; i++) eng.processSlot(slots, i * CMD_WORDS);
+    };
+    results.push(await measure('R+M: risk stage + matching shard', w.total - rewarmEnd, () => step(0, warmEnd), () => step(warmEnd, rewarmEnd), () => step(rewarmEnd, w.total)));
+  }
+  {
+    const ring = RingBuffer.create(1 << 12, 128, 1);
+    const p = new RingProducer(ring);
+    const c = new RingConsumer(ring, 0);
+    const sink: SlotHandler & { sum: number } = { sum: 0, onSlot(words, word) { this.sum = (this.sum + words[word]) | 0; } };
+    const step = (n: number): void => {
+      for (let i = 0; i < n; i += 64) {
+        p.tryClaim(64);
+        for (let k = 0; k < 64; k++) ring.words[ring.slotWord((p.lastClaimed + k) | 0)] = i + k;
+        p.commit();
+        c.poll(sink, 64);
+      }
+    };
+    results.push(await measure('ring: claim/commit/poll, 64-slot batches', ops, () => step(200_000), () => step(100_000), () => step(ops)));
+  }
+  return results;
+}
