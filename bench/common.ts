@@ -67,3 +67,27 @@ export async function countGcs<T>(fn: () => T): Promise<{ result: T; gcs: number
   obs.disconnect();
   return { result, gcs, byKind };
 }
+
+/**
+ * The platform's own stalls: a loop that only reads the clock for `ms`, reporting gaps > 50 µs.
+ * On a shared VM these (host preemption) bound every open-loop tail measured in the same run.
+ */
+export function platformStalls(ms = 1000): { gapsPerSec: number; stalledPct: number; maxGapUs: number } {
+  const t0 = performance.now();
+  let prev = t0;
+  let gaps = 0;
+  let stalled = 0;
+  let max = 0;
+  while (prev - t0 < ms) {
+    const now = performance.now();
+    const g = now - prev;
+    if (g > 0.05) {
+      gaps++;
+      stalled += g;
+      if (g > max) max = g;
+    }
+    prev = now;
+  }
+  const total = prev - t0;
+  return { gapsPerSec: Math.round((gaps / total) * 1000), stalledPct: Math.round((stalled / total) * 1000) / 10, maxGapUs: Math.round(max * 1000) };
+}
