@@ -30,6 +30,8 @@ export interface AccountConfig {
 }
 
 export interface EngineConfig {
+  /** Risk-stage release lag in µs (see engine/risk-agent.ts). Default 100. */
+  releaseLagUs?: number;
   /** Matching shards (worker threads). Default 1, sized for a 2-core box. */
   shards?: number;
   /** Decimal places of the notional unit that credit limits and order notionals use. Default 8. */
@@ -78,6 +80,7 @@ export interface AccountSpec {
 
 export interface EngineSpec {
   shards: number;
+  releaseLagUs: number;
   notionalDecimals: number;
   notionalUnit: ExactDecimal;
   orderCapacityPerShard: number;
@@ -132,6 +135,7 @@ export function compileConfig(cfg: EngineConfig): EngineSpec {
   const riskOrderCapacity = intField(cfg.riskOrderCapacity, 'riskOrderCapacity', 16, 1 << 26, 1 << 20);
   const ringCapacity = intField(cfg.ringCapacity, 'ringCapacity', 16, 1 << 24, 1 << 14);
   if ((ringCapacity & (ringCapacity - 1)) !== 0) throw new ConfigError('ringCapacity', `${ringCapacity} is not a power of two`, 'use e.g. 16384');
+  const releaseLagUs = intField(cfg.releaseLagUs, 'releaseLagUs', 0, 10_000_000, 100);
   const idle = cfg.idle ?? 'backoff';
   if (idle !== 'backoff' && idle !== 'busy-spin') throw new ConfigError('idle', `unknown wait strategy ${JSON.stringify(idle)}`, 'use "backoff" or "busy-spin"');
   if (!Array.isArray(cfg.symbols) || cfg.symbols.length === 0) throw new ConfigError('symbols', 'missing or empty', 'list at least one symbol');
@@ -195,7 +199,7 @@ export function compileConfig(cfg: EngineConfig): EngineSpec {
       cancelOnDisconnect: a.cancelOnDisconnect ?? false,
     };
   });
-  return { shards, notionalDecimals, notionalUnit, orderCapacityPerShard, riskOrderCapacity, ringCapacity, idle, symbols, accounts };
+  return { shards, releaseLagUs, notionalDecimals, notionalUnit, orderCapacityPerShard, riskOrderCapacity, ringCapacity, idle, symbols, accounts };
 }
 
 /** The embedded defaults: a few demo symbols and dev accounts (keys printed at start). */

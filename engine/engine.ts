@@ -22,7 +22,7 @@ import type { EngineWorkerData, WorkerQuery, WorkerReply } from './engine-protoc
 export interface EngineOptions {
   /** Event-ring consumers besides the risk stage (gateway, feeds, journal…). Default 1. */
   externalConsumers?: number;
-  /** See RiskAgent. Default 100 µs. */
+  /** See RiskAgent. Default: the spec's releaseLagUs (100 µs unless configured). */
   releaseLagUs?: number;
   /** Power of two. Default 65,536. */
   historyCommands?: number;
@@ -99,7 +99,7 @@ export class Engine {
       shard: 0, spec, control: control.buffer as SharedArrayBuffer, input: input.buffer,
       shardInputs: shardInputs.map((r) => r.buffer), eventRings: eventRings.map((r) => r.buffer),
       shardDoorbells: shardDoorbells.map((d) => d.buffer), eventDoorbells,
-      releaseLagUs: opts.releaseLagUs ?? 100, historyCommands: opts.historyCommands ?? 1 << 16, idle: spec.idle,
+      releaseLagUs: opts.releaseLagUs ?? spec.releaseLagUs, historyCommands: opts.historyCommands ?? 1 << 16, idle: spec.idle,
     };
     const workers: Worker[] = [];
     const ports: MessagePort[] = [];

@@ -1,0 +1,2 @@
+export { loadConfig } from './config-loader.ts';
+export { EventPump } from './event-pump.ts';

@@ -1,0 +1,129 @@
+/**
+ * Process entry (`npm start`). Today: the threaded engine (risk stage + matching shards on worker
+ * threads) under demo traffic, with live statistics. The WebSocket/HTTP gateway (issue #3) and
+ * the journal/Kafka persistence (issue #4) plug in here.
+ *
+ * Options: --config <file> (or RINGMATCH_CONFIG), --duration <seconds> (default: until
+ * SIGINT/SIGTERM), --rate <commands/s> of demo traffic (default 20000, 0 = none).
+ */
+import pino from 'pino';
+import { ConfigError } from '../engine/config.ts';
+import { Engine, shardAgent } from '../engine/engine.ts';
+import { EventType, Side, codeName } from '../engine/codes.ts';
+import { readClordString } from '../engine/command-slot.ts';
+import { EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_MAKER_ORDER_ID, EVT_MAKER_STATUS, EVT_ORDER_ID, EVT_STATUS, EVT_TYPE } from '../engine/event-slot.ts';
+import { OrderStatus } from '../engine/codes.ts';
+import { getI64 } from '../engine/int64.ts';
+import { formatUnits } from '../engine/decimal.ts';
+import type { SlotHandler } from '../ring/ring.ts';
+import { loadConfig } from './config-loader.ts';
+import { DemoLoad } from './demo-load.ts';
+import { EventPump } from './event-pump.ts';
+
+const log = pino(
+  { name: 'ringmatch', redact: { paths: ['apiKey', '*.apiKey', 'accounts[*].apiKey', 'adminKey'], censor: '[redacted]' } },
+  pino.destination({ sync: false }),
+);
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+async function main(): Promise<number> {
+  let cfg;
+  try {
+    cfg = loadConfig(process.argv, process.env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`ringmatch: invalid configuration: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  const { spec } = cfg;
+  const duration = Number(arg('--duration') ?? 0);
+  const rate = Number(arg('--rate') ?? 20_000);
+  log.info({ source: cfg.source, shards: spec.shards, symbols: spec.symbols.map((s) => `${s.name}→M${s.shard}`), idle: spec.idle }, 'starting engine');
+  if (cfg.source === 'embedded defaults') {
+    process.stdout.write('Development accounts (embedded defaults; not for production):\n');
+    for (const a of spec.accounts) process.stdout.write(`  ${a.name.padEnd(8)} api key ${a.apiKey}\n`);
+  }
+  const engine = await Engine.start(spec);
+  process.stdout.write(`engine running: risk stage R + ${spec.shards} matching shard(s); data dir ${cfg.dataDir} (journal: not yet, issue #4); WebSocket gateway: not yet (issue #3)\n`);
+
+  const mm = spec.accounts.findIndex((a) => a.name === 'mm');
+  const takers = spec.accounts.map((a) => a.id).filter((id) => id !== mm);
+  const demo = rate > 0 && mm >= 0 && takers.length > 0 ? new DemoLoad(engine, spec, rate, mm, takers) : null;
+  const counts = new Map<number, number>();
+  const rejects = new Map<number, number>();
+  let events = 0;
+  const handler: SlotHandler = {
+    onSlot(w, b) {
+      events++;
+      const type = w[b + EVT_TYPE];
+      counts.set(type, (counts.get(type) ?? 0) + 1);
+      if (type === EventType.REJECTED) rejects.set(w[b + EVT_CODE], (rejects.get(w[b + EVT_CODE]) ?? 0) + 1);
+      if (!demo || w[b + EVT_ACCOUNT] !== mm) {
+        if (demo && type === EventType.TRADE && w[b + EVT_MAKER_STATUS] === OrderStatus.FILLED) demo.onDone(getI64(w, b + EVT_MAKER_ORDER_ID));
+        return;
+      }
+      if (type === EventType.ACCEPTED) demo.onAccepted(readClordString(w, b + EVT_CLORD), getI64(w, b + EVT_ORDER_ID));
+      else if (type === EventType.CANCELED || type === EventType.REJECTED || w[b + EVT_STATUS] === OrderStatus.FILLED) demo.onDone(getI64(w, b + EVT_ORDER_ID));
+    },
+  };
+  const pump = new EventPump(engine, handler);
+  pump.start();
+  demo?.start();
+
+  let lastEvents = 0;
+  let lastCommands = 0;
+  const ticker = setInterval(() => {
+    void (async () => {
+      const st = engine.stats();
+      const commands = st[0].commands;
+      const tops: string[] = [];
+      for (const s of spec.symbols) {
+        const [bid] = await engine.query<Array<[number, number, number]>>(shardAgent(s.shard), { what: 'depth', symbol: s.id, side: Side.BUY, levels: 1 });
+        const [ask] = await engine.query<Array<[number, number, number]>>(shardAgent(s.shard), { what: 'depth', symbol: s.id, side: Side.SELL, levels: 1 });
+        const px = (l?: [number, number, number]): string => (l ? `${formatUnits(l[1], s.lot)}@${formatUnits(l[0], s.tick)}` : '-');
+        tops.push(`${s.name} ${px(bid)} / ${px(ask)}`);
+      }
+      process.stdout.write(
+        `cmds/s ${commands - lastCommands}  events/s ${events - lastEvents}  trades ${counts.get(EventType.TRADE) ?? 0}  ` +
+          `rejects ${[...rejects].map(([c, n]) => `${codeName(c)}:${n}`).join(',') || 0}  busy ${demo?.refused ?? 0}  | ${tops.join('  ')}\n`,
+      );
+      lastEvents = events;
+      lastCommands = commands;
+    })().catch((e: unknown) => log.warn({ err: e }, 'stats query failed'));
+  }, 1000);
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+    if (duration > 0) setTimeout(resolve, duration * 1000).unref();
+  });
+  log.info('stopping: draining in-flight commands');
+  demo?.stop();
+  clearInterval(ticker);
+  const t0 = Date.now();
+  engine.tick();
+  while (!engine.isSettled() && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 5));
+  await pump.stop();
+  await engine.stop();
+  const summary = { commands: engine.stats()[0].commands, events, trades: counts.get(EventType.TRADE) ?? 0, accepted: counts.get(EventType.ACCEPTED) ?? 0 };
+  process.stdout.write(`stopped cleanly: ${JSON.stringify(summary)}\n`);
+  log.info(summary, 'stopped');
+  return 0;
+}
+
+main().then(
+  (code) => {
+    log.flush();
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`ringmatch: fatal: ${e instanceof Error ? e.stack : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

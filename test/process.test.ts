@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { demoConfig } from '../engine/config.ts';
+
+const MAIN = new URL('../gateway/main.ts', import.meta.url).pathname;
+
+function run(args: string[], env: Record<string, string> = {}, onStdout?: (text: string, kill: () => void) => void): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`process did not exit: ${out}\n${err}`)); }, 60_000);
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      onStdout?.(out, () => child.kill('SIGTERM'));
+    });
+    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.on('exit', (code) => { clearTimeout(timer); resolve({ code, out, err }); });
+  });
+}
+
+describe('npm start process', () => {
+  it('runs the engine under demo traffic and stops cleanly on SIGTERM with exit code 0', async () => {
+    let sent = false;
+    const r = await run(['--rate', '5000'], {}, (text, kill) => {
+      if (!sent && /trades [1-9]/.test(text)) {
+        sent = true;
+        kill();
+      }
+    });
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('dev-alice-key');
+    expect(r.out).toMatch(/stopped cleanly: .*"trades":[1-9]/);
+  });
+
+  it('refuses an invalid config file, naming the field and the fix, with a non-zero exit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringmatch-cfg-'));
+    try {
+      const cfg = demoConfig();
+      cfg.symbols[0].lotSize = 'lots';
+      const file = join(dir, 'bad.json');
+      writeFileSync(file, JSON.stringify(cfg));
+      const r = await run(['--config', file]);
+      expect(r.code).toBe(2);
+      expect(r.err).toMatch(/symbols\[0\]\.tickSize\/lotSize/);
+      const r2 = await run([], { RINGMATCH_CONFIG: join(dir, 'missing.json') });
+      expect(r2.code).toBe(2);
+      expect(r2.err).toMatch(/cannot read/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
