@@ -24,7 +24,8 @@ export interface Workload {
   mix: Record<string, number>;
 }
 
-function rng(seed: number): () => number {
+/** A seeded PRNG (mulberry32), so every generated stream is reproducible. */
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) | 0;

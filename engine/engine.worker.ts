@@ -11,7 +11,7 @@ import { RingBuffer, RingConsumer, RingProducer } from '../ring/ring.ts';
 import { makeIdle } from '../ring/idle.ts';
 import { nowUs } from './clock.ts';
 import { AgentState, RISK_AGENT, STAT_PROCESSED, STAT_STATE, STOP_WORD, agentLine, shardAgent } from './control.ts';
-import { MatchingShard } from './matching-shard.ts';
+import { MatchingShard, shardOptions } from './matching-shard.ts';
 import { RISK_EVENT_CONSUMER } from './pipeline.ts';
 import { RiskAgent } from './risk-agent.ts';
 import { RiskEngine } from './risk.ts';
@@ -55,16 +55,7 @@ if (data.role === 'risk') {
   const eventRing = new RingBuffer(data.eventRings[k]);
   const producer = new RingProducer(eventRing, data.eventDoorbells.map((b) => new Doorbell(b)));
   const out = new RingEventOut(producer);
-  const shard = new MatchingShard(
-    {
-      shardId: k,
-      symbolIds: spec.symbols.filter((s) => s.shard === k).map((s) => s.id),
-      symbolCount: spec.symbols.length,
-      accountCount: spec.accounts.length,
-      orderCapacity: spec.orderCapacityPerShard,
-    },
-    out,
-  );
+  const shard = new MatchingShard(shardOptions(spec, k), out);
   const agent = new ShardAgent(shard, new RingConsumer(new RingBuffer(data.shardInputs[k]), 0), producer, out, control, line);
   doWork = (now) => agent.doWork(now);
   hasWork = () => agent.hasWork();

@@ -7,7 +7,7 @@ import { CMD_SLOT_BYTES, encodeCommand } from './command-slot.ts';
 import type { Command } from './command-slot.ts';
 import { EVT_SLOT_BYTES, decodeEvent } from './event-slot.ts';
 import type { DecodedEvent } from './event-slot.ts';
-import { MatchingShard } from './matching-shard.ts';
+import { MatchingShard, shardOptions } from './matching-shard.ts';
 import type { EventOut } from './matching-shard.ts';
 import { ALL_SHARDS, NO_SHARD, RiskEngine } from './risk.ts';
 import type { EngineSpec } from './config.ts';
@@ -44,18 +44,7 @@ export class InlineEngine {
     for (let k = 0; k < spec.shards; k++) {
       const out = new ForwardingOut(this.risk, k);
       this.outs.push(out);
-      this.shards.push(
-        new MatchingShard(
-          {
-            shardId: k,
-            symbolIds: spec.symbols.filter((s) => s.shard === k).map((s) => s.id),
-            symbolCount: spec.symbols.length,
-            accountCount: spec.accounts.length,
-            orderCapacity: spec.orderCapacityPerShard,
-          },
-          out,
-        ),
-      );
+      this.shards.push(new MatchingShard(shardOptions(spec, k), out));
     }
   }
 

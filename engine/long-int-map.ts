@@ -13,7 +13,8 @@ export const MISSING = -1;
 
 function hashKey(key: number): number {
   const lo = key >>> 0;
-  const hi = (key / 4294967296) >>> 0;
+  // Keys are usually below 2^32 (ids, prices): skip the division then (≈ 20+ cycles each).
+  const hi = key > 4294967295 ? (key / 4294967296) >>> 0 : 0;
   let h = Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);

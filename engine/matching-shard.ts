@@ -26,6 +26,7 @@ import {
 } from './event-slot.ts';
 import { getI64, putI64 } from './int64.ts';
 import { LongIntMap, MISSING } from './long-int-map.ts';
+import type { EngineSpec } from './config.ts';
 
 /** Where the shard writes events: claim a slot (word index into `words`), fill it, publish. */
 export interface EventOut {
@@ -49,6 +50,17 @@ export interface ShardOptions {
 }
 
 const NIL = -1;
+
+/** Options of shard k as the spec pins symbols to it (one place for the worker and the inline engine). */
+export function shardOptions(spec: EngineSpec, k: number): ShardOptions {
+  return {
+    shardId: k,
+    symbolIds: spec.symbols.filter((s) => s.shard === k).map((s) => s.id),
+    symbolCount: spec.symbols.length,
+    accountCount: spec.accounts.length,
+    orderCapacity: spec.orderCapacityPerShard,
+  };
+}
 
 /**
  * One side of one book: level prices sorted so that the best is last, plus a price → level map.
@@ -345,8 +357,11 @@ export class MatchingShard {
       return;
     }
     // The REPLACED event shows the previous client id as "other"; the order takes the new one if given.
-    copyClord(this.oClord, o * CLORD_WORDS, this.prevClord, 0);
-    if (!clordIsEmpty(w, b + CMD_NEW_CLORD)) copyClord(w, b + CMD_NEW_CLORD, this.oClord, o * CLORD_WORDS);
+    this.idChanged = !clordIsEmpty(w, b + CMD_NEW_CLORD);
+    if (this.idChanged) {
+      copyClord(this.oClord, o * CLORD_WORDS, this.prevClord, 0);
+      copyClord(w, b + CMD_NEW_CLORD, this.oClord, o * CLORD_WORDS);
+    }
     if (newPrice === this.oPrice[o] && newQty <= this.oQty[o]) {
       // Quantity down at the same price keeps time priority.
       this.lQty[this.oLevel[o]] -= this.oQty[o] - newQty;
@@ -509,7 +524,7 @@ export class MatchingShard {
         } else {
           this.oQty[m] -= d;
           this.lQty[this.oLevel[m]] -= d;
-          copyClord(this.oClord, m * CLORD_WORDS, this.prevClord, 0);
+          this.idChanged = false;
           this.emitReplaced(m, Reason.STP_DECREMENT);
         }
         if (d === tl) {
@@ -517,7 +532,7 @@ export class MatchingShard {
           return false;
         }
         this.oQty[t] -= d;
-        copyClord(this.oClord, t * CLORD_WORDS, this.prevClord, 0);
+        this.idChanged = false;
         this.emitReplaced(t, Reason.STP_DECREMENT);
         return true;
       }
@@ -678,7 +693,10 @@ export class MatchingShard {
     for (let k = (ev + EVT_LAST_PRICE) >> 1, end = (ev + EVT_CORRELATION) >> 1; k < end; k++) od[k] = 0;
     ow[ev + EVT_MAKER_META] = 0;
     od[(ev + EVT_MAKER_QTY) >> 1] = 0;
-    for (let k = (ev + EVT_OTHER_CLORD) >> 1, end = k + (CLORD_WORDS >> 1); k < end; k++) od[k] = 0;
+    if (type !== EventType.TRADE && type !== EventType.REPLACED && type !== EventType.REJECTED) {
+      // The other client id: written by TRADE, REPLACED and REJECTED events themselves.
+      for (let k = (ev + EVT_OTHER_CLORD) >> 1, end = k + (CLORD_WORDS >> 1); k < end; k++) od[k] = 0;
+    }
     ow[ev + EVT_TYPE] = type;
     ow[ev + EVT_CODE] = code;
     putI64(ow, ev + EVT_SEQ, ++this.seq);
@@ -724,12 +742,17 @@ export class MatchingShard {
     putI64(ow, ev + EVT_LAST_QTY, terminal ? canceled : 0);
     ow[ev + EVT_STATUS] =
       type === EventType.CANCELED ? OrderStatus.CANCELED : type === EventType.EXPIRED ? OrderStatus.EXPIRED : this.status(o);
-    if (type === EventType.REPLACED) copyClord(this.prevClord, 0, ow, ev + EVT_OTHER_CLORD);
+    if (type === EventType.REPLACED) {
+      if (this.idChanged) copyClord(this.prevClord, 0, ow, ev + EVT_OTHER_CLORD);
+      else copyClord(this.oClord, o * CLORD_WORDS, ow, ev + EVT_OTHER_CLORD);
+    }
     this.out.publish();
   }
 
   /** Client id the order had before the replace being processed (shown as "other" in REPLACED). */
   private readonly prevClord = new Int32Array(CLORD_WORDS);
+  /** Whether the replace being processed gives the order a new client id (prevClord is valid). */
+  private idChanged = false;
 
   private emitReplaced(o: number, reason: number): void {
     this.emitOrder(EventType.REPLACED, reason, o, 0);

@@ -1,0 +1,14 @@
+export * from './codes.ts';
+export { compileConfig, demoConfig, ConfigError } from './config.ts';
+export type { EngineConfig, EngineSpec, SymbolConfig, AccountConfig, SymbolSpec, AccountSpec } from './config.ts';
+export { Engine, RISK_AGENT, shardAgent } from './engine.ts';
+export type { EngineOptions, AgentStats } from './engine.ts';
+export { InlineEngine } from './inline-engine.ts';
+export { MatchingShard } from './matching-shard.ts';
+export type { EventOut, ShardOptions } from './matching-shard.ts';
+export { RiskEngine } from './risk.ts';
+export * from './command-slot.ts';
+export * from './event-slot.ts';
+export { DecimalError, parseStep, toUnits, formatUnits } from './decimal.ts';
+export { MAX_UNITS, getI64, putI64 } from './int64.ts';
+export { Stage } from './pipeline.ts';
