@@ -54,6 +54,10 @@ export class Engine {
   private nextQueryId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private stopped = false;
+  /** Errors thrown by workers after start-up (the agent's state shows 'failed'; issue #4 restarts it). */
+  readonly failures: Array<{ agent: string; error: Error }> = [];
+  /** Called when a worker fails after start-up. */
+  onFailure: ((agent: string, error: Error) => void) | null = null;
 
   private constructor(
     readonly spec: EngineSpec,
@@ -70,6 +74,13 @@ export class Engine {
     this.input = input;
     this.eventRings = eventRings;
     this.eventDoorbell = eventDoorbell;
+    workers.forEach((w, i) => {
+      const agent = i === 0 ? Stage.RISK : shardThreadName(i - 1);
+      w.on('error', (error: Error) => {
+        this.failures.push({ agent, error });
+        this.onFailure?.(agent, error);
+      });
+    });
     for (const p of ports) {
       p.on('message', (r: WorkerReply) => {
         const w = this.pending.get(r.id);
@@ -210,11 +221,18 @@ export class Engine {
     });
   }
 
-  /** Stop the workers after they drain what was submitted; resolves when all have exited. */
-  async stop(): Promise<void> {
+  /**
+   * Stop the workers after everything submitted has been admitted and matched (waiting at most
+   * `drainTimeoutMs`; event consumers need not have read it all); resolves when all have exited.
+   */
+  async stop(drainTimeoutMs = 5_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
+    const t0 = Date.now();
+    while (!this.isSettled(null) && this.failures.length === 0 && Date.now() - t0 < drainTimeoutMs) {
+      await new Promise((r) => setTimeout(r, 2));
+    }
     Atomics.store(this.control, STOP_WORD, 1);
     const exits = this.workers.map((w) => new Promise<void>((res) => { w.once('exit', () => res()); }));
     for (const d of this.doorbells) d.wake();
@@ -229,12 +247,12 @@ export class Engine {
    * consumer `index` has read every event. Each agent stores its counter after committing its
    * output, so "counter == what its producer sent" means nothing is in flight.
    */
-  isSettled(index = FIRST_EXTERNAL_CONSUMER): boolean {
+  isSettled(index: number | null = FIRST_EXTERNAL_CONSUMER): boolean {
     const c = this.control;
     if (c[agentLine(RISK_AGENT) + STAT_COMMANDS] !== this.input.ring.producerCursor()) return false;
     for (let k = 0; k < this.shardInputs.length; k++) {
       if (Atomics.load(c, agentLine(shardAgent(k)) + STAT_PROCESSED) !== this.shardInputs[k].producerCursor()) return false;
-      if (this.eventRings[k].lag(index) !== 0) return false;
+      if (index !== null && this.eventRings[k].lag(index) !== 0) return false;
     }
     return true;
   }

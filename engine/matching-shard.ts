@@ -70,7 +70,8 @@ export function shardOptions(spec: EngineSpec, k: number): ShardOptions {
  * price to another) is the common case, and the same prices come back. Empty levels are reused
  * when an order arrives at their price, popped as soon as they reach the top (the best level is
  * never empty), and compacted away when they outnumber the live ones. Evidence: on the
- * exchange-core mix (82 % moves) this took the one-shard rate from ~2.4M to see bench/README.md.
+ * exchange-core mix (82 % moves) this took the isolated one-shard replay from ~2.4M to ~3.0M ops/s
+ * in one session (bench/README.md has the current numbers).
  */
 class SideLevels {
   /** `isBid ? price : -price`, ascending; the best price is at [count - 1]. */

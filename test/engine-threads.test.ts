@@ -100,6 +100,25 @@ describe('threaded engine (risk stage + 2 matching shards on worker threads)', (
     expect(got).toEqual(expected);
   });
 
+  it('stop() drains what was submitted before the workers exit', async () => {
+    const engine = await start({ tickIntervalMs: 0 });
+    const cmds = stream(5_000, 3);
+    let sent = 0;
+    let routed = 0; // each command reaches one shard; a mass cancel over all symbols reaches both
+    for (const c of cmds) {
+      if (!engine.submit(c)) continue;
+      sent++;
+      routed += c.type === CommandType.MASS_CANCEL && c.symbolId === -1 ? 2 : 1;
+    }
+    expect(sent).toBeGreaterThan(500);
+    await engine.stop();
+    const st = engine.stats();
+    expect(st[0].commands).toBe(sent);
+    expect(st.slice(1).reduce((n, s) => n + s.commands, 0)).toBe(routed);
+    expect(st.every((s) => s.state === 'stopped')).toBe(true);
+    expect(engine.failures).toEqual([]);
+  });
+
   it('is deterministic: the same input gives the same events, run after run', async () => {
     const cmds = stream(20_000, 11);
     const a = await runThreaded(await start({ releaseLagUs: 50, tickIntervalMs: 0 }), cmds);
