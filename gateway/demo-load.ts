@@ -23,7 +23,7 @@ export class DemoLoad {
   ) {}
 
   start(): void {
-    const perTick = Math.max(1, Math.round(this.ratePerSec / 100));
+    const perTick = Math.max(1, Math.ceil(this.ratePerSec / 100)); // commands per 10 ms tick (a rate, not money)
     this.timer = setInterval(() => {
       for (let i = 0; i < perTick; i++) this.one();
     }, 10);
