@@ -168,12 +168,17 @@ export class Engine {
   submit(cmd: Command): boolean {
     const b = this.tryClaimCommand();
     if (b < 0) return false;
+    this.submitInto(b, cmd);
+    return true;
+  }
+
+  /** Cold: fill a slot from tryClaimCommand with a Command object and commit it. */
+  submitInto(b: number, cmd: Command): void {
     const w = this.input.ring.words;
     const ts = getI64(w, b + CMD_INGRESS_TS);
     encodeCommand({ ...cmd, ingressTs: cmd.ingressTs ?? ts }, this.scratch, 0);
     for (let i = 0; i < this.scratch.length; i++) w[b + i] = this.scratch[i];
     this.commitCommands();
-    return true;
   }
 
   /** Advance the risk stage's release clock (see RiskAgent). */

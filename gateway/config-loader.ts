@@ -3,20 +3,45 @@
  * defaults, then environment overrides. Cold path; errors name the field and the fix.
  */
 import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { ConfigError, compileConfig, demoConfig } from '../engine/config.ts';
 import type { EngineConfig, EngineSpec } from '../engine/config.ts';
+import { DEFAULT_GATEWAY } from './server.ts';
+import type { GatewayOptions } from './server.ts';
+
+/** The JSON file: engine settings plus the process and gateway settings below. */
+export interface FileConfig extends EngineConfig {
+  listen?: { host?: string; port?: number };
+  dataDir?: string;
+  adminKey?: string;
+  maxMessageBytes?: number;
+  rateLimit?: { perSecond?: number; burst?: number };
+  maxBackpressureBytes?: number;
+  tls?: { keyFile: string; certFile: string; passphrase?: string };
+}
 
 export interface ProcessConfig {
   engine: EngineConfig;
   spec: EngineSpec;
+  gateway: GatewayOptions;
   dataDir: string;
   source: string;
+  /** True when the admin key was generated at start (print it). */
+  generatedAdminKey: boolean;
+}
+
+function positiveInt(v: unknown, field: string, dflt: number, max = 1 << 30): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) {
+    throw new ConfigError(field, `expected a whole number in [1, ${max}], got ${JSON.stringify(v)}`, `set ${field} to a positive integer`);
+  }
+  return v;
 }
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfig {
   const i = argv.indexOf('--config');
   const path = i >= 0 ? argv[i + 1] : env.RINGMATCH_CONFIG;
-  let engine: EngineConfig & { dataDir?: string } = demoConfig();
+  let engine: FileConfig = demoConfig();
   let source = 'embedded defaults';
   if (path) {
     let text: string;
@@ -26,7 +51,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
       throw new ConfigError('--config', `cannot read ${path}: ${(e as Error).message}`, 'pass the path of a readable JSON file');
     }
     try {
-      engine = JSON.parse(text) as EngineConfig;
+      engine = JSON.parse(text) as FileConfig;
     } catch (e) {
       throw new ConfigError('--config', `${path} is not valid JSON: ${(e as Error).message}`, 'fix the JSON syntax');
     }
@@ -35,5 +60,29 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
   if (env.RINGMATCH_SHARDS) engine.shards = Number(env.RINGMATCH_SHARDS);
   if (env.RINGMATCH_IDLE) engine.idle = env.RINGMATCH_IDLE as EngineConfig['idle'];
   const spec = compileConfig(engine);
-  return { engine, spec, dataDir: env.DATA_DIR ?? engine.dataDir ?? './data', source };
+  const host = engine.listen?.host ?? DEFAULT_GATEWAY.host;
+  if (typeof host !== 'string' || host.length === 0) throw new ConfigError('listen.host', `invalid host ${JSON.stringify(host)}`, 'use e.g. "127.0.0.1"');
+  const portText = env.PORT ?? engine.listen?.port;
+  const port = portText === undefined ? DEFAULT_GATEWAY.port : Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(env.PORT ? 'PORT' : 'listen.port', `invalid port ${JSON.stringify(portText)}`, 'use a port number 0-65535 (0 = any free port)');
+  let adminKey = env.ADMIN_KEY ?? engine.adminKey ?? '';
+  const generatedAdminKey = adminKey === '';
+  if (generatedAdminKey) adminKey = `dev-admin-${randomBytes(9).toString('base64url')}`;
+  if (engine.tls && (typeof engine.tls.keyFile !== 'string' || typeof engine.tls.certFile !== 'string')) {
+    throw new ConfigError('tls', 'needs "keyFile" and "certFile"', 'give the paths of a PEM key and certificate, or remove "tls"');
+  }
+  const gateway: GatewayOptions = {
+    ...DEFAULT_GATEWAY,
+    host,
+    port,
+    adminKey,
+    maxMessageBytes: positiveInt(engine.maxMessageBytes, 'maxMessageBytes', DEFAULT_GATEWAY.maxMessageBytes, 1 << 20),
+    rateLimit: {
+      perSecond: positiveInt(engine.rateLimit?.perSecond, 'rateLimit.perSecond', DEFAULT_GATEWAY.rateLimit.perSecond),
+      burst: positiveInt(engine.rateLimit?.burst, 'rateLimit.burst', DEFAULT_GATEWAY.rateLimit.burst),
+    },
+    maxBackpressureBytes: positiveInt(engine.maxBackpressureBytes, 'maxBackpressureBytes', DEFAULT_GATEWAY.maxBackpressureBytes),
+    tls: engine.tls,
+  };
+  return { engine, spec, gateway, dataDir: env.DATA_DIR ?? engine.dataDir ?? './data', source, generatedAdminKey };
 }

@@ -13,6 +13,9 @@ export class EventPump {
   private running = false;
   private stopped: Promise<void> | null = null;
 
+  /** Called after every pass that handled at least one event (flush market data, uncork…). */
+  afterBatch: (() => void) | null = null;
+
   constructor(engine: Engine, private readonly handler: SlotHandler, consumerIndex = 1, private readonly batch = 1024) {
     this.consumers = engine.eventRings.map((_, k) => engine.consumer(k, consumerIndex));
     this.idle = new AsyncBackoffIdle(engine.eventDoorbell, { hasWork: () => this.consumers.some((c) => c.available() > 0) });
@@ -22,6 +25,7 @@ export class EventPump {
   pollOnce(): number {
     let n = 0;
     for (const c of this.consumers) n += c.poll(this.handler, this.batch);
+    if (n > 0 && this.afterBatch) this.afterBatch();
     return n;
   }
 

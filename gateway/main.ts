@@ -1,10 +1,9 @@
 /**
- * Process entry (`npm start`). Today: the threaded engine (risk stage + matching shards on worker
- * threads) under demo traffic, with live statistics. The WebSocket/HTTP gateway (issue #3) and
- * the journal/Kafka persistence (issue #4) plug in here.
+ * Process entry (`npm start`): the threaded engine (risk stage + matching shards on worker
+ * threads) behind the uWebSockets.js gateway. Persistence (journal, Kafka) joins in issue #4.
  *
  * Options: --config <file> (or RINGMATCH_CONFIG), --duration <seconds> (default: until
- * SIGINT/SIGTERM), --rate <commands/s> of demo traffic (default 20000, 0 = none).
+ * SIGINT/SIGTERM), --demo <commands/s> built-in demo traffic with a stats line per second (off).
  */
 import pino from 'pino';
 import { ConfigError } from '../engine/config.ts';
@@ -19,6 +18,7 @@ import type { SlotHandler } from '../ring/ring.ts';
 import { loadConfig } from './config-loader.ts';
 import { DemoLoad } from './demo-load.ts';
 import { EventPump } from './event-pump.ts';
+import { Gateway } from './server.ts';
 
 const log = pino(
   { name: 'ringmatch', redact: { paths: ['apiKey', '*.apiKey', 'accounts[*].apiKey', 'adminKey'], censor: '[redacted]' } },
@@ -43,14 +43,29 @@ async function main(): Promise<number> {
   }
   const { spec } = cfg;
   const duration = Number(arg('--duration') ?? 0);
-  const rate = Number(arg('--rate') ?? 20_000);
+  const rate = Number(arg('--demo') ?? 0);
   log.info({ source: cfg.source, shards: spec.shards, symbols: spec.symbols.map((s) => `${s.name}→M${s.shard}`), idle: spec.idle }, 'starting engine');
   if (cfg.source === 'embedded defaults') {
     process.stdout.write('Development accounts (embedded defaults; not for production):\n');
     for (const a of spec.accounts) process.stdout.write(`  ${a.name.padEnd(8)} api key ${a.apiKey}\n`);
   }
-  const engine = await Engine.start(spec);
-  process.stdout.write(`engine running: risk stage R + ${spec.shards} matching shard(s); data dir ${cfg.dataDir} (journal: not yet, issue #4); WebSocket gateway: not yet (issue #3)\n`);
+  if (cfg.generatedAdminKey) process.stdout.write(`  admin key (generated; set adminKey or ADMIN_KEY): ${cfg.gateway.adminKey}\n`);
+  // Event-ring consumers on this thread: 1 = the gateway, 2 = the demo load (when on).
+  const engine = await Engine.start(spec, { externalConsumers: rate > 0 ? 2 : 1 });
+  engine.onFailure = (agent, error) => log.error({ agent, err: error }, 'engine thread failed');
+  const gateway = new Gateway(engine, spec, cfg.gateway, log);
+  let port: number;
+  try {
+    port = await gateway.listen();
+  } catch (e) {
+    await engine.stop();
+    process.stderr.write(`ringmatch: ${(e as Error).message}\n`);
+    return 3;
+  }
+  const scheme = cfg.gateway.tls ? 'wss' : 'ws';
+  process.stdout.write(`listening on ${scheme}://${cfg.gateway.host}:${port}/ws  (HTTP: /health /health/deep /metrics /v1/symbols /v1/book/:symbol)\n`);
+  process.stdout.write(`engine: risk stage R + ${spec.shards} matching shard(s); data dir ${cfg.dataDir} (journal: not yet, issue #4)\n`);
+  log.info({ port, host: cfg.gateway.host }, 'gateway listening');
 
   const mm = spec.accounts.findIndex((a) => a.name === 'mm');
   const takers = spec.accounts.map((a) => a.id).filter((id) => id !== mm);
@@ -72,13 +87,13 @@ async function main(): Promise<number> {
       else if (type === EventType.CANCELED || type === EventType.REJECTED || w[b + EVT_STATUS] === OrderStatus.FILLED) demo.onDone(getI64(w, b + EVT_ORDER_ID));
     },
   };
-  const pump = new EventPump(engine, handler);
-  pump.start();
+  const pump = demo ? new EventPump(engine, handler, 2) : null;
+  pump?.start();
   demo?.start();
 
   let lastEvents = 0;
   let lastCommands = 0;
-  const ticker = setInterval(() => {
+  const ticker = !demo ? null : setInterval(() => {
     void (async () => {
       const st = engine.stats();
       const commands = st[0].commands;
@@ -103,15 +118,15 @@ async function main(): Promise<number> {
     process.once('SIGTERM', () => resolve());
     if (duration > 0) setTimeout(resolve, duration * 1000).unref();
   });
-  log.info('stopping: draining in-flight commands');
+  log.info('stopping: no new connections or orders; draining in-flight commands');
   demo?.stop();
-  clearInterval(ticker);
-  const t0 = Date.now();
+  if (ticker) clearInterval(ticker);
   engine.tick();
-  while (!engine.isSettled() && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 5));
-  await pump.stop();
+  await gateway.close();
+  await pump?.stop();
   await engine.stop();
-  const summary = { commands: engine.stats()[0].commands, events, trades: counts.get(EventType.TRADE) ?? 0, accepted: counts.get(EventType.ACCEPTED) ?? 0 };
+  const trades = gateway.counters.events.get(EventType.TRADE) ?? 0;
+  const summary = { commands: engine.stats()[0].commands, events: [...gateway.counters.events.values()].reduce((a, b) => a + b, 0), trades, demoEvents: events };
   process.stdout.write(`stopped cleanly: ${JSON.stringify(summary)}\n`);
   log.info(summary, 'stopped');
   return 0;

@@ -25,7 +25,7 @@ function run(args: string[], env: Record<string, string> = {}, onStdout?: (text:
 describe('npm start process', () => {
   it('runs the engine under demo traffic and stops cleanly on SIGTERM with exit code 0', async () => {
     let sent = false;
-    const r = await run(['--rate', '5000'], {}, (text, kill) => {
+    const r = await run(['--demo', '5000'], { PORT: '0' }, (text, kill) => {
       if (!sent && /trades [1-9]/.test(text)) {
         sent = true;
         kill();
@@ -43,10 +43,10 @@ describe('npm start process', () => {
       cfg.symbols[0].lotSize = 'lots';
       const file = join(dir, 'bad.json');
       writeFileSync(file, JSON.stringify(cfg));
-      const r = await run(['--config', file]);
+      const r = await run(['--config', file], { PORT: '0' });
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/symbols\[0\]\.tickSize\/lotSize/);
-      const r2 = await run([], { RINGMATCH_CONFIG: join(dir, 'missing.json') });
+      const r2 = await run([], { RINGMATCH_CONFIG: join(dir, 'missing.json'), PORT: '0' });
       expect(r2.code).toBe(2);
       expect(r2.err).toMatch(/cannot read/);
     } finally {

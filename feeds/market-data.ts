@@ -1,0 +1,189 @@
+/**
+ * E — market data, projected from the event rings: an L2 book per symbol (absolute quantity per
+ * price level), trades, and best bid/offer. Each channel of each symbol has its own sequence
+ * (1, 2, 3 … no gaps): book_snapshot carries the sequence of the last update it includes, so a
+ * client applies book_update n+1, n+2 … and can detect a gap and re-subscribe.
+ *
+ * Runs on the main thread after each drained batch (never on the engine's threads). Which orders
+ * rest is known from the events alone: a GTC limit order rests from ACCEPTED with its leaves,
+ * loses quantity on TRADE (as taker or maker), moves on REPLACED, and leaves on CANCELED/EXPIRED.
+ * Changes within one batch are published once, so a taker's momentary crossing is never visible.
+ */
+import { EventType, OrderType, Side, TimeInForce } from '../engine/codes.ts';
+import {
+  EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_ORDER_ID, EVT_META, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_SYMBOL, EVT_TRADE_ID, EVT_TS, EVT_TYPE,
+} from '../engine/event-slot.ts';
+import { getI64 } from '../engine/int64.ts';
+import { formatUnits } from '../engine/decimal.ts';
+import type { EngineSpec, SymbolSpec } from '../engine/config.ts';
+
+interface Resting {
+  symbol: number;
+  bid: boolean;
+  price: number;
+  leaves: number;
+}
+
+class SymbolBook {
+  readonly bids = new Map<number, number>();
+  readonly asks = new Map<number, number>();
+  readonly changedBids = new Set<number>();
+  readonly changedAsks = new Set<number>();
+  bookSeq = 0;
+  tradeSeq = 0;
+  bboSeq = 0;
+  bbo: [number, number, number, number] = [0, 0, 0, 0];
+  constructor(readonly spec: SymbolSpec) {}
+
+  add(bid: boolean, price: number, qty: number): void {
+    const side = bid ? this.bids : this.asks;
+    const v = (side.get(price) ?? 0) + qty;
+    if (v === 0) side.delete(price);
+    else side.set(price, v);
+    (bid ? this.changedBids : this.changedAsks).add(price);
+  }
+
+  best(bid: boolean): [number, number] {
+    const side = bid ? this.bids : this.asks;
+    let bp = 0;
+    for (const p of side.keys()) if (bp === 0 || (bid ? p > bp : p < bp)) bp = p;
+    return bp === 0 ? [0, 0] : [bp, side.get(bp) ?? 0];
+  }
+
+  levels(bid: boolean, depth: number): Array<[number, number]> {
+    const side = bid ? this.bids : this.asks;
+    const prices = [...side.keys()].sort((a, b) => (bid ? b - a : a - b)).slice(0, depth);
+    return prices.map((p) => [p, side.get(p) ?? 0]);
+  }
+}
+
+export interface MarketDataSink {
+  /** Publish a message (already JSON) on a topic such as "book.BTC-USD". */
+  publish(topic: string, message: string): void;
+}
+
+export class MarketData {
+  private readonly books: SymbolBook[];
+  private readonly resting = new Map<number, Resting>();
+  private readonly pendingTrades: string[][] = [];
+  private readonly touched = new Set<number>();
+
+  constructor(spec: EngineSpec) {
+    this.books = spec.symbols.map((s) => new SymbolBook(s));
+    this.pendingTrades = spec.symbols.map(() => []);
+  }
+
+  onEvent(w: Int32Array, b: number): void {
+    const type = w[b + EVT_TYPE];
+    const s = w[b + EVT_SYMBOL];
+    const book = this.books[s];
+    if (!book) return;
+    switch (type) {
+      case EventType.ACCEPTED: {
+        const meta = w[b + EVT_META];
+        if (((meta >>> 4) & 0xf) !== OrderType.LIMIT || ((meta >>> 8) & 0xf) !== TimeInForce.GTC) return;
+        const o: Resting = { symbol: s, bid: (meta & 0xf) === Side.BUY, price: getI64(w, b + EVT_PRICE), leaves: getI64(w, b + EVT_QTY) };
+        this.resting.set(getI64(w, b + EVT_ORDER_ID), o);
+        book.add(o.bid, o.price, o.leaves);
+        break;
+      }
+      case EventType.TRADE: {
+        const qty = getI64(w, b + EVT_LAST_QTY);
+        this.fill(getI64(w, b + EVT_ORDER_ID), qty, book);
+        this.fill(getI64(w, b + EVT_MAKER_ORDER_ID), qty, book);
+        const price = getI64(w, b + EVT_LAST_PRICE);
+        const takerSide = (w[b + EVT_META] & 0xf) === Side.BUY ? 'buy' : 'sell';
+        book.tradeSeq++;
+        this.pendingTrades[s].push(
+          JSON.stringify({
+            type: 'trade', symbol: book.spec.name, tradeId: String(getI64(w, b + EVT_TRADE_ID)), price: formatUnits(price, book.spec.tick),
+            quantity: formatUnits(qty, book.spec.lot), takerSide, seq: book.tradeSeq, ts: getI64(w, b + EVT_TS),
+          }),
+        );
+        break;
+      }
+      case EventType.CANCELED:
+      case EventType.EXPIRED: {
+        const id = getI64(w, b + EVT_ORDER_ID);
+        const o = this.resting.get(id);
+        if (o) {
+          book.add(o.bid, o.price, -o.leaves);
+          this.resting.delete(id);
+        }
+        break;
+      }
+      case EventType.REPLACED: {
+        const o = this.resting.get(getI64(w, b + EVT_ORDER_ID));
+        if (o) {
+          book.add(o.bid, o.price, -o.leaves);
+          o.price = getI64(w, b + EVT_PRICE);
+          o.leaves = getI64(w, b + EVT_LEAVES);
+          book.add(o.bid, o.price, o.leaves);
+        }
+        break;
+      }
+      default:
+        return;
+    }
+    this.touched.add(s);
+  }
+
+  private fill(orderId: number, qty: number, book: SymbolBook): void {
+    const o = this.resting.get(orderId);
+    if (!o) return;
+    book.add(o.bid, o.price, -qty);
+    o.leaves -= qty;
+    if (o.leaves <= 0) this.resting.delete(orderId);
+  }
+
+  /** Publish what changed since the last flush: trades, one book_update and a bbo per symbol. */
+  flush(sink: MarketDataSink): void {
+    for (const s of this.touched) {
+      const book = this.books[s];
+      const name = book.spec.name;
+      for (const t of this.pendingTrades[s]) sink.publish(`trades.${name}`, t);
+      this.pendingTrades[s].length = 0;
+      if (book.changedBids.size || book.changedAsks.size) {
+        const fmt = (bid: boolean, prices: Set<number>): string[][] =>
+          [...prices].sort((a, b) => (bid ? b - a : a - b)).map((p) => [formatUnits(p, book.spec.tick), formatUnits((bid ? book.bids : book.asks).get(p) ?? 0, book.spec.lot)]);
+        book.bookSeq++;
+        sink.publish(`book.${name}`, JSON.stringify({ type: 'book_update', symbol: name, seq: book.bookSeq, bids: fmt(true, book.changedBids), asks: fmt(false, book.changedAsks) }));
+        book.changedBids.clear();
+        book.changedAsks.clear();
+        const [bp, bq] = book.best(true);
+        const [ap, aq] = book.best(false);
+        const prev = book.bbo;
+        if (bp !== prev[0] || bq !== prev[1] || ap !== prev[2] || aq !== prev[3]) {
+          book.bbo = [bp, bq, ap, aq];
+          book.bboSeq++;
+          sink.publish(`bbo.${name}`, this.bboMessage(book));
+        }
+      }
+    }
+    this.touched.clear();
+  }
+
+  private bboMessage(book: SymbolBook): string {
+    const [bp, bq, ap, aq] = book.bbo;
+    const p = (v: number): string | null => (v === 0 ? null : formatUnits(v, book.spec.tick));
+    const q = (v: number): string => formatUnits(v, book.spec.lot);
+    return JSON.stringify({ type: 'bbo', symbol: book.spec.name, bidPrice: p(bp), bidQuantity: q(bq), askPrice: p(ap), askQuantity: q(aq), seq: book.bboSeq, ts: Date.now() * 1000 });
+  }
+
+  /** The book as published so far (seq = last book_update included), best first. */
+  snapshot(symbol: number, depth = 1_000_000): { type: 'book_snapshot'; symbol: string; seq: number; bids: string[][]; asks: string[][] } {
+    const book = this.books[symbol];
+    // Unpublished changes would make the snapshot disagree with its seq: callers flush first.
+    const fmt = (lv: Array<[number, number]>): string[][] => lv.map(([p, q]) => [formatUnits(p, book.spec.tick), formatUnits(q, book.spec.lot)]);
+    return { type: 'book_snapshot', symbol: book.spec.name, seq: book.bookSeq, bids: fmt(book.levels(true, depth)), asks: fmt(book.levels(false, depth)) };
+  }
+
+  bbo(symbol: number): string {
+    return this.bboMessage(this.books[symbol]);
+  }
+
+  /** Raw levels (ticks, lots), best first — for tests comparing against the engine's own depth. */
+  rawLevels(symbol: number, bid: boolean): Array<[number, number]> {
+    return this.books[symbol].levels(bid, 1_000_000);
+  }
+}

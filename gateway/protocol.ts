@@ -1,0 +1,333 @@
+/**
+ * G — the public WebSocket protocol (JSON text frames): decode and validate client messages,
+ * encode server messages. The contract is documented in docs/protocol.md; field names here are
+ * stable (add fields, never rename).
+ *
+ * Decoding writes order-entry requests straight into an engine command slot. Anything malformed
+ * becomes a ProtocolError with a stable code and a message that says what to fix.
+ */
+import { CommandType, OrderStatus, OrderType, Reason, ResultCode, Side, Stp, TimeInForce, codeName } from '../engine/codes.ts';
+import {
+  CMD_ACCOUNT, CMD_CLORD, CMD_CORRELATION, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_SYMBOL, CMD_TYPE,
+  isValidClientOrderId, packMeta, writeClordString, readClordString,
+} from '../engine/command-slot.ts';
+import {
+  EVT_CLORD, EVT_CODE, EVT_CUM, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM, EVT_MAKER_LEAVES, EVT_MAKER_META,
+  EVT_MAKER_ORDER_ID, EVT_MAKER_QTY, EVT_MAKER_STATUS, EVT_META, EVT_ORDER_ID, EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ,
+  EVT_STATUS, EVT_TRADE_ID, EVT_TS, EVT_TYPE,
+} from '../engine/event-slot.ts';
+import { EventType } from '../engine/codes.ts';
+import { DecimalError, formatUnits, toUnits } from '../engine/decimal.ts';
+import { getI64, putI64 } from '../engine/int64.ts';
+import type { EngineSpec, SymbolSpec } from '../engine/config.ts';
+
+/** Gateway result codes (≤ −10000). Stable; retired codes are never reused. */
+export const GatewayCode = {
+  BAD_JSON: -10001,
+  UNKNOWN_TYPE: -10002,
+  MISSING_FIELD: -10003,
+  BAD_FIELD: -10004,
+  NOT_AUTHENTICATED: -10005,
+  AUTH_FAILED: -10006,
+  RATE_LIMITED: -10007,
+  FRAME_TOO_LARGE: -10008,
+  ENGINE_BUSY: -10009,
+  FORBIDDEN: -10010,
+  BAD_BINARY: -10011,
+  ALREADY_AUTHENTICATED: -10012,
+} as const;
+
+const GATEWAY_NAMES = new Map<number, string>(Object.entries(GatewayCode).map(([k, v]) => [v, k]));
+
+export function errorName(code: number): string {
+  return GATEWAY_NAMES.get(code) ?? codeName(code);
+}
+
+export class ProtocolError extends Error {
+  override name = 'ProtocolError';
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly id?: string | number,
+  ) {
+    super(message);
+  }
+}
+
+const SIDES: Record<string, number> = { buy: Side.BUY, sell: Side.SELL };
+const ORDER_TYPES: Record<string, number> = { limit: OrderType.LIMIT, market: OrderType.MARKET };
+const TIFS: Record<string, number> = { GTC: TimeInForce.GTC, IOC: TimeInForce.IOC, FOK: TimeInForce.FOK };
+const STPS: Record<string, number> = {
+  none: Stp.NONE, cancel_newest: Stp.CANCEL_NEWEST, cancel_oldest: Stp.CANCEL_OLDEST, cancel_both: Stp.CANCEL_BOTH, decrement: Stp.DECREMENT,
+};
+export const SIDE_NAMES = ['', 'buy', 'sell'];
+export const TYPE_NAMES = ['', 'limit', 'market'];
+export const TIF_NAMES = ['', 'GTC', 'IOC', 'FOK'];
+const STATUS_NAMES = ['', 'new', 'partially_filled', 'filled', 'canceled', 'rejected', 'expired'];
+const REASON_NAMES: Record<number, string> = {
+  [Reason.USER]: 'user', [Reason.IOC_REMAINDER]: 'ioc_remainder', [Reason.STP]: 'self_trade_prevention', [Reason.KILL_SWITCH]: 'kill_switch',
+  [Reason.MASS_CANCEL]: 'mass_cancel', [Reason.MARKET_REMAINDER]: 'market_remainder', [Reason.FOK_NOT_FILLABLE]: 'fok_not_fillable',
+  [Reason.STP_DECREMENT]: 'self_trade_prevention_decrement', [Reason.NONE]: 'none',
+};
+
+export type ClientMessage = Record<string, unknown> & { type?: unknown; id?: unknown };
+
+/** The request id to echo: a string or a safe integer, else undefined. */
+export function requestId(m: ClientMessage): string | number | undefined {
+  const id = m.id;
+  if (typeof id === 'string' && id.length <= 64) return id;
+  if (typeof id === 'number' && Number.isSafeInteger(id)) return id;
+  return undefined;
+}
+
+export function parseJson(text: string): ClientMessage {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch (e) {
+    throw new ProtocolError(GatewayCode.BAD_JSON, `not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProtocolError(GatewayCode.BAD_JSON, 'a message must be a JSON object with a "type"');
+  return v as ClientMessage;
+}
+
+function str(m: ClientMessage, field: string, id: string | number | undefined): string {
+  const v = m[field];
+  if (v === undefined || v === null) throw new ProtocolError(GatewayCode.MISSING_FIELD, `"${field}" is required`, id);
+  if (typeof v !== 'string') throw new ProtocolError(GatewayCode.BAD_FIELD, `"${field}" must be a string`, id);
+  return v;
+}
+
+function optStr(m: ClientMessage, field: string, id: string | number | undefined): string | undefined {
+  return m[field] === undefined || m[field] === null ? undefined : str(m, field, id);
+}
+
+function choice(m: ClientMessage, field: string, table: Record<string, number>, id: string | number | undefined, dflt?: number): number {
+  const v = m[field];
+  if ((v === undefined || v === null) && dflt !== undefined) return dflt;
+  const s = str(m, field, id);
+  const r = table[s];
+  if (r === undefined) throw new ProtocolError(GatewayCode.BAD_FIELD, `"${field}" must be one of ${Object.keys(table).join(', ')}; got "${s.slice(0, 40)}"`, id);
+  return r;
+}
+
+function clientId(m: ClientMessage, field: string, id: string | number | undefined, required: boolean): string | undefined {
+  const v = required ? str(m, field, id) : optStr(m, field, id);
+  if (v !== undefined && !isValidClientOrderId(v)) {
+    throw new ProtocolError(GatewayCode.BAD_FIELD, `"${field}" must be 1-32 printable ASCII characters without spaces`, id);
+  }
+  return v;
+}
+
+function units(m: ClientMessage, field: string, sym: SymbolSpec, kind: 'price' | 'quantity', id: string | number | undefined): number {
+  const text = str(m, field, id);
+  try {
+    return toUnits(text, kind === 'price' ? sym.tick : sym.lot, field);
+  } catch (e) {
+    if (!(e instanceof DecimalError)) throw e;
+    const code = e.kind === 'off_grid' ? (kind === 'price' ? ResultCode.RISK_PRICE_OFF_TICK : ResultCode.RISK_QUANTITY_OFF_LOT) : ResultCode.RISK_BAD_DECIMAL;
+    throw new ProtocolError(code, `${e.message} (${kind === 'price' ? `tick size ${sym.tickSize}` : `lot size ${sym.lotSize}`} for ${sym.name})`, id);
+  }
+}
+
+function orderIdField(m: ClientMessage, id: string | number | undefined): number | undefined {
+  const v = m.orderId;
+  if (v === undefined || v === null) return undefined;
+  const s = typeof v === 'number' ? String(v) : v;
+  if (typeof s !== 'string' || !/^[1-9]\d{0,15}$/.test(s) || Number(s) > Number.MAX_SAFE_INTEGER) {
+    throw new ProtocolError(GatewayCode.BAD_FIELD, '"orderId" must be a positive integer (as a string or number)', id);
+  }
+  return Number(s);
+}
+
+export interface SymbolTable {
+  bySymbol: Map<string, SymbolSpec>;
+  spec: EngineSpec;
+}
+
+export function symbolTable(spec: EngineSpec): SymbolTable {
+  return { bySymbol: new Map(spec.symbols.map((s) => [s.name, s])), spec };
+}
+
+function symbolOf(m: ClientMessage, t: SymbolTable, id: string | number | undefined): SymbolSpec {
+  const name = str(m, 'symbol', id);
+  const s = t.bySymbol.get(name);
+  if (!s) throw new ProtocolError(ResultCode.RISK_UNKNOWN_SYMBOL, `unknown symbol "${name.slice(0, 40)}" (GET /v1/symbols lists them)`, id);
+  return s;
+}
+
+/**
+ * Write an order-entry request (new_order, cancel_order, replace_order, cancel_all) into a
+ * zeroed command slot. Throws ProtocolError before touching the slot's meaning if anything is off.
+ */
+export function encodeOrderEntry(m: ClientMessage, t: SymbolTable, account: number, correlationId: number, w: Int32Array, b: number): void {
+  const id = requestId(m);
+  const type = m.type;
+  if (type === 'new_order') {
+    const sym = symbolOf(m, t, id);
+    const clOrd = clientId(m, 'clientOrderId', id, true) as string;
+    const side = choice(m, 'side', SIDES, id);
+    const orderType = choice(m, 'orderType', ORDER_TYPES, id, OrderType.LIMIT);
+    const tif = choice(m, 'timeInForce', TIFS, id, orderType === OrderType.MARKET ? TimeInForce.IOC : TimeInForce.GTC);
+    const stp = choice(m, 'stp', STPS, id, Stp.NONE);
+    const postOnly = m.postOnly === undefined ? false : m.postOnly;
+    if (typeof postOnly !== 'boolean') throw new ProtocolError(GatewayCode.BAD_FIELD, '"postOnly" must be true or false', id);
+    let price = 0;
+    if (orderType === OrderType.LIMIT) price = units(m, 'price', sym, 'price', id);
+    else if (m.price !== undefined) throw new ProtocolError(GatewayCode.BAD_FIELD, 'a market order takes no "price"', id);
+    const qty = units(m, 'quantity', sym, 'quantity', id);
+    w[b + CMD_TYPE] = CommandType.NEW;
+    w[b + CMD_SYMBOL] = sym.id;
+    w[b + CMD_META] = packMeta(side, orderType, tif, stp, postOnly);
+    putI64(w, b + CMD_PRICE, price);
+    putI64(w, b + CMD_QTY, qty);
+    writeClordString(w, b + CMD_CLORD, clOrd);
+  } else if (type === 'cancel_order' || type === 'replace_order') {
+    const sym = symbolOf(m, t, id);
+    const orderId = orderIdField(m, id);
+    const target = clientId(m, 'clientOrderId', id, false);
+    if (orderId === undefined && target === undefined) throw new ProtocolError(GatewayCode.MISSING_FIELD, 'give "orderId" or "clientOrderId"', id);
+    w[b + CMD_TYPE] = type === 'cancel_order' ? CommandType.CANCEL : CommandType.REPLACE;
+    w[b + CMD_SYMBOL] = sym.id;
+    w[b + CMD_META] = packMeta(0, 0, 0, 0, false, orderId === undefined);
+    if (orderId !== undefined) putI64(w, b + CMD_ORDER_ID, orderId);
+    else writeClordString(w, b + CMD_CLORD, target as string);
+    if (type === 'replace_order') {
+      const price = m.price === undefined ? 0 : units(m, 'price', sym, 'price', id);
+      const qty = m.quantity === undefined ? 0 : units(m, 'quantity', sym, 'quantity', id);
+      const newId = clientId(m, 'newClientOrderId', id, false);
+      if (price === 0 && qty === 0 && newId === undefined) throw new ProtocolError(GatewayCode.MISSING_FIELD, 'a replace needs "price", "quantity" or "newClientOrderId"', id);
+      putI64(w, b + CMD_PRICE, price);
+      putI64(w, b + CMD_QTY, qty);
+      if (newId !== undefined) writeClordString(w, b + CMD_NEW_CLORD, newId);
+    }
+  } else if (type === 'cancel_all') {
+    const sym = m.symbol === undefined ? null : symbolOf(m, t, id);
+    w[b + CMD_TYPE] = CommandType.MASS_CANCEL;
+    w[b + CMD_SYMBOL] = sym ? sym.id : -1;
+    w[b + CMD_META] = packMeta(0, 0, 0, 0, false, false, Reason.MASS_CANCEL);
+  } else {
+    throw new ProtocolError(GatewayCode.UNKNOWN_TYPE, `unknown message type "${String(type).slice(0, 40)}"`, id);
+  }
+  w[b + CMD_ACCOUNT] = account;
+  putI64(w, b + CMD_CORRELATION, correlationId);
+}
+
+export const ORDER_ENTRY_TYPES = new Set(['new_order', 'cancel_order', 'replace_order', 'cancel_all']);
+
+// ----------------------------------------------------------------------------------- server → client
+
+export interface ExecutionReport {
+  type: 'execution_report';
+  execType: string;
+  orderId: string;
+  clientOrderId: string;
+  origClientOrderId?: string;
+  symbol: string;
+  side: string;
+  orderType: string;
+  timeInForce: string;
+  price: string;
+  quantity: string;
+  orderStatus: string;
+  lastPrice?: string;
+  lastQuantity?: string;
+  cumQuantity: string;
+  leavesQuantity: string;
+  canceledQuantity?: string;
+  tradeId?: string;
+  liquidity?: 'maker' | 'taker';
+  rejectReason?: string;
+  rejectCode?: number;
+  reason?: string;
+  seq: number;
+  ts: number;
+  id?: string | number;
+}
+
+const EXEC_TYPES: Record<number, string> = {
+  [EventType.ACCEPTED]: 'new', [EventType.TRADE]: 'trade', [EventType.CANCELED]: 'canceled', [EventType.REPLACED]: 'replaced',
+  [EventType.REJECTED]: 'rejected', [EventType.EXPIRED]: 'expired',
+};
+
+/** The report for the order an event is about (the taker for TRADE). */
+export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | undefined, id: string | number | undefined): ExecutionReport {
+  const type = w[b + EVT_TYPE];
+  const meta = w[b + EVT_META];
+  const fmtP = (v: number): string => (sym ? formatUnits(v, sym.tick) : String(v));
+  const fmtQ = (v: number): string => (sym ? formatUnits(v, sym.lot) : String(v));
+  const orderType = (meta >>> 4) & 0xf;
+  const r: ExecutionReport = {
+    type: 'execution_report',
+    execType: EXEC_TYPES[type] ?? 'unknown',
+    orderId: String(getI64(w, b + EVT_ORDER_ID)),
+    clientOrderId: readClordString(w, b + EVT_CLORD),
+    symbol: sym?.name ?? '',
+    side: SIDE_NAMES[meta & 0xf] ?? '',
+    orderType: TYPE_NAMES[orderType] ?? '',
+    timeInForce: TIF_NAMES[(meta >>> 8) & 0xf] ?? '',
+    price: orderType === OrderType.MARKET ? '' : fmtP(getI64(w, b + EVT_PRICE)),
+    quantity: fmtQ(getI64(w, b + EVT_QTY)),
+    orderStatus: STATUS_NAMES[w[b + EVT_STATUS]] ?? '',
+    cumQuantity: fmtQ(getI64(w, b + EVT_CUM)),
+    leavesQuantity: fmtQ(getI64(w, b + EVT_LEAVES)),
+    seq: getI64(w, b + EVT_SEQ),
+    ts: getI64(w, b + EVT_TS),
+  };
+  if (type === EventType.TRADE) {
+    r.lastPrice = fmtP(getI64(w, b + EVT_LAST_PRICE));
+    r.lastQuantity = fmtQ(getI64(w, b + EVT_LAST_QTY));
+    r.tradeId = String(getI64(w, b + EVT_TRADE_ID));
+    r.liquidity = 'taker';
+  } else if (type === EventType.CANCELED || type === EventType.EXPIRED) {
+    r.canceledQuantity = fmtQ(getI64(w, b + EVT_LAST_QTY));
+    r.reason = REASON_NAMES[w[b + EVT_CODE]] ?? String(w[b + EVT_CODE]);
+  } else if (type === EventType.REPLACED) {
+    r.origClientOrderId = readClordString(w, b + EVT_OTHER_CLORD);
+    r.reason = REASON_NAMES[w[b + EVT_CODE]] ?? String(w[b + EVT_CODE]);
+  } else if (type === EventType.REJECTED) {
+    r.rejectCode = w[b + EVT_CODE];
+    r.rejectReason = codeName(w[b + EVT_CODE]);
+    if (w[b + EVT_STATUS] === OrderStatus.REJECTED && r.orderId === '0') r.orderId = '';
+    // A refused replace that named a new client id: report it under that id, the order's as orig.
+    const other = readClordString(w, b + EVT_OTHER_CLORD);
+    if (other) {
+      r.origClientOrderId = r.clientOrderId;
+      r.clientOrderId = other;
+    }
+  }
+  if (id !== undefined) r.id = id;
+  return r;
+}
+
+/** The maker's report of a TRADE event. */
+export function makerReportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | undefined): ExecutionReport {
+  const meta = w[b + EVT_MAKER_META];
+  const fmtP = (v: number): string => (sym ? formatUnits(v, sym.tick) : String(v));
+  const fmtQ = (v: number): string => (sym ? formatUnits(v, sym.lot) : String(v));
+  return {
+    type: 'execution_report',
+    execType: 'trade',
+    orderId: String(getI64(w, b + EVT_MAKER_ORDER_ID)),
+    clientOrderId: readClordString(w, b + EVT_OTHER_CLORD),
+    symbol: sym?.name ?? '',
+    side: SIDE_NAMES[meta & 0xf] ?? '',
+    orderType: TYPE_NAMES[(meta >>> 4) & 0xf] ?? '',
+    timeInForce: TIF_NAMES[(meta >>> 8) & 0xf] ?? '',
+    price: fmtP(getI64(w, b + EVT_LAST_PRICE)),
+    quantity: fmtQ(getI64(w, b + EVT_MAKER_QTY)),
+    orderStatus: STATUS_NAMES[w[b + EVT_MAKER_STATUS]] ?? '',
+    lastPrice: fmtP(getI64(w, b + EVT_LAST_PRICE)),
+    lastQuantity: fmtQ(getI64(w, b + EVT_LAST_QTY)),
+    cumQuantity: fmtQ(getI64(w, b + EVT_MAKER_CUM)),
+    leavesQuantity: fmtQ(getI64(w, b + EVT_MAKER_LEAVES)),
+    tradeId: String(getI64(w, b + EVT_TRADE_ID)),
+    liquidity: 'maker',
+    seq: getI64(w, b + EVT_SEQ),
+    ts: getI64(w, b + EVT_TS),
+  };
+}
+
+export function errorMessage(code: number, message: string, id?: string | number): string {
+  return JSON.stringify(id === undefined ? { type: 'error', code, name: errorName(code), message } : { type: 'error', code, name: errorName(code), message, id });
+}

@@ -1,0 +1,495 @@
+/**
+ * G — the uWebSockets.js gateway: WebSocket order entry and market data on /ws, HTTP endpoints.
+ * Runs on the main thread: decodes and validates each frame inside uWS's `message` callback
+ * (the ArrayBuffer is neutered when it returns), writes a command slot into the G→R ring, and
+ * turns the engine's events back into execution reports and market data.
+ */
+import uWS from 'uWebSockets.js';
+import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
+import type { Logger } from 'pino';
+import * as hdr from 'hdr-histogram-js';
+import { CommandType, EventType, ResultCode, codeName } from '../engine/codes.ts';
+import { CMD_END, CMD_INGRESS_TS, CMD_SLOT_BYTES } from '../engine/command-slot.ts';
+import {
+  EVT_ACCOUNT, EVT_CORRELATION, EVT_INGRESS_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SYMBOL, EVT_TYPE,
+} from '../engine/event-slot.ts';
+import { getI64 } from '../engine/int64.ts';
+import { nowUs } from '../engine/clock.ts';
+import { formatUnits } from '../engine/decimal.ts';
+import { Engine } from '../engine/engine.ts';
+import type { EngineSpec } from '../engine/config.ts';
+import type { SlotHandler } from '../ring/ring.ts';
+import { MarketData } from '../feeds/market-data.ts';
+import { EventPump } from './event-pump.ts';
+import {
+  GatewayCode, ORDER_ENTRY_TYPES, ProtocolError, encodeOrderEntry, errorMessage, makerReportFromEvent, parseJson, reportFromEvent,
+  requestId, symbolTable,
+} from './protocol.ts';
+import type { ClientMessage, SymbolTable } from './protocol.ts';
+
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  adminKey: string;
+  /** Largest client message in bytes; larger ones get FRAME_TOO_LARGE (the connection stays). */
+  maxMessageBytes: number;
+  /** Token bucket per connection. */
+  rateLimit: { perSecond: number; burst: number };
+  /** After this many refused messages (rate limit or garbage) in a row, the connection is closed. */
+  maxViolations: number;
+  /** Per-connection send buffer limit; a connection over it is closed with a reason. */
+  maxBackpressureBytes: number;
+  idleTimeoutSec: number;
+  tls?: { keyFile: string; certFile: string; passphrase?: string };
+}
+
+export const DEFAULT_GATEWAY: GatewayOptions = {
+  host: '127.0.0.1', port: 9001, adminKey: '', maxMessageBytes: 16 * 1024, rateLimit: { perSecond: 2_000, burst: 4_000 },
+  maxViolations: 1_000, maxBackpressureBytes: 4 * 1024 * 1024, idleTimeoutSec: 120,
+};
+
+interface Conn {
+  id: number;
+  account: number;
+  tokens: number;
+  refillAt: number;
+  violations: number;
+  closed: boolean;
+  ws: WebSocket<Conn> | null;
+}
+
+interface Pending {
+  conn: Conn;
+  id: string | number | undefined;
+  /** cancel_all over every shard: DONE events still expected, and the sum so far. */
+  remaining: number;
+  canceled: number;
+}
+
+const CHANNELS = new Set(['trades', 'bbo', 'book', 'executions']);
+
+export class Gateway {
+  readonly app: TemplatedApp;
+  readonly feeds: MarketData;
+  private readonly table: SymbolTable;
+  private readonly byKey = new Map<string, number>();
+  private readonly conns = new Set<Conn>();
+  private readonly byAccount: Array<Set<Conn>>;
+  private readonly pending = new Map<number, Pending>();
+  private readonly scratch = new Int32Array(CMD_SLOT_BYTES / 4);
+  private readonly pump: EventPump;
+  private listenSocket: us_listen_socket | null = null;
+  private nextConn = 1;
+  private nextCorrelation = 1;
+  private accepting = true;
+  /** Ingress → execution report leaving the gateway, µs (HDR). */
+  readonly latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  readonly counters = {
+    messages: 0,
+    commands: new Map<string, number>(),
+    events: new Map<number, number>(),
+    rejects: new Map<number, number>(),
+    errors: new Map<number, number>(),
+    slowConsumerCloses: 0,
+  };
+
+  constructor(
+    readonly engine: Engine,
+    readonly spec: EngineSpec,
+    readonly opts: GatewayOptions,
+    private readonly log: Logger,
+  ) {
+    this.table = symbolTable(spec);
+    for (const a of spec.accounts) if (a.apiKey) this.byKey.set(a.apiKey, a.id);
+    this.byAccount = spec.accounts.map(() => new Set<Conn>());
+    this.feeds = new MarketData(spec);
+    const handler: SlotHandler = { onSlot: (w, b) => this.onEvent(w, b) };
+    this.pump = new EventPump(engine, handler);
+    this.pump.afterBatch = () => this.feeds.flush({ publish: (topic, msg) => { this.app.publish(topic, msg); } });
+    this.app = opts.tls ? uWS.SSLApp({ key_file_name: opts.tls.keyFile, cert_file_name: opts.tls.certFile, passphrase: opts.tls.passphrase }) : uWS.App();
+    this.routes();
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.app.listen(this.opts.host, this.opts.port, (token) => {
+        if (!token) {
+          reject(new Error(`cannot listen on ${this.opts.host}:${this.opts.port} (in use, or not allowed)`));
+          return;
+        }
+        this.listenSocket = token;
+        this.pump.start();
+        resolve(uWS.us_socket_local_port(token));
+      });
+    });
+  }
+
+  /** Stop accepting connections and orders; resolves once in-flight work is reported. */
+  async close(): Promise<void> {
+    this.accepting = false;
+    if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
+    this.listenSocket = null;
+    const t0 = Date.now();
+    while (!this.engine.isSettled() && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 2));
+    await this.pump.stop();
+    for (const c of this.conns) c.ws?.end(1001, 'server shutting down');
+    this.conns.clear();
+  }
+
+  // ------------------------------------------------------------------ WebSocket
+
+  private routes(): void {
+    const app = this.app;
+    app.ws<Conn>('/ws', {
+      maxPayloadLength: 1024 * 1024,
+      maxBackpressure: this.opts.maxBackpressureBytes,
+      closeOnBackpressureLimit: 1, // close (with a reason) rather than drop messages silently
+      idleTimeout: this.opts.idleTimeoutSec,
+      sendPingsAutomatically: true,
+      upgrade: (res, req, context) => {
+        const auth = req.getHeader('authorization');
+        let account = -1;
+        if (auth) {
+          const m = /^Bearer\s+(.+)$/i.exec(auth);
+          const a = m ? this.byKey.get(m[1].trim()) : undefined;
+          if (a === undefined) {
+            res.writeStatus('401 Unauthorized').end(JSON.stringify({ code: GatewayCode.AUTH_FAILED, message: 'unknown API key in Authorization header' }));
+            return;
+          }
+          account = a;
+        }
+        if (!this.accepting) {
+          res.writeStatus('503 Service Unavailable').end('shutting down');
+          return;
+        }
+        const conn: Conn = { id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: Date.now(), violations: 0, closed: false, ws: null };
+        res.upgrade(conn, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
+      },
+      open: (ws) => {
+        const c = ws.getUserData();
+        c.ws = ws;
+        this.conns.add(c);
+        if (c.account >= 0) this.byAccount[c.account].add(c);
+        this.log.debug({ conn: c.id, account: c.account }, 'ws open');
+      },
+      message: (ws, message, isBinary) => this.onMessage(ws, message, isBinary),
+      close: (ws, code) => {
+        const c = ws.getUserData();
+        c.closed = true;
+        c.ws = null;
+        this.conns.delete(c);
+        if (c.account >= 0) {
+          const set = this.byAccount[c.account];
+          set.delete(c);
+          if (set.size === 0 && this.spec.accounts[c.account].cancelOnDisconnect && this.accepting) this.cancelAllFor(c.account);
+        }
+        if (code === 1006) this.log.info({ conn: c.id, account: c.account }, 'ws closed abruptly');
+      },
+    });
+    this.httpRoutes();
+  }
+
+  private send(ws: WebSocket<Conn>, msg: string): void {
+    ws.cork(() => {
+      if (ws.send(msg, false) === 2) this.slowConsumer(ws.getUserData(), 'send buffer full');
+    });
+  }
+
+  private sendError(ws: WebSocket<Conn>, code: number, message: string, id?: string | number): void {
+    this.counters.errors.set(code, (this.counters.errors.get(code) ?? 0) + 1);
+    this.send(ws, errorMessage(code, message, id));
+  }
+
+  private onMessage(ws: WebSocket<Conn>, message: ArrayBuffer, isBinary: boolean): void {
+    const c = ws.getUserData();
+    this.counters.messages++;
+    if (!this.takeToken(c)) {
+      this.sendError(ws, GatewayCode.RATE_LIMITED, `more than ${this.opts.rateLimit.perSecond} messages/s (burst ${this.opts.rateLimit.burst}): slow down`);
+      this.violation(ws, c);
+      return;
+    }
+    if (message.byteLength > this.opts.maxMessageBytes) {
+      this.sendError(ws, GatewayCode.FRAME_TOO_LARGE, `message of ${message.byteLength} bytes; the limit is ${this.opts.maxMessageBytes}`);
+      this.violation(ws, c);
+      return;
+    }
+    if (isBinary) {
+      this.sendError(ws, GatewayCode.BAD_BINARY, 'binary (protobuf) frames are not supported yet: send JSON text frames');
+      this.violation(ws, c);
+      return;
+    }
+    let m: ClientMessage;
+    try {
+      m = parseJson(Buffer.from(message).toString('utf8'));
+      this.handle(ws, c, m);
+      c.violations = 0;
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      this.sendError(ws, e.code, e.message, e.id);
+      this.violation(ws, c);
+    }
+  }
+
+  private takeToken(c: Conn): boolean {
+    const now = Date.now();
+    const { perSecond, burst } = this.opts.rateLimit;
+    if (now > c.refillAt) {
+      c.tokens = Math.min(burst, c.tokens + ((now - c.refillAt) * perSecond) / 1000);
+      c.refillAt = now;
+    }
+    if (c.tokens < 1) return false;
+    c.tokens -= 1;
+    return true;
+  }
+
+  private violation(ws: WebSocket<Conn>, c: Conn): void {
+    if (++c.violations >= this.opts.maxViolations && !c.closed) {
+      c.closed = true;
+      this.log.warn({ conn: c.id, account: c.account }, 'closing: too many refused messages');
+      ws.end(1008, 'too many refused messages (rate limit or malformed input)');
+    }
+  }
+
+  private handle(ws: WebSocket<Conn>, c: Conn, m: ClientMessage): void {
+    const id = requestId(m);
+    const type = m.type;
+    if (typeof type !== 'string') throw new ProtocolError(GatewayCode.MISSING_FIELD, '"type" is required', id);
+    if (ORDER_ENTRY_TYPES.has(type)) {
+      this.orderEntry(ws, c, m, id);
+      return;
+    }
+    switch (type) {
+      case 'ping':
+        this.send(ws, JSON.stringify(id === undefined ? { type: 'pong' } : { type: 'pong', id }));
+        return;
+      case 'auth': {
+        const token = m.token;
+        if (typeof token !== 'string') throw new ProtocolError(GatewayCode.MISSING_FIELD, '"token" (your API key) is required', id);
+        const account = this.byKey.get(token);
+        if (account === undefined) throw new ProtocolError(GatewayCode.AUTH_FAILED, 'unknown API key', id);
+        if (c.account >= 0 && c.account !== account) throw new ProtocolError(GatewayCode.ALREADY_AUTHENTICATED, 'this connection is authenticated as another account', id);
+        c.account = account;
+        this.byAccount[account].add(c);
+        this.send(ws, JSON.stringify({ type: 'auth_ack', account: this.spec.accounts[account].name, ...(id === undefined ? {} : { id }) }));
+        return;
+      }
+      case 'subscribe':
+      case 'unsubscribe':
+        this.subscription(ws, c, m, id, type === 'subscribe');
+        return;
+      default:
+        throw new ProtocolError(GatewayCode.UNKNOWN_TYPE, `unknown message type "${type.slice(0, 40)}"`, id);
+    }
+  }
+
+  private orderEntry(ws: WebSocket<Conn>, c: Conn, m: ClientMessage, id: string | number | undefined): void {
+    if (c.account < 0) throw new ProtocolError(GatewayCode.NOT_AUTHENTICATED, 'authenticate first: send {"type":"auth","token":"<api key>"} or use an Authorization: Bearer header', id);
+    if (!this.accepting) throw new ProtocolError(GatewayCode.ENGINE_BUSY, 'the server is shutting down', id);
+    const correlation = this.nextCorrelation++;
+    const s = this.scratch;
+    s.fill(0, 0, CMD_END);
+    encodeOrderEntry(m, this.table, c.account, correlation, s, 0);
+    const b = this.engine.tryClaimCommand();
+    if (b < 0) throw new ProtocolError(GatewayCode.ENGINE_BUSY, 'the engine is saturated right now: retry shortly', id);
+    const w = this.engine.input.ring.words;
+    // Keep the ingress time tryClaimCommand stamped.
+    const ts0 = w[b + CMD_INGRESS_TS];
+    const ts1 = w[b + CMD_INGRESS_TS + 1];
+    for (let i = 0; i < CMD_END; i++) w[b + i] = s[i];
+    w[b + CMD_INGRESS_TS] = ts0;
+    w[b + CMD_INGRESS_TS + 1] = ts1;
+    this.engine.commitCommands();
+    const type = m.type as string;
+    this.counters.commands.set(type, (this.counters.commands.get(type) ?? 0) + 1);
+    const allShards = type === 'cancel_all' && m.symbol === undefined;
+    this.pending.set(correlation, { conn: c, id, remaining: allShards ? this.spec.shards : 1, canceled: 0 });
+  }
+
+  private cancelAllFor(account: number): void {
+    const b = this.engine.tryClaimCommand();
+    if (b < 0) {
+      this.log.error({ account }, 'cancel-on-disconnect could not be queued: engine saturated');
+      return;
+    }
+    this.engine.submitInto(b, { type: CommandType.MASS_CANCEL, symbolId: -1, accountId: account, reason: 0 });
+    this.log.info({ account: this.spec.accounts[account].name }, 'cancel-on-disconnect: mass cancel sent');
+  }
+
+  private subscription(ws: WebSocket<Conn>, c: Conn, m: ClientMessage, id: string | number | undefined, on: boolean): void {
+    const channels = m.channels;
+    const symbols = m.symbols;
+    if (!Array.isArray(channels) || channels.length === 0 || !channels.every((x) => typeof x === 'string' && CHANNELS.has(x))) {
+      throw new ProtocolError(GatewayCode.BAD_FIELD, `"channels" must be a non-empty list of ${[...CHANNELS].join(', ')}`, id);
+    }
+    const marketChannels = channels.filter((x) => x !== 'executions') as string[];
+    if (channels.includes('executions') && c.account < 0) throw new ProtocolError(GatewayCode.NOT_AUTHENTICATED, 'the executions channel needs authentication', id);
+    if (marketChannels.length > 0 && (!Array.isArray(symbols) || symbols.length === 0)) throw new ProtocolError(GatewayCode.MISSING_FIELD, '"symbols" (a non-empty list) is required for market data', id);
+    const specs = (Array.isArray(symbols) ? (symbols as unknown[]) : []).map((s) => {
+      const spec = typeof s === 'string' ? this.table.bySymbol.get(s) : undefined;
+      if (!spec) throw new ProtocolError(ResultCode.RISK_UNKNOWN_SYMBOL, `unknown symbol ${JSON.stringify(s).slice(0, 40)}`, id);
+      return spec;
+    });
+    ws.cork(() => {
+      ws.send(JSON.stringify({ type: on ? 'subscribed' : 'unsubscribed', channels, symbols: specs.map((s) => s.name), ...(id === undefined ? {} : { id }) }));
+      for (const ch of marketChannels) {
+        for (const s of specs) {
+          const topic = `${ch}.${s.name}`;
+          if (!on) {
+            ws.unsubscribe(topic);
+            continue;
+          }
+          // Snapshot then subscribe, in one synchronous turn: no update can fall in between.
+          if (ch === 'book') ws.send(JSON.stringify(this.feeds.snapshot(s.id)));
+          if (ch === 'bbo') ws.send(this.feeds.bbo(s.id));
+          ws.subscribe(topic);
+        }
+      }
+    });
+  }
+
+  private slowConsumer(c: Conn, why: string): void {
+    if (c.closed || !c.ws) return;
+    c.closed = true;
+    this.counters.slowConsumerCloses++;
+    this.log.warn({ conn: c.id, account: c.account, why }, 'closing slow consumer');
+    c.ws.end(1008, `slow consumer: ${why}; reconnect and reconcile your orders`);
+  }
+
+  // ------------------------------------------------------------------ events → clients
+
+  private onEvent(w: Int32Array, b: number): void {
+    const type = w[b + EVT_TYPE];
+    this.counters.events.set(type, (this.counters.events.get(type) ?? 0) + 1);
+    this.feeds.onEvent(w, b);
+    const correlation = getI64(w, b + EVT_CORRELATION);
+    const p = this.pending.get(correlation);
+    if (type === EventType.MASS_CANCEL_DONE) {
+      if (p) {
+        p.canceled += getI64(w, b + EVT_LAST_QTY);
+        if (--p.remaining <= 0) {
+          this.pending.delete(correlation);
+          if (p.conn.ws && !p.conn.closed) this.send(p.conn.ws, JSON.stringify({ type: 'cancel_all_ack', canceled: p.canceled, ...(p.id === undefined ? {} : { id: p.id }) }));
+        }
+      }
+      return;
+    }
+    if (type === EventType.ADMIN) return;
+    if (type === EventType.REJECTED) this.counters.rejects.set(w[b + 1], (this.counters.rejects.get(w[b + 1]) ?? 0) + 1);
+    const sym = this.spec.symbols[w[b + EVT_SYMBOL]];
+    const account = w[b + EVT_ACCOUNT];
+    if (account >= 0 && account < this.byAccount.length && this.byAccount[account].size > 0) {
+      const mine = p && p.conn.account === account ? p.id : undefined;
+      const report = JSON.stringify(reportFromEvent(w, b, sym, mine));
+      for (const c of this.byAccount[account]) if (c.ws && !c.closed) this.send(c.ws, report);
+      const ingress = getI64(w, b + EVT_INGRESS_TS);
+      if (ingress > 0) this.latency.recordValue(Math.max(1, nowUs() - ingress));
+    }
+    if (type === EventType.TRADE) {
+      const maker = w[b + EVT_MAKER_ACCOUNT];
+      if (maker >= 0 && maker < this.byAccount.length && this.byAccount[maker].size > 0) {
+        const report = JSON.stringify(makerReportFromEvent(w, b, sym));
+        for (const c of this.byAccount[maker]) if (c.ws && !c.closed) this.send(c.ws, report);
+      }
+    }
+    // Requests are answered by their first events; forget them once the engine moved well past.
+    if (p && this.pending.size > 100_000) this.prune(correlation);
+  }
+
+  private prune(current: number): void {
+    for (const k of this.pending.keys()) if (k < current - 50_000) this.pending.delete(k);
+  }
+
+  // ------------------------------------------------------------------ HTTP
+
+  private httpRoutes(): void {
+    const app = this.app;
+    const json = (res: HttpResponse, status: string, body: unknown): void => {
+      res.cork(() => {
+        res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify(body));
+      });
+    };
+    app.get('/health', (res) => json(res, '200 OK', { status: 'ok' }));
+    app.get('/health/deep', (res) => {
+      const agents = this.engine.stats();
+      const failed = agents.filter((a) => a.state !== 'running');
+      const lag = this.engine.eventRings.map((r, k) => ({ shard: k, eventLag: r.lag(1), riskLag: r.lag(0) }));
+      const ok = failed.length === 0 && this.engine.failures.length === 0;
+      json(res, ok ? '200 OK' : '503 Service Unavailable', {
+        status: ok ? 'ok' : 'degraded', agents, rings: lag, failures: this.engine.failures.map((f) => ({ agent: f.agent, error: f.error.message })),
+        journal: 'not configured (issue #4)', kafka: 'off',
+      });
+    });
+    app.get('/metrics', (res) => {
+      res.cork(() => {
+        res.writeHeader('content-type', 'text/plain; version=0.0.4').end(this.metrics());
+      });
+    });
+    app.get('/v1/symbols', (res) => {
+      json(res, '200 OK', this.spec.symbols.map((s) => ({
+        symbol: s.name, tickSize: s.tickSize, lotSize: s.lotSize, shard: s.shard, referencePrice: formatUnits(s.referencePrice, s.tick),
+        priceBandPct: (s.bandBps / 100).toString(), maxOrderQty: formatUnits(s.maxOrderQty, s.lot),
+      })));
+    });
+    app.get('/v1/book/:symbol', (res, req) => {
+      const s = this.table.bySymbol.get(decodeURIComponent(req.getParameter(0) ?? ''));
+      const depthText = new URLSearchParams(req.getQuery() ?? '').get('depth');
+      const depth = depthText === null ? 1_000_000 : Number(depthText);
+      if (!s) return json(res, '404 Not Found', { code: ResultCode.RISK_UNKNOWN_SYMBOL, message: 'unknown symbol' });
+      if (!Number.isInteger(depth) || depth < 1) return json(res, '400 Bad Request', { code: GatewayCode.BAD_FIELD, message: 'depth must be a positive integer' });
+      json(res, '200 OK', this.feeds.snapshot(s.id, depth));
+    });
+    const admin = (path: string, type: number, target: 'symbol' | 'account'): void => {
+      app.post(path, (res, req) => {
+        if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required (X-Admin-Key header or Authorization: Bearer)' });
+        const name = decodeURIComponent(req.getParameter(0) ?? '');
+        const idx = target === 'symbol' ? this.table.bySymbol.get(name)?.id : this.spec.accounts.find((a) => a.name === name)?.id;
+        if (idx === undefined) return json(res, '404 Not Found', { code: target === 'symbol' ? ResultCode.RISK_UNKNOWN_SYMBOL : ResultCode.RISK_UNKNOWN_ACCOUNT, message: `unknown ${target} ${name}` });
+        const b = this.engine.tryClaimCommand();
+        if (b < 0) return json(res, '503 Service Unavailable', { code: GatewayCode.ENGINE_BUSY, message: 'engine saturated, retry' });
+        this.engine.submitInto(b, { type, symbolId: target === 'symbol' ? idx : -1, accountId: target === 'account' ? idx : -1 });
+        this.log.warn({ action: codeName(type), target: name }, 'admin action');
+        json(res, '202 Accepted', { accepted: true, action: path.split('/').pop(), [target]: name });
+      });
+    };
+    admin('/v1/admin/symbols/:symbol/halt', CommandType.HALT_SYMBOL, 'symbol');
+    admin('/v1/admin/symbols/:symbol/resume', CommandType.RESUME_SYMBOL, 'symbol');
+    admin('/v1/admin/accounts/:account/disable', CommandType.DISABLE_ACCOUNT, 'account');
+    admin('/v1/admin/accounts/:account/enable', CommandType.ENABLE_ACCOUNT, 'account');
+    app.any('/*', (res) => json(res, '404 Not Found', { message: 'not found: see docs/protocol.md for the endpoints' }));
+  }
+
+  private isAdmin(req: HttpRequest): boolean {
+    if (!this.opts.adminKey) return false;
+    const key = req.getHeader('x-admin-key') || /^Bearer\s+(.+)$/i.exec(req.getHeader('authorization'))?.[1] || '';
+    return key === this.opts.adminKey;
+  }
+
+  metrics(): string {
+    const lines: string[] = [];
+    const metric = (name: string, type: string, help: string, rows: Array<[string, number]>): void => {
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+      for (const [labels, v] of rows) lines.push(`${name}${labels} ${v}`);
+    };
+    metric('ringmatch_ws_connections', 'gauge', 'Open WebSocket connections.', [['', this.conns.size]]);
+    metric('ringmatch_ws_messages_total', 'counter', 'Client messages received.', [['', this.counters.messages]]);
+    metric('ringmatch_orders_total', 'counter', 'Order-entry requests accepted into the engine, by type.', [...this.counters.commands].map(([k, v]) => [`{type="${k}"}`, v]));
+    const evNames = ['', 'accepted', 'trade', 'canceled', 'replaced', 'rejected', 'expired', 'admin', 'mass_cancel_done'];
+    metric('ringmatch_events_total', 'counter', 'Engine events seen by the gateway, by type.', [...this.counters.events].map(([k, v]) => [`{type="${evNames[k] ?? k}"}`, v]));
+    metric('ringmatch_trades_total', 'counter', 'Trades.', [['', this.counters.events.get(EventType.TRADE) ?? 0]]);
+    metric('ringmatch_rejects_total', 'counter', 'Rejected commands, by reason.', [...this.counters.rejects].map(([k, v]) => [`{reason="${codeName(k)}"}`, v]));
+    metric('ringmatch_gateway_errors_total', 'counter', 'Errors sent to clients, by code.', [...this.counters.errors].map(([k, v]) => [`{code="${k}"}`, v]));
+    metric('ringmatch_slow_consumer_closes_total', 'counter', 'Connections closed for not reading.', [['', this.counters.slowConsumerCloses]]);
+    const st = this.engine.stats();
+    metric('ringmatch_agent_commands_total', 'counter', 'Commands processed per engine thread.', st.map((a) => [`{agent="${a.name}"}`, a.commands >>> 0]));
+    metric('ringmatch_agent_waits_total', 'counter', 'Times an engine thread waited on a full ring or the release watermark.', st.map((a) => [`{agent="${a.name}"}`, a.waits >>> 0]));
+    metric('ringmatch_agent_up', 'gauge', '1 while the engine thread runs.', st.map((a) => [`{agent="${a.name}"}`, a.state === 'running' ? 1 : 0]));
+    metric('ringmatch_ring_lag', 'gauge', 'Unread slots per event ring and consumer.', this.engine.eventRings.flatMap((r, k) => [[`{ring="E${k}",consumer="R"}`, r.lag(0)], [`{ring="E${k}",consumer="G"}`, r.lag(1)]] as Array<[string, number]>));
+    const q = (p: number): number => this.latency.getValueAtPercentile(p);
+    // Rows are appended to the metric name: quantile labels, then the summary's _count series.
+    metric('ringmatch_order_to_report_microseconds', 'summary', 'Gateway receive → execution report sent, µs (HDR).', [
+      ['{quantile="0.5"}', q(50)], ['{quantile="0.99"}', q(99)], ['{quantile="0.999"}', q(99.9)], ['{quantile="1"}', this.latency.maxValue],
+      ['_count', this.latency.totalCount],
+    ]);
+    return `${lines.join('\n')}\n`;
+  }
+}
