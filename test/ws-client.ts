@@ -60,6 +60,12 @@ export class Client {
     return this.next((x) => x.id === id, timeoutMs);
   }
 
+  /** Drop the connection without a close handshake (for clients that stopped reading). */
+  terminate(): void {
+    this.ws.terminate();
+    this.closed ??= { code: 1006, reason: 'terminated by the test' };
+  }
+
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     return new Promise((r) => {
