@@ -6,6 +6,7 @@ const ops = Number(process.argv[2] ?? 1_000_000);
 console.log('GC and heap over hot-path operations after warm-up', machine());
 const results = await measureAll(ops);
 for (const r of results) {
-  console.log(`  ${r.name.padEnd(44)} ${fmt(r.operations)} ops  GCs ${r.gcs} ${JSON.stringify(r.byKind)}  heap growth ${fmt(r.heapGrowthBytes)} B`);
+  const ws = r.windows.map((w) => `${w.gcs} GCs, ${fmt(w.heapGrowthBytes)} B`).join(' | ');
+  console.log(`  ${r.name.padEnd(44)} 2 × ${fmt(r.operations)} ops  windows: ${ws}`);
 }
 console.log(`written to ${writeResult('gc-heap-1m-orders', results)}`);
