@@ -1,2 +1,2 @@
 export { MarketData } from './market-data.ts';
-export type { MarketDataSink } from './market-data.ts';
+export type { MarketDataSink, MarketDataMessage } from './market-data.ts';

@@ -57,15 +57,18 @@ class SymbolBook {
   }
 }
 
+/** A market-data message as an object (the gateway encodes it as JSON and/or protobuf). */
+export type MarketDataMessage = Record<string, unknown> & { type: string };
+
 export interface MarketDataSink {
-  /** Publish a message (already JSON) on a topic such as "book.BTC-USD". */
-  publish(topic: string, message: string): void;
+  /** Publish a message on a topic such as "book.BTC-USD". */
+  publish(topic: string, message: MarketDataMessage): void;
 }
 
 export class MarketData {
   private readonly books: SymbolBook[];
   private readonly resting = new Map<number, Resting>();
-  private readonly pendingTrades: string[][] = [];
+  private readonly pendingTrades: MarketDataMessage[][] = [];
   private readonly touched = new Set<number>();
 
   constructor(spec: EngineSpec) {
@@ -94,12 +97,10 @@ export class MarketData {
         const price = getI64(w, b + EVT_LAST_PRICE);
         const takerSide = (w[b + EVT_META] & 0xf) === Side.BUY ? 'buy' : 'sell';
         book.tradeSeq++;
-        this.pendingTrades[s].push(
-          JSON.stringify({
-            type: 'trade', symbol: book.spec.name, tradeId: String(getI64(w, b + EVT_TRADE_ID)), price: formatUnits(price, book.spec.tick),
-            quantity: formatUnits(qty, book.spec.lot), takerSide, seq: book.tradeSeq, ts: getI64(w, b + EVT_TS),
-          }),
-        );
+        this.pendingTrades[s].push({
+          type: 'trade', symbol: book.spec.name, tradeId: String(getI64(w, b + EVT_TRADE_ID)), price: formatUnits(price, book.spec.tick),
+          quantity: formatUnits(qty, book.spec.lot), takerSide, seq: book.tradeSeq, ts: getI64(w, b + EVT_TS),
+        });
         break;
       }
       case EventType.CANCELED:
@@ -147,7 +148,7 @@ export class MarketData {
         const fmt = (bid: boolean, prices: Set<number>): string[][] =>
           [...prices].sort((a, b) => (bid ? b - a : a - b)).map((p) => [formatUnits(p, book.spec.tick), formatUnits((bid ? book.bids : book.asks).get(p) ?? 0, book.spec.lot)]);
         book.bookSeq++;
-        sink.publish(`book.${name}`, JSON.stringify({ type: 'book_update', symbol: name, seq: book.bookSeq, bids: fmt(true, book.changedBids), asks: fmt(false, book.changedAsks) }));
+        sink.publish(`book.${name}`, { type: 'book_update', symbol: name, seq: book.bookSeq, bids: fmt(true, book.changedBids), asks: fmt(false, book.changedAsks) });
         book.changedBids.clear();
         book.changedAsks.clear();
         const [bp, bq] = book.best(true);
@@ -163,11 +164,11 @@ export class MarketData {
     this.touched.clear();
   }
 
-  private bboMessage(book: SymbolBook): string {
+  private bboMessage(book: SymbolBook): MarketDataMessage {
     const [bp, bq, ap, aq] = book.bbo;
     const p = (v: number): string | null => (v === 0 ? null : formatUnits(v, book.spec.tick));
     const q = (v: number): string => formatUnits(v, book.spec.lot);
-    return JSON.stringify({ type: 'bbo', symbol: book.spec.name, bidPrice: p(bp), bidQuantity: q(bq), askPrice: p(ap), askQuantity: q(aq), seq: book.bboSeq, ts: Date.now() * 1000 });
+    return { type: 'bbo', symbol: book.spec.name, bidPrice: p(bp), bidQuantity: q(bq), askPrice: p(ap), askQuantity: q(aq), seq: book.bboSeq, ts: Date.now() * 1000 };
   }
 
   /** The book as published so far (seq = last book_update included), best first. */
@@ -178,7 +179,7 @@ export class MarketData {
     return { type: 'book_snapshot', symbol: book.spec.name, seq: book.bookSeq, bids: fmt(book.levels(true, depth)), asks: fmt(book.levels(false, depth)) };
   }
 
-  bbo(symbol: number): string {
+  bbo(symbol: number): MarketDataMessage {
     return this.bboMessage(this.books[symbol]);
   }
 

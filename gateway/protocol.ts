@@ -328,6 +328,6 @@ export function makerReportFromEvent(w: Int32Array, b: number, sym: SymbolSpec |
   };
 }
 
-export function errorMessage(code: number, message: string, id?: string | number): string {
-  return JSON.stringify(id === undefined ? { type: 'error', code, name: errorName(code), message } : { type: 'error', code, name: errorName(code), message, id });
+export function errorObject(code: number, message: string, id?: string | number): Record<string, unknown> & { type: 'error' } {
+  return id === undefined ? { type: 'error', code, name: errorName(code), message } : { type: 'error', code, name: errorName(code), message, id };
 }

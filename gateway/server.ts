@@ -22,9 +22,11 @@ import type { SlotHandler } from '../ring/ring.ts';
 import { MarketData } from '../feeds/market-data.ts';
 import { EventPump } from './event-pump.ts';
 import {
-  GatewayCode, ORDER_ENTRY_TYPES, ProtocolError, encodeOrderEntry, errorMessage, makerReportFromEvent, parseJson, reportFromEvent,
+  GatewayCode, ORDER_ENTRY_TYPES, ProtocolError, encodeOrderEntry, errorObject, makerReportFromEvent, parseJson, reportFromEvent,
   requestId, symbolTable,
 } from './protocol.ts';
+import { decodeBinary, encodeBinary } from './proto-codec.ts';
+import type { MarketDataMessage } from '../feeds/market-data.ts';
 import type { ClientMessage, SymbolTable } from './protocol.ts';
 
 export interface GatewayOptions {
@@ -56,6 +58,24 @@ interface Conn {
   violations: number;
   closed: boolean;
   ws: WebSocket<Conn> | null;
+  /** Encoding for messages the client did not ask for (reports, market data): its last frame's. */
+  binary: boolean;
+}
+
+type OutMsg = Record<string, unknown> & { type: string };
+
+/** One outgoing message, encoded at most once per encoding however many connections get it. */
+class Outgoing {
+  private json: string | null = null;
+  private bin: Uint8Array | null = null;
+  constructor(
+    readonly msg: OutMsg,
+    private readonly gw: Gateway,
+  ) {}
+  encoded(binary: boolean): string | Uint8Array {
+    if (binary) return (this.bin ??= this.gw.encodeBinary(this.msg));
+    return (this.json ??= JSON.stringify(this.msg));
+  }
 }
 
 interface Pending {
@@ -105,7 +125,7 @@ export class Gateway {
     this.feeds = new MarketData(spec);
     const handler: SlotHandler = { onSlot: (w, b) => this.onEvent(w, b) };
     this.pump = new EventPump(engine, handler);
-    this.pump.afterBatch = () => this.feeds.flush({ publish: (topic, msg) => { this.app.publish(topic, msg); } });
+    this.pump.afterBatch = () => this.feeds.flush({ publish: (topic, msg) => this.publish(topic, msg) });
     this.app = opts.tls ? uWS.SSLApp({ key_file_name: opts.tls.keyFile, cert_file_name: opts.tls.certFile, passphrase: opts.tls.passphrase }) : uWS.App();
     this.routes();
   }
@@ -162,7 +182,7 @@ export class Gateway {
           res.writeStatus('503 Service Unavailable').end('shutting down');
           return;
         }
-        const conn: Conn = { id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: Date.now(), violations: 0, closed: false, ws: null };
+        const conn: Conn = { id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: Date.now(), violations: 0, closed: false, ws: null, binary: false };
         res.upgrade(conn, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
       },
       open: (ws) => {
@@ -189,15 +209,28 @@ export class Gateway {
     this.httpRoutes();
   }
 
-  private send(ws: WebSocket<Conn>, msg: string): void {
+  encodeBinary(msg: OutMsg): Uint8Array {
+    return encodeBinary(msg, (name) => this.table.bySymbol.get(name));
+  }
+
+  /** Send in the given encoding (default: the connection's preferred one). */
+  private send(ws: WebSocket<Conn>, msg: OutMsg | Outgoing, binary = ws.getUserData().binary): void {
+    const out = msg instanceof Outgoing ? msg : new Outgoing(msg, this);
+    const data = out.encoded(binary);
     ws.cork(() => {
-      if (ws.send(msg, false) === 2) this.slowConsumer(ws.getUserData(), 'send buffer full');
+      if (ws.send(data, binary) === 2) this.slowConsumer(ws.getUserData(), 'send buffer full');
     });
   }
 
-  private sendError(ws: WebSocket<Conn>, code: number, message: string, id?: string | number): void {
+  private sendError(ws: WebSocket<Conn>, code: number, message: string, id?: string | number, binary?: boolean): void {
     this.counters.errors.set(code, (this.counters.errors.get(code) ?? 0) + 1);
-    this.send(ws, errorMessage(code, message, id));
+    this.send(ws, errorObject(code, message, id), binary);
+  }
+
+  /** Market data: JSON subscribers on `topic`, binary ones on `pb:topic`; encode only if anyone listens. */
+  private publish(topic: string, msg: MarketDataMessage): void {
+    if (this.app.numSubscribers(topic) > 0) this.app.publish(topic, JSON.stringify(msg), false);
+    if (this.app.numSubscribers(`pb:${topic}`) > 0) this.app.publish(`pb:${topic}`, this.encodeBinary(msg), true);
   }
 
   private onMessage(ws: WebSocket<Conn>, message: ArrayBuffer, isBinary: boolean): void {
@@ -213,19 +246,17 @@ export class Gateway {
       this.violation(ws, c);
       return;
     }
-    if (isBinary) {
-      this.sendError(ws, GatewayCode.BAD_BINARY, 'binary (protobuf) frames are not supported yet: send JSON text frames');
-      this.violation(ws, c);
-      return;
-    }
+    // Answers go back in the frame's encoding; unsolicited messages follow the last frame's.
+    c.binary = isBinary;
     let m: ClientMessage;
     try {
-      m = parseJson(Buffer.from(message).toString('utf8'));
+      // Decode before returning: uWS neuters `message` when this callback ends.
+      m = isBinary ? decodeBinary(new Uint8Array(message), this.table) : parseJson(Buffer.from(message).toString('utf8'));
       this.handle(ws, c, m);
       c.violations = 0;
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
-      this.sendError(ws, e.code, e.message, e.id);
+      this.sendError(ws, e.code, e.message, e.id, isBinary);
       this.violation(ws, c);
     }
   }
@@ -260,7 +291,7 @@ export class Gateway {
     }
     switch (type) {
       case 'ping':
-        this.send(ws, JSON.stringify(id === undefined ? { type: 'pong' } : { type: 'pong', id }));
+        this.send(ws, id === undefined ? { type: 'pong' } : { type: 'pong', id });
         return;
       case 'auth': {
         const token = m.token;
@@ -270,7 +301,7 @@ export class Gateway {
         if (c.account >= 0 && c.account !== account) throw new ProtocolError(GatewayCode.ALREADY_AUTHENTICATED, 'this connection is authenticated as another account', id);
         c.account = account;
         this.byAccount[account].add(c);
-        this.send(ws, JSON.stringify({ type: 'auth_ack', account: this.spec.accounts[account].name, ...(id === undefined ? {} : { id }) }));
+        this.send(ws, { type: 'auth_ack', account: this.spec.accounts[account].name, ...(id === undefined ? {} : { id }) });
         return;
       }
       case 'subscribe':
@@ -329,22 +360,20 @@ export class Gateway {
       if (!spec) throw new ProtocolError(ResultCode.RISK_UNKNOWN_SYMBOL, `unknown symbol ${JSON.stringify(s).slice(0, 40)}`, id);
       return spec;
     });
-    ws.cork(() => {
-      ws.send(JSON.stringify({ type: on ? 'subscribed' : 'unsubscribed', channels, symbols: specs.map((s) => s.name), ...(id === undefined ? {} : { id }) }));
-      for (const ch of marketChannels) {
-        for (const s of specs) {
-          const topic = `${ch}.${s.name}`;
-          if (!on) {
-            ws.unsubscribe(topic);
-            continue;
-          }
-          // Snapshot then subscribe, in one synchronous turn: no update can fall in between.
-          if (ch === 'book') ws.send(JSON.stringify(this.feeds.snapshot(s.id)));
-          if (ch === 'bbo') ws.send(this.feeds.bbo(s.id));
-          ws.subscribe(topic);
+    this.send(ws, { type: on ? 'subscribed' : 'unsubscribed', channels: channels as string[], symbols: specs.map((s) => s.name), ...(id === undefined ? {} : { id }) });
+    for (const ch of marketChannels) {
+      for (const s of specs) {
+        const topic = `${c.binary ? 'pb:' : ''}${ch}.${s.name}`;
+        if (!on) {
+          ws.unsubscribe(topic);
+          continue;
         }
+        // Snapshot then subscribe, in one synchronous turn: no update can fall in between.
+        if (ch === 'book') this.send(ws, this.feeds.snapshot(s.id));
+        if (ch === 'bbo') this.send(ws, this.feeds.bbo(s.id));
+        ws.subscribe(topic);
       }
-    });
+    }
   }
 
   private slowConsumer(c: Conn, why: string): void {
@@ -368,7 +397,7 @@ export class Gateway {
         p.canceled += getI64(w, b + EVT_LAST_QTY);
         if (--p.remaining <= 0) {
           this.pending.delete(correlation);
-          if (p.conn.ws && !p.conn.closed) this.send(p.conn.ws, JSON.stringify({ type: 'cancel_all_ack', canceled: p.canceled, ...(p.id === undefined ? {} : { id: p.id }) }));
+          if (p.conn.ws && !p.conn.closed) this.send(p.conn.ws, { type: 'cancel_all_ack', canceled: p.canceled, ...(p.id === undefined ? {} : { id: p.id }) });
         }
       }
       return;
@@ -378,16 +407,18 @@ export class Gateway {
     const sym = this.spec.symbols[w[b + EVT_SYMBOL]];
     const account = w[b + EVT_ACCOUNT];
     if (account >= 0 && account < this.byAccount.length && this.byAccount[account].size > 0) {
-      const mine = p && p.conn.account === account ? p.id : undefined;
-      const report = JSON.stringify(reportFromEvent(w, b, sym, mine));
-      for (const c of this.byAccount[account]) if (c.ws && !c.closed) this.send(c.ws, report);
+      const report = reportFromEvent(w, b, sym, undefined);
+      const plain = new Outgoing(report as unknown as OutMsg, this);
+      // The requesting connection also gets the request id echoed.
+      const echoed = p && p.id !== undefined && p.conn.account === account ? new Outgoing({ ...report, id: p.id } as unknown as OutMsg, this) : null;
+      for (const c of this.byAccount[account]) if (c.ws && !c.closed) this.send(c.ws, echoed && c === p?.conn ? echoed : plain);
       const ingress = getI64(w, b + EVT_INGRESS_TS);
       if (ingress > 0) this.latency.recordValue(Math.max(1, nowUs() - ingress));
     }
     if (type === EventType.TRADE) {
       const maker = w[b + EVT_MAKER_ACCOUNT];
       if (maker >= 0 && maker < this.byAccount.length && this.byAccount[maker].size > 0) {
-        const report = JSON.stringify(makerReportFromEvent(w, b, sym));
+        const report = new Outgoing(makerReportFromEvent(w, b, sym) as unknown as OutMsg, this);
         for (const c of this.byAccount[maker]) if (c.ws && !c.closed) this.send(c.ws, report);
       }
     }

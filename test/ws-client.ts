@@ -1,5 +1,11 @@
 /** A small WebSocket test client (ws package): queued messages, waits with timeouts. Test-only. */
 import WebSocket from 'ws';
+import { decodeServerEnvelope, encodeRequestEnvelope } from '../gateway/proto-codec.ts';
+
+/** camelCase oneof name → the JSON protocol's snake_case type. */
+function snake(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
 
 export type Msg = Record<string, unknown> & { type: string };
 
@@ -10,8 +16,16 @@ export class Client {
 
   private constructor(readonly ws: WebSocket) {
     ws.on('message', (data, isBinary) => {
-      if (isBinary) return;
-      this.messages.push(JSON.parse(data.toString()) as Msg);
+      if (isBinary) {
+        // Binary Envelope → the same shape as JSON messages (int64 fields stay unit strings).
+        const env = decodeServerEnvelope(data as Buffer);
+        const body = env.body as string;
+        const m: Msg = { ...(env[body] as Record<string, unknown>), type: snake(body), binary: true };
+        if (env.id) m.id = env.id;
+        this.messages.push(m);
+      } else {
+        this.messages.push(JSON.parse(data.toString()) as Msg);
+      }
       for (const w of this.waiters.splice(0)) w();
     });
     ws.on('close', (code, reason) => {
@@ -31,6 +45,18 @@ export class Client {
 
   send(m: Record<string, unknown>): void {
     this.ws.send(JSON.stringify(m));
+  }
+
+  /** Send a binary request Envelope (int64 fields as strings or numbers). */
+  sendBinary(envelope: Record<string, unknown>): void {
+    this.ws.send(encodeRequestEnvelope(envelope));
+  }
+
+  /** Send a binary request and wait for the answer echoing its id. */
+  async requestBinary(envelope: Record<string, unknown>, timeoutMs?: number): Promise<Msg> {
+    const id = `b${Math.random().toString(36).slice(2)}`;
+    this.sendBinary({ ...envelope, id });
+    return this.next((x) => x.id === id, timeoutMs);
   }
 
   sendRaw(data: string | Buffer): void {

@@ -1,0 +1,175 @@
+/**
+ * The binary (protobuf) encoding of the client protocol, from the committed proto/ringmatch.proto.
+ * Incoming Envelopes become the same JSON-shaped messages the JSON path validates (int64 units are
+ * turned into exact decimal strings of the symbol, so both encodings share one validator); outgoing
+ * JSON-shaped messages become Envelopes with int64 units. Cold relative to the engine: runs on the
+ * gateway thread per frame.
+ */
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+import { DecimalError, formatUnits, toUnits } from '../engine/decimal.ts';
+import { MAX_UNITS } from '../engine/int64.ts';
+import type { SymbolSpec } from '../engine/config.ts';
+import { GatewayCode, ProtocolError } from './protocol.ts';
+import type { ClientMessage, ExecutionReport, SymbolTable } from './protocol.ts';
+
+const root = protobuf.loadSync(fileURLToPath(new URL('../proto/ringmatch.proto', import.meta.url)));
+const Envelope = root.lookupType('ringmatch.v1.Envelope');
+
+const SIDE = ['', 'buy', 'sell'];
+const ORDER_TYPE = ['', 'limit', 'market'];
+const TIF = ['', 'GTC', 'IOC', 'FOK'];
+const STP = ['none', 'cancel_newest', 'cancel_oldest', 'cancel_both', 'decrement'];
+
+type Obj = Record<string, unknown>;
+
+function units(v: unknown, what: string, id: string | undefined): bigint {
+  const s = typeof v === 'string' ? v : '0';
+  const n = BigInt(s);
+  if (n < 0n || n > BigInt(MAX_UNITS)) throw new ProtocolError(GatewayCode.BAD_FIELD, `"${what}" must be between 0 and ${MAX_UNITS} units`, id);
+  return n;
+}
+
+/** int64 units → the symbol's decimal string (exact), or undefined for 0 / unknown symbol. */
+function decimal(v: unknown, sym: SymbolSpec | undefined, kind: 'price' | 'quantity', id: string | undefined): string | undefined {
+  const n = units(v, kind, id);
+  if (n === 0n) return undefined;
+  if (!sym) return String(n); // the symbol check reports the real problem
+  return formatUnits(Number(n), kind === 'price' ? sym.tick : sym.lot);
+}
+
+/** Decode one binary frame into the JSON-shaped message (throws ProtocolError BAD_BINARY). */
+export function decodeBinary(bytes: Uint8Array, table: SymbolTable): ClientMessage {
+  let env: Obj;
+  try {
+    env = Envelope.toObject(Envelope.decode(bytes), { longs: String, enums: Number, oneofs: true, defaults: true }) as Obj;
+  } catch (e) {
+    throw new ProtocolError(GatewayCode.BAD_BINARY, `not a ringmatch.v1.Envelope: ${(e as Error).message}`);
+  }
+  const id = typeof env.id === 'string' && env.id !== '' ? env.id : undefined;
+  const body = env.body as string | undefined;
+  if (!body) throw new ProtocolError(GatewayCode.MISSING_FIELD, 'the Envelope carries no message (set one field of "body")', id);
+  const m = env[body] as Obj;
+  const out: ClientMessage = { id };
+  const symName = typeof m.symbol === 'string' && m.symbol !== '' ? m.symbol : undefined;
+  const sym = symName ? table.bySymbol.get(symName) : undefined;
+  const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+  switch (body) {
+    case 'auth':
+      return { ...out, type: 'auth', token: m.token };
+    case 'ping':
+      return { ...out, type: 'ping' };
+    case 'subscribe':
+    case 'unsubscribe':
+      return { ...out, type: body, channels: m.channels, symbols: m.symbols };
+    case 'newOrder':
+      return {
+        ...out, type: 'new_order', clientOrderId: str(m.clientOrderId), symbol: symName, side: SIDE[m.side as number] || undefined,
+        orderType: ORDER_TYPE[m.orderType as number] || undefined, timeInForce: TIF[m.timeInForce as number] || undefined,
+        stp: STP[m.stp as number], postOnly: m.postOnly, price: decimal(m.price, sym, 'price', id), quantity: decimal(m.quantity, sym, 'quantity', id),
+      };
+    case 'cancelOrder':
+      return { ...out, type: 'cancel_order', symbol: symName, orderId: m.orderId === '0' ? undefined : m.orderId, clientOrderId: str(m.clientOrderId) };
+    case 'replaceOrder':
+      return {
+        ...out, type: 'replace_order', symbol: symName, orderId: m.orderId === '0' ? undefined : m.orderId, clientOrderId: str(m.clientOrderId),
+        newClientOrderId: str(m.newClientOrderId), price: decimal(m.price, sym, 'price', id), quantity: decimal(m.quantity, sym, 'quantity', id),
+      };
+    case 'cancelAll':
+      return { ...out, type: 'cancel_all', symbol: symName };
+    default:
+      throw new ProtocolError(GatewayCode.UNKNOWN_TYPE, `"${body}" is a server message, not a request`, id);
+  }
+}
+
+/** Decimal string → int64 units (string) for the wire; '' and null → '0'. */
+function toWire(v: unknown, sym: SymbolSpec | undefined, kind: 'price' | 'quantity'): string {
+  if (typeof v !== 'string' || v === '' || !sym) return '0';
+  try {
+    return String(toUnits(v, kind === 'price' ? sym.tick : sym.lot, kind, MAX_UNITS, true));
+  } catch (e) {
+    if (e instanceof DecimalError) return '0';
+    throw e;
+  }
+}
+
+const SIDE_NUM: Record<string, number> = { buy: 1, sell: 2 };
+const TYPE_NUM: Record<string, number> = { limit: 1, market: 2 };
+const TIF_NUM: Record<string, number> = { GTC: 1, IOC: 2, FOK: 3 };
+
+/**
+ * Encode a JSON-shaped server message (as the JSON path builds it) into a binary Envelope.
+ * `sym` resolves the message's symbol for unit conversion.
+ */
+export function encodeBinary(msg: Obj, sym: (name: string) => SymbolSpec | undefined): Uint8Array {
+  const id = msg.id === undefined ? '' : String(msg.id);
+  const s = typeof msg.symbol === 'string' ? sym(msg.symbol) : undefined;
+  const levels = (rows: unknown): Obj[] => ((rows as string[][]) ?? []).map(([p, q]) => ({ price: toWire(p, s, 'price'), quantity: toWire(q, s, 'quantity') }));
+  let body: Obj;
+  switch (msg.type) {
+    case 'execution_report': {
+      const r = msg as unknown as ExecutionReport;
+      body = {
+        executionReport: {
+          execType: r.execType, orderId: r.orderId || '0', clientOrderId: r.clientOrderId, origClientOrderId: r.origClientOrderId ?? '', symbol: r.symbol,
+          side: SIDE_NUM[r.side] ?? 0, orderType: TYPE_NUM[r.orderType] ?? 0, timeInForce: TIF_NUM[r.timeInForce] ?? 0,
+          price: toWire(r.price, s, 'price'), quantity: toWire(r.quantity, s, 'quantity'), orderStatus: r.orderStatus,
+          lastPrice: toWire(r.lastPrice, s, 'price'), lastQuantity: toWire(r.lastQuantity, s, 'quantity'), cumQuantity: toWire(r.cumQuantity, s, 'quantity'),
+          leavesQuantity: toWire(r.leavesQuantity, s, 'quantity'), canceledQuantity: toWire(r.canceledQuantity, s, 'quantity'), tradeId: r.tradeId ?? '0',
+          liquidity: r.liquidity ?? '', rejectReason: r.rejectReason ?? '', rejectCode: r.rejectCode ?? 0, reason: r.reason ?? '', seq: String(r.seq), ts: String(r.ts),
+        },
+      };
+      break;
+    }
+    case 'error':
+      body = { error: { code: msg.code, name: msg.name, message: msg.message } };
+      break;
+    case 'pong':
+      body = { pong: {} };
+      break;
+    case 'auth_ack':
+      body = { authAck: { account: msg.account } };
+      break;
+    case 'subscribed':
+    case 'unsubscribed':
+      body = { subscribed: { channels: msg.channels, symbols: msg.symbols, on: msg.type === 'subscribed' } };
+      break;
+    case 'cancel_all_ack':
+      body = { cancelAllAck: { canceled: String(msg.canceled) } };
+      break;
+    case 'trade':
+      body = { trade: { symbol: msg.symbol, tradeId: msg.tradeId, price: toWire(msg.price, s, 'price'), quantity: toWire(msg.quantity, s, 'quantity'), takerSide: SIDE_NUM[msg.takerSide as string] ?? 0, seq: String(msg.seq), ts: String(msg.ts) } };
+      break;
+    case 'bbo':
+      body = {
+        bbo: {
+          symbol: msg.symbol, bidPrice: toWire(msg.bidPrice, s, 'price'), bidQuantity: toWire(msg.bidQuantity, s, 'quantity'),
+          askPrice: toWire(msg.askPrice, s, 'price'), askQuantity: toWire(msg.askQuantity, s, 'quantity'), seq: String(msg.seq), ts: String(msg.ts),
+        },
+      };
+      break;
+    case 'book_snapshot':
+      body = { bookSnapshot: { symbol: msg.symbol, seq: String(msg.seq), bids: levels(msg.bids), asks: levels(msg.asks) } };
+      break;
+    case 'book_update':
+      body = { bookUpdate: { symbol: msg.symbol, seq: String(msg.seq), bids: levels(msg.bids), asks: levels(msg.asks) } };
+      break;
+    default:
+      throw new Error(`no binary encoding for ${String(msg.type)}`);
+  }
+  return Envelope.encode(Envelope.fromObject({ id, ...body })).finish();
+}
+
+/** For clients and tests: decode a server Envelope to a plain object (int64 as strings). */
+export function decodeServerEnvelope(bytes: Uint8Array): Obj {
+  return Envelope.toObject(Envelope.decode(bytes), { longs: String, enums: Number, oneofs: true, defaults: true }) as Obj;
+}
+
+/**
+ * For clients and tests: encode a request Envelope from a plain object. Give int64 fields as
+ * decimal strings (or safe integers): fromObject converts them exactly. (A raw bigint would be
+ * written as 0 by protobufjs, and verify() refuses strings, so neither is used here.)
+ */
+export function encodeRequestEnvelope(obj: Obj): Uint8Array {
+  return Envelope.encode(Envelope.fromObject(obj)).finish();
+}
