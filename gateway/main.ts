@@ -21,7 +21,7 @@ import { EventPump } from './event-pump.ts';
 import { Gateway } from './server.ts';
 
 const log = pino(
-  { name: 'ringmatch', redact: { paths: ['apiKey', '*.apiKey', 'accounts[*].apiKey', 'adminKey'], censor: '[redacted]' } },
+  { name: 'ringmatch', level: process.env.LOG_LEVEL ?? 'info', redact: { paths: ['apiKey', '*.apiKey', 'accounts[*].apiKey', 'adminKey', 'token', '*.token'], censor: '[redacted]' } },
   pino.destination({ sync: false }),
 );
 
@@ -51,6 +51,7 @@ async function main(): Promise<number> {
   }
   if (cfg.generatedAdminKey) process.stdout.write(`  admin key (generated; set adminKey or ADMIN_KEY): ${cfg.gateway.adminKey}\n`);
   // Event-ring consumers on this thread: 1 = the gateway, 2 = the demo load (when on).
+  if (process.env.KAFKA_BROKERS) log.warn({ brokers: process.env.KAFKA_BROKERS }, 'KAFKA_BROKERS is set, but the Kafka event stream is not built yet (issue #4): events are not shipped');
   const engine = await Engine.start(spec, { externalConsumers: rate > 0 ? 2 : 1 });
   engine.onFailure = (agent, error) => log.error({ agent, err: error }, 'engine thread failed');
   const gateway = new Gateway(engine, spec, cfg.gateway, log);

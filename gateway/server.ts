@@ -99,6 +99,7 @@ export class Gateway {
   private readonly scratch = new Int32Array(CMD_SLOT_BYTES / 4);
   private readonly pump: EventPump;
   private listenSocket: us_listen_socket | null = null;
+  private sweepTimer: NodeJS.Timeout | null = null;
   private nextConn = 1;
   private nextCorrelation = 1;
   private accepting = true;
@@ -139,6 +140,10 @@ export class Gateway {
         }
         this.listenSocket = token;
         this.pump.start();
+        // Close slow consumers with a reason at half the limit, before uWS would cut them at the
+        // limit (market data is published to topics, where the per-connection result is not seen).
+        this.sweepTimer = setInterval(() => this.sweepSlowConsumers(), 100);
+        this.sweepTimer.unref();
         resolve(uWS.us_socket_local_port(token));
       });
     });
@@ -147,6 +152,7 @@ export class Gateway {
   /** Stop accepting connections and orders; resolves once in-flight work is reported. */
   async close(): Promise<void> {
     this.accepting = false;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
     const t0 = Date.now();
@@ -331,6 +337,8 @@ export class Gateway {
     w[b + CMD_INGRESS_TS + 1] = ts1;
     this.engine.commitCommands();
     const type = m.type as string;
+    // The correlation id follows the order: it is in the command slot, every event it causes, and these logs.
+    this.log.debug({ corr: correlation, conn: c.id, account: this.spec.accounts[c.account].name, type, clientOrderId: m.clientOrderId }, 'order received');
     this.counters.commands.set(type, (this.counters.commands.get(type) ?? 0) + 1);
     const allShards = type === 'cancel_all' && m.symbol === undefined;
     this.pending.set(correlation, { conn: c, id, remaining: allShards ? this.spec.shards : 1, canceled: 0 });
@@ -376,6 +384,13 @@ export class Gateway {
     }
   }
 
+  private sweepSlowConsumers(): void {
+    const half = this.opts.maxBackpressureBytes / 2;
+    for (const c of this.conns) {
+      if (c.ws && !c.closed && c.ws.getBufferedAmount() > half) this.slowConsumer(c, `${c.ws.getBufferedAmount()} bytes unsent`);
+    }
+  }
+
   private slowConsumer(c: Conn, why: string): void {
     if (c.closed || !c.ws) return;
     c.closed = true;
@@ -403,7 +418,12 @@ export class Gateway {
       return;
     }
     if (type === EventType.ADMIN) return;
-    if (type === EventType.REJECTED) this.counters.rejects.set(w[b + 1], (this.counters.rejects.get(w[b + 1]) ?? 0) + 1);
+    if (type === EventType.REJECTED) {
+      this.counters.rejects.set(w[b + 1], (this.counters.rejects.get(w[b + 1]) ?? 0) + 1);
+      this.log.debug({ corr: correlation, reason: codeName(w[b + 1]), account: w[b + EVT_ACCOUNT] }, 'order rejected');
+    } else if (type === EventType.TRADE) {
+      this.log.debug({ corr: correlation, account: w[b + EVT_ACCOUNT], maker: w[b + EVT_MAKER_ACCOUNT] }, 'trade');
+    }
     const sym = this.spec.symbols[w[b + EVT_SYMBOL]];
     const account = w[b + EVT_ACCOUNT];
     if (account >= 0 && account < this.byAccount.length && this.byAccount[account].size > 0) {
