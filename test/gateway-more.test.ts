@@ -7,31 +7,16 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import WebSocket from 'ws';
 import { Client } from './ws-client.ts';
-import { startServer } from './gateway-fixture.ts';
-import type { Server } from './gateway-fixture.ts';
+import { gatewayHarness } from './gateway-fixture.ts';
 import { compileConfig, demoConfig } from '../engine/config.ts';
 import { Engine } from '../engine/engine.ts';
 import { DEFAULT_GATEWAY, Gateway } from '../gateway/server.ts';
 
-const servers: Array<{ stop(): Promise<void> }> = [];
-const clients: Client[] = [];
+const { server, connect, track, trackClient } = gatewayHarness('each');
 const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
+afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-async function server(): Promise<Server> {
-  const s = await startServer();
-  servers.push(s);
-  return s;
-}
-async function connect(s: Server, key?: string): Promise<Client> {
-  const c = await Client.connect(s.url, key);
-  clients.push(c);
-  return c;
-}
 
 describe('gateway: more lifecycles over the wire', () => {
   it('self-trade prevention per order, and replace priority rules', async () => {
@@ -80,9 +65,9 @@ describe('gateway: more lifecycles over the wire', () => {
     const engine = await Engine.start(spec);
     const gw = new Gateway(engine, spec, { ...DEFAULT_GATEWAY, port: 0 }, log);
     const port = await gw.listen();
-    servers.push({ stop: async () => { await gw.close(); await engine.stop(); } });
+    track({ stop: async () => { await gw.close(); await engine.stop(); } });
     const c = await Client.connect(`ws://127.0.0.1:${port}/ws`, 'dev-alice-key');
-    clients.push(c);
+    trackClient(c);
     await c.request({ type: 'new_order', symbol: 'BTC-USD', clientOrderId: 'logged', side: 'buy', price: '50000', quantity: '101' });
     await new Promise((r) => setTimeout(r, 50));
     const entries = lines.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -102,7 +87,7 @@ describe('gateway: more lifecycles over the wire', () => {
     const engine = await Engine.start(spec);
     const gw = new Gateway(engine, spec, { ...DEFAULT_GATEWAY, port: 0, tls: { keyFile: key, certFile: cert } }, pino({ level: 'silent' }));
     const port = await gw.listen();
-    servers.push({ stop: async () => { await gw.close(); await engine.stop(); } });
+    track({ stop: async () => { await gw.close(); await engine.stop(); } });
     const ws = new WebSocket(`wss://127.0.0.1:${port}/ws`, { rejectUnauthorized: false, headers: { Authorization: 'Bearer dev-alice-key' } });
     const answer = await new Promise<Record<string, unknown>>((resolve, reject) => {
       ws.once('error', reject);

@@ -1,24 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Client } from './ws-client.ts';
-import { startServer } from './gateway-fixture.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { Client } from './ws-client.ts';
+import { gatewayHarness } from './gateway-fixture.ts';
 import type { Server } from './gateway-fixture.ts';
 import { GatewayCode } from '../gateway/protocol.ts';
 import { ResultCode } from '../engine/codes.ts';
 
+const h = gatewayHarness('all');
 let srv: Server;
-const clients: Client[] = [];
 beforeAll(async () => {
-  srv = await startServer();
+  srv = await h.server();
 });
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await srv.stop();
-});
-async function connect(key?: string): Promise<Client> {
-  const c = await Client.connect(srv.url, key);
-  clients.push(c);
-  return c;
-}
+const connect = (key?: string): Promise<Client> => h.connect(srv, key);
 
 describe('protobuf binary frames (proto/ringmatch.proto)', () => {
   it('a protobuf client and a JSON client trade with each other, each answered in its own encoding', async () => {

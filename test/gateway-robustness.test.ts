@@ -1,29 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { Client } from './ws-client.ts';
+import { describe, expect, it } from 'vitest';
 import type { Msg } from './ws-client.ts';
-import { startServer } from './gateway-fixture.ts';
-import type { Server } from './gateway-fixture.ts';
+import { gatewayHarness } from './gateway-fixture.ts';
 import { GatewayCode } from '../gateway/protocol.ts';
 import { demoConfig } from '../engine/config.ts';
 import { rng } from '../bench/workloads.ts';
 
-const servers: Server[] = [];
-const clients: Client[] = [];
-afterEach(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await Promise.all(servers.splice(0).map((s) => s.stop()));
-});
-
-async function server(...args: Parameters<typeof startServer>): Promise<Server> {
-  const s = await startServer(...args);
-  servers.push(s);
-  return s;
-}
-async function connect(s: Server, key?: string): Promise<Client> {
-  const c = await Client.connect(s.url, key);
-  clients.push(c);
-  return c;
-}
+const { server, connect } = gatewayHarness('each');
 
 /** Malformed frames of many kinds (deterministic): garbage, broken JSON, wrong types, mutations. */
 function fuzzFrames(n: number, seed: number): Array<string | Buffer> {

@@ -1,26 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Client } from './ws-client.ts';
 import type { Msg } from './ws-client.ts';
-import { ADMIN_KEY, startServer } from './gateway-fixture.ts';
+import { ADMIN_KEY, gatewayHarness } from './gateway-fixture.ts';
 import type { Server } from './gateway-fixture.ts';
 import { GatewayCode } from '../gateway/protocol.ts';
 import { ResultCode } from '../engine/codes.ts';
 
+const h = gatewayHarness('all');
 let srv: Server;
-const clients: Client[] = [];
 beforeAll(async () => {
-  srv = await startServer();
+  srv = await h.server();
 });
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await srv.stop();
-});
-
-async function connect(key?: string): Promise<Client> {
-  const c = await Client.connect(srv.url, key);
-  clients.push(c);
-  return c;
-}
+const connect = (key?: string): Promise<Client> => h.connect(srv, key);
 
 const report = (execType: string, clientOrderId?: string) => (m: Msg): boolean =>
   m.type === 'execution_report' && m.execType === execType && (clientOrderId === undefined || m.clientOrderId === clientOrderId);
