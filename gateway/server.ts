@@ -219,18 +219,32 @@ export class Gateway {
     return encodeBinary(msg, (name) => this.table.bySymbol.get(name));
   }
 
-  /** Send in the given encoding (default: the connection's preferred one). */
-  private send(ws: WebSocket<Conn>, msg: OutMsg | Outgoing, binary = ws.getUserData().binary): void {
+  /**
+   * Send in the given encoding (default: the connection's preferred one). Goes through the
+   * connection record, never a bare WebSocket: a send can close the socket (backpressure limit)
+   * and uWS throws on any later access to a closed one — the close handler marks `c.closed`.
+   */
+  private send(c: Conn, msg: OutMsg | Outgoing, binary = c.binary): void {
+    const ws = c.ws;
+    if (!ws || c.closed) return;
     const out = msg instanceof Outgoing ? msg : new Outgoing(msg, this);
     const data = out.encoded(binary);
-    ws.cork(() => {
-      if (ws.send(data, binary) === 2) this.slowConsumer(ws.getUserData(), 'send buffer full');
-    });
+    try {
+      ws.cork(() => {
+        if (ws.send(data, binary) === 2) this.slowConsumer(c, 'send buffer full');
+      });
+    } catch (e) {
+      // Exceptional, not control flow: uWS closed the socket (backpressure limit) before its
+      // close callback marked the record. Mark it, log it, carry on with everyone else.
+      c.closed = true;
+      c.ws = null;
+      this.log.warn({ conn: c.id, err: e }, 'send on a socket uWS had closed');
+    }
   }
 
-  private sendError(ws: WebSocket<Conn>, code: number, message: string, id?: string | number, binary?: boolean): void {
+  private sendError(c: Conn, code: number, message: string, id?: string | number, binary?: boolean): void {
     this.counters.errors.set(code, (this.counters.errors.get(code) ?? 0) + 1);
-    this.send(ws, errorObject(code, message, id), binary);
+    this.send(c, errorObject(code, message, id), binary);
   }
 
   /** Market data: JSON subscribers on `topic`, binary ones on `pb:topic`; encode only if anyone listens. */
@@ -243,13 +257,13 @@ export class Gateway {
     const c = ws.getUserData();
     this.counters.messages++;
     if (!this.takeToken(c)) {
-      this.sendError(ws, GatewayCode.RATE_LIMITED, `more than ${this.opts.rateLimit.perSecond} messages/s (burst ${this.opts.rateLimit.burst}): slow down`);
-      this.violation(ws, c);
+      this.sendError(c, GatewayCode.RATE_LIMITED, `more than ${this.opts.rateLimit.perSecond} messages/s (burst ${this.opts.rateLimit.burst}): slow down`);
+      this.violation(c);
       return;
     }
     if (message.byteLength > this.opts.maxMessageBytes) {
-      this.sendError(ws, GatewayCode.FRAME_TOO_LARGE, `message of ${message.byteLength} bytes; the limit is ${this.opts.maxMessageBytes}`);
-      this.violation(ws, c);
+      this.sendError(c, GatewayCode.FRAME_TOO_LARGE, `message of ${message.byteLength} bytes; the limit is ${this.opts.maxMessageBytes}`);
+      this.violation(c);
       return;
     }
     // Answers go back in the frame's encoding; unsolicited messages follow the last frame's.
@@ -258,12 +272,12 @@ export class Gateway {
     try {
       // Decode before returning: uWS neuters `message` when this callback ends.
       m = isBinary ? decodeBinary(new Uint8Array(message), this.table) : parseJson(Buffer.from(message).toString('utf8'));
-      this.handle(ws, c, m);
+      this.handle(c, m);
       c.violations = 0;
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
-      this.sendError(ws, e.code, e.message, e.id, isBinary);
-      this.violation(ws, c);
+      this.sendError(c, e.code, e.message, e.id, isBinary);
+      this.violation(c);
     }
   }
 
@@ -279,25 +293,26 @@ export class Gateway {
     return true;
   }
 
-  private violation(ws: WebSocket<Conn>, c: Conn): void {
-    if (++c.violations >= this.opts.maxViolations && !c.closed) {
+  private violation(c: Conn): void {
+    if (++c.violations >= this.opts.maxViolations && !c.closed && c.ws) {
+      const ws = c.ws;
       c.closed = true;
       this.log.warn({ conn: c.id, account: c.account }, 'closing: too many refused messages');
       ws.end(1008, 'too many refused messages (rate limit or malformed input)');
     }
   }
 
-  private handle(ws: WebSocket<Conn>, c: Conn, m: ClientMessage): void {
+  private handle(c: Conn, m: ClientMessage): void {
     const id = requestId(m);
     const type = m.type;
     if (typeof type !== 'string') throw new ProtocolError(GatewayCode.MISSING_FIELD, '"type" is required', id);
     if (ORDER_ENTRY_TYPES.has(type)) {
-      this.orderEntry(ws, c, m, id);
+      this.orderEntry(c, m, id);
       return;
     }
     switch (type) {
       case 'ping':
-        this.send(ws, id === undefined ? { type: 'pong' } : { type: 'pong', id });
+        this.send(c, id === undefined ? { type: 'pong' } : { type: 'pong', id });
         return;
       case 'auth': {
         const token = m.token;
@@ -307,19 +322,19 @@ export class Gateway {
         if (c.account >= 0 && c.account !== account) throw new ProtocolError(GatewayCode.ALREADY_AUTHENTICATED, 'this connection is authenticated as another account', id);
         c.account = account;
         this.byAccount[account].add(c);
-        this.send(ws, { type: 'auth_ack', account: this.spec.accounts[account].name, ...(id === undefined ? {} : { id }) });
+        this.send(c, { type: 'auth_ack', account: this.spec.accounts[account].name, ...(id === undefined ? {} : { id }) });
         return;
       }
       case 'subscribe':
       case 'unsubscribe':
-        this.subscription(ws, c, m, id, type === 'subscribe');
+        this.subscription(c, m, id, type === 'subscribe');
         return;
       default:
         throw new ProtocolError(GatewayCode.UNKNOWN_TYPE, `unknown message type "${type.slice(0, 40)}"`, id);
     }
   }
 
-  private orderEntry(ws: WebSocket<Conn>, c: Conn, m: ClientMessage, id: string | number | undefined): void {
+  private orderEntry(c: Conn, m: ClientMessage, id: string | number | undefined): void {
     if (c.account < 0) throw new ProtocolError(GatewayCode.NOT_AUTHENTICATED, 'authenticate first: send {"type":"auth","token":"<api key>"} or use an Authorization: Bearer header', id);
     if (!this.accepting) throw new ProtocolError(GatewayCode.ENGINE_BUSY, 'the server is shutting down', id);
     const correlation = this.nextCorrelation++;
@@ -354,7 +369,7 @@ export class Gateway {
     this.log.info({ account: this.spec.accounts[account].name }, 'cancel-on-disconnect: mass cancel sent');
   }
 
-  private subscription(ws: WebSocket<Conn>, c: Conn, m: ClientMessage, id: string | number | undefined, on: boolean): void {
+  private subscription(c: Conn, m: ClientMessage, id: string | number | undefined, on: boolean): void {
     const channels = m.channels;
     const symbols = m.symbols;
     if (!Array.isArray(channels) || channels.length === 0 || !channels.every((x) => typeof x === 'string' && CHANNELS.has(x))) {
@@ -368,18 +383,21 @@ export class Gateway {
       if (!spec) throw new ProtocolError(ResultCode.RISK_UNKNOWN_SYMBOL, `unknown symbol ${JSON.stringify(s).slice(0, 40)}`, id);
       return spec;
     });
-    this.send(ws, { type: on ? 'subscribed' : 'unsubscribed', channels: channels as string[], symbols: specs.map((s) => s.name), ...(id === undefined ? {} : { id }) });
+    this.send(c, { type: on ? 'subscribed' : 'unsubscribed', channels: channels as string[], symbols: specs.map((s) => s.name), ...(id === undefined ? {} : { id }) });
     for (const ch of marketChannels) {
       for (const s of specs) {
         const topic = `${c.binary ? 'pb:' : ''}${ch}.${s.name}`;
+        // Every send may have closed the connection (slow consumer): re-check before each use.
+        if (c.closed || !c.ws) return;
         if (!on) {
-          ws.unsubscribe(topic);
+          c.ws.unsubscribe(topic);
           continue;
         }
         // Snapshot then subscribe, in one synchronous turn: no update can fall in between.
-        if (ch === 'book') this.send(ws, this.feeds.snapshot(s.id));
-        if (ch === 'bbo') this.send(ws, this.feeds.bbo(s.id));
-        ws.subscribe(topic);
+        if (ch === 'book') this.send(c, this.feeds.snapshot(s.id));
+        if (ch === 'bbo') this.send(c, this.feeds.bbo(s.id));
+        if (c.closed || !c.ws) return;
+        c.ws.subscribe(topic);
       }
     }
   }
@@ -412,7 +430,7 @@ export class Gateway {
         p.canceled += getI64(w, b + EVT_LAST_QTY);
         if (--p.remaining <= 0) {
           this.pending.delete(correlation);
-          if (p.conn.ws && !p.conn.closed) this.send(p.conn.ws, { type: 'cancel_all_ack', canceled: p.canceled, ...(p.id === undefined ? {} : { id: p.id }) });
+          this.send(p.conn, { type: 'cancel_all_ack', canceled: p.canceled, ...(p.id === undefined ? {} : { id: p.id }) });
         }
       }
       return;
@@ -431,7 +449,7 @@ export class Gateway {
       const plain = new Outgoing(report as unknown as OutMsg, this);
       // The requesting connection also gets the request id echoed.
       const echoed = p && p.id !== undefined && p.conn.account === account ? new Outgoing({ ...report, id: p.id } as unknown as OutMsg, this) : null;
-      for (const c of this.byAccount[account]) if (c.ws && !c.closed) this.send(c.ws, echoed && c === p?.conn ? echoed : plain);
+      for (const c of this.byAccount[account]) this.send(c, echoed && c === p?.conn ? echoed : plain);
       const ingress = getI64(w, b + EVT_INGRESS_TS);
       if (ingress > 0) this.latency.recordValue(Math.max(1, nowUs() - ingress));
     }
@@ -439,7 +457,7 @@ export class Gateway {
       const maker = w[b + EVT_MAKER_ACCOUNT];
       if (maker >= 0 && maker < this.byAccount.length && this.byAccount[maker].size > 0) {
         const report = new Outgoing(makerReportFromEvent(w, b, sym) as unknown as OutMsg, this);
-        for (const c of this.byAccount[maker]) if (c.ws && !c.closed) this.send(c.ws, report);
+        for (const c of this.byAccount[maker]) this.send(c, report);
       }
     }
     // Requests are answered by their first events; forget them once the engine moved well past.
