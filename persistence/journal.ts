@@ -1,0 +1,272 @@
+/**
+ * J — the journal: per shard, append-only segment files of checksummed records, one record per
+ * engine event, written with group commit (many records, one write + one fdatasync).
+ *
+ * ```
+ *  record (little-endian), 8-byte aligned
+ *  byte  type  field
+ *   0    u32   payloadLength   = EVT_SLOT_BYTES (format version 1)
+ *   4    u32   crc32c          of bytes [8, 24 + payloadLength)
+ *   8    u16   shard
+ *  10    u16   eventType
+ *  12    u32   formatVersion   1
+ *  16    i64   sequence        the shard's event sequence (1, 2, 3 … no gaps)
+ *  24    …     payload         the event slot, byte for byte (engine/event-slot.ts)
+ * ```
+ *
+ * Files: `<dir>/shard-<k>/<first sequence, 20 digits>.seg`; a segment is closed (and a new one
+ * started) once it reaches `segmentBytes`, so records never span files.
+ *
+ * Reading verifies every record (length, CRC, sequence continuity). A bad record at the very end
+ * of the last segment is a torn write: it is reported, and truncated when `repair` is set. A bad
+ * record anywhere else stops the read with JournalCorruptError — never skipped.
+ *
+ * This module is synchronous by design: it runs on the persistence thread, never on the order path.
+ */
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { EVT_SEQ, EVT_SLOT_BYTES, EVT_TYPE } from '../engine/event-slot.ts';
+import { getI64 } from '../engine/int64.ts';
+import { crc32c } from './crc32c.ts';
+
+export const RECORD_HEADER_BYTES = 24;
+export const RECORD_BYTES = RECORD_HEADER_BYTES + EVT_SLOT_BYTES;
+export const FORMAT_VERSION = 1;
+const PAYLOAD_WORDS = EVT_SLOT_BYTES / 4;
+
+export class JournalCorruptError extends Error {
+  override name = 'JournalCorruptError';
+  constructor(
+    readonly file: string,
+    readonly offset: number,
+    readonly reason: string,
+  ) {
+    super(`journal corrupt at ${file}, byte ${offset}: ${reason}. Recovery stops here rather than skip data: restore the file or the whole journal from a replica/backup.`);
+  }
+}
+
+export class JournalSequenceError extends Error {
+  override name = 'JournalSequenceError';
+}
+
+export function shardDir(dir: string, shard: number): string {
+  return join(dir, `shard-${shard}`);
+}
+
+function segmentName(firstSeq: number): string {
+  return `${String(firstSeq).padStart(20, '0')}.seg`;
+}
+
+/** Segment files of a shard, oldest first. */
+export function listSegments(dir: string, shard: number): string[] {
+  const d = shardDir(dir, shard);
+  if (!existsSync(d)) return [];
+  return readdirSync(d).filter((f) => /^\d{20}\.seg$/.test(f)).sort().map((f) => join(d, f));
+}
+
+export interface TornTail {
+  file: string;
+  offset: number;
+  bytes: number;
+  reason: string;
+}
+
+export interface ReadResult {
+  records: number;
+  /** Last valid sequence (0 when empty). */
+  lastSeq: number;
+  /** The torn tail found at the end, if any (truncated when `repair` was set). */
+  torn: TornTail | null;
+}
+
+/**
+ * Read a shard's journal in order, verifying every record. `onRecord` gets the record's sequence,
+ * the file's bytes and the payload's offset in them (valid only during the call).
+ */
+export function readJournal(
+  dir: string,
+  shard: number,
+  opts: { repair?: boolean; fromSeq?: number; onRecord?: (seq: number, bytes: Uint8Array, payloadOffset: number) => void } = {},
+): ReadResult {
+  const files = listSegments(dir, shard);
+  let lastSeq = 0;
+  let records = 0;
+  let torn: TornTail | null = null;
+  for (let f = 0; f < files.length; f++) {
+    const file = files[f];
+    const isLast = f === files.length - 1;
+    const bytes = readFileSync(file);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let off = 0;
+    while (off < bytes.length) {
+      const bad = checkRecord(bytes, view, off, shard);
+      if (bad !== null) {
+        const recordEnd = off + RECORD_BYTES;
+        // Torn write: the damage reaches the end of the newest segment (nothing valid after it).
+        if (isLast && recordEnd >= bytes.length) {
+          torn = { file, offset: off, bytes: bytes.length - off, reason: bad };
+          if (opts.repair) truncateFile(file, off);
+          break;
+        }
+        throw new JournalCorruptError(file, off, bad);
+      }
+      const seq = view.getUint32(off + 16, true) + view.getUint32(off + 20, true) * 4294967296;
+      if (lastSeq !== 0 && seq !== lastSeq + 1) {
+        throw new JournalCorruptError(file, off, `sequence ${seq} follows ${lastSeq} (a gap or a duplicate)`);
+      }
+      lastSeq = seq;
+      records++;
+      if (opts.onRecord && seq >= (opts.fromSeq ?? 0)) opts.onRecord(seq, bytes, off + RECORD_HEADER_BYTES);
+      off += RECORD_BYTES;
+    }
+  }
+  return { records, lastSeq, torn };
+}
+
+/** null when the record at `off` is sound, else what is wrong with it. */
+function checkRecord(bytes: Uint8Array, view: DataView, off: number, shard: number): string | null {
+  if (bytes.length - off < RECORD_BYTES) return `incomplete record (${bytes.length - off} of ${RECORD_BYTES} bytes)`;
+  const len = view.getUint32(off, true);
+  if (len !== EVT_SLOT_BYTES) return `record length ${len}, expected ${EVT_SLOT_BYTES}`;
+  const crc = view.getUint32(off + 4, true);
+  if (crc32c(bytes, off + 8, off + RECORD_BYTES) !== crc) return 'CRC32C mismatch';
+  if (view.getUint16(off + 8, true) !== shard) return `record of shard ${view.getUint16(off + 8, true)} in shard ${shard}'s journal`;
+  if (view.getUint32(off + 12, true) !== FORMAT_VERSION) return `unknown format version ${view.getUint32(off + 12, true)}`;
+  return null;
+}
+
+function truncateFile(file: string, size: number): void {
+  const fd = openSync(file, 'r+');
+  try {
+    ftruncateSync(fd, size);
+    fdatasyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface JournalWriterOptions {
+  /** Start a new segment once the current one reaches this size. Default 256 MiB. */
+  segmentBytes?: number;
+  /** Records buffered between commits (a full buffer commits early). Default 4,096. */
+  bufferRecords?: number;
+}
+
+/**
+ * Appends one shard's events. `append` copies an event slot into the group-commit buffer (no
+ * allocation); `commit` writes the buffer and fdatasyncs it, and returns the durable sequence.
+ * Opening repairs a torn tail left by a crash (reported in `repaired`).
+ */
+export class JournalWriter {
+  private fd = -1;
+  private segmentSize = 0;
+  private readonly buf: Buffer;
+  private readonly words: Int32Array;
+  private readonly view: DataView;
+  private used = 0;
+  private lastSeq: number;
+  private durable: number;
+  private readonly segmentBytes: number;
+  private readonly capacityBytes: number;
+  readonly repaired: TornTail | null;
+  /** Bytes and fsyncs so far (metrics). */
+  bytesWritten = 0;
+  syncs = 0;
+
+  constructor(
+    private readonly dir: string,
+    private readonly shard: number,
+    opts: JournalWriterOptions = {},
+  ) {
+    this.segmentBytes = opts.segmentBytes ?? 256 * 1024 * 1024;
+    this.capacityBytes = (opts.bufferRecords ?? 4096) * RECORD_BYTES;
+    this.buf = Buffer.alloc(this.capacityBytes);
+    this.words = new Int32Array(this.buf.buffer, this.buf.byteOffset, this.capacityBytes / 4);
+    this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.capacityBytes);
+    mkdirSync(shardDir(dir, shard), { recursive: true });
+    const r = readJournal(dir, shard, { repair: true });
+    this.repaired = r.torn;
+    this.lastSeq = r.lastSeq;
+    this.durable = r.lastSeq;
+    const files = listSegments(dir, shard);
+    if (files.length > 0) {
+      const last = files[files.length - 1];
+      this.fd = openSync(last, 'a');
+      this.segmentSize = statSync(last).size;
+    }
+  }
+
+  /** Sequence of the last appended (not necessarily durable) event. */
+  lastSequence(): number {
+    return this.lastSeq;
+  }
+
+  durableSequence(): number {
+    return this.durable;
+  }
+
+  pendingRecords(): number {
+    return this.used / RECORD_BYTES;
+  }
+
+  /** Copy one event slot (Int32 words at `base`) into the buffer. Commits first if it is full. */
+  append(words: Int32Array, base: number): void {
+    const seq = getI64(words, base + EVT_SEQ);
+    if (seq !== this.lastSeq + 1) {
+      throw new JournalSequenceError(`shard ${this.shard}: event ${seq} appended after ${this.lastSeq}; the journal takes every event once, in order`);
+    }
+    if (this.used + RECORD_BYTES > this.capacityBytes) this.commit();
+    const off = this.used;
+    const v = this.view;
+    v.setUint32(off, EVT_SLOT_BYTES, true);
+    v.setUint16(off + 8, this.shard, true);
+    v.setUint16(off + 10, words[base + EVT_TYPE], true);
+    v.setUint32(off + 12, FORMAT_VERSION, true);
+    v.setUint32(off + 16, seq % 4294967296, true);
+    v.setUint32(off + 20, Math.floor(seq / 4294967296), true);
+    const w = (off + RECORD_HEADER_BYTES) >> 2;
+    for (let i = 0; i < PAYLOAD_WORDS; i++) this.words[w + i] = words[base + i];
+    v.setUint32(off + 4, crc32c(this.buf, off + 8, off + RECORD_BYTES), true);
+    this.used += RECORD_BYTES;
+    this.lastSeq = seq;
+  }
+
+  /** Write and fdatasync everything appended; returns the durable sequence. */
+  commit(): number {
+    if (this.used === 0) return this.durable;
+    if (this.fd < 0 || this.segmentSize >= this.segmentBytes) this.rotate(this.firstPendingSeq());
+    let written = 0;
+    while (written < this.used) written += writeSync(this.fd, this.buf, written, this.used - written);
+    fdatasyncSync(this.fd);
+    this.syncs++;
+    this.segmentSize += this.used;
+    this.bytesWritten += this.used;
+    this.used = 0;
+    this.durable = this.lastSeq;
+    return this.durable;
+  }
+
+  private firstPendingSeq(): number {
+    return this.view.getUint32(16, true) + this.view.getUint32(20, true) * 4294967296;
+  }
+
+  private rotate(firstSeq: number): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    const d = shardDir(this.dir, this.shard);
+    this.fd = openSync(join(d, segmentName(firstSeq)), 'a');
+    this.segmentSize = 0;
+    // Make the new file's directory entry durable too.
+    const dfd = openSync(d, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  }
+
+  close(): void {
+    this.commit();
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
