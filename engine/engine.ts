@@ -13,9 +13,10 @@ import { CommandType } from './codes.ts';
 import { CMD_INGRESS_TS, CMD_SLOT_BYTES, encodeCommand } from './command-slot.ts';
 import type { Command } from './command-slot.ts';
 import { AgentState, RISK_AGENT, STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_STATE, STAT_WAITS, STOP_WORD, agentLine, controlBytes, shardAgent } from './control.ts';
-import { EVT_SLOT_BYTES } from './event-slot.ts';
+import { EVT_SEQ, EVT_SLOT_BYTES } from './event-slot.ts';
 import { getI64, putI64 } from './int64.ts';
 import { FIRST_EXTERNAL_CONSUMER, Stage, shardThreadName } from './pipeline.ts';
+import { durableWord, journalStateBytes, journalStatusWord } from '../persistence/journal-agent.ts';
 import type { EngineSpec } from './config.ts';
 import type { EngineWorkerData, WorkerQuery, WorkerReply } from './engine-protocol.ts';
 
@@ -28,7 +29,11 @@ export interface EngineOptions {
   historyCommands?: number;
   /** Send a TICK every this many ms while commands are flowing (0 = never). Default 1. */
   tickIntervalMs?: number;
+  /** Journal every event under this directory on a persistence thread (J). Default: off. */
+  journal?: { dir: string; segmentBytes?: number };
 }
+
+const JOURNAL_ENTRY = new URL('../persistence/journal.worker.ts', import.meta.url);
 
 const ENTRY = new URL('./engine.worker.ts', import.meta.url);
 
@@ -54,6 +59,13 @@ export class Engine {
   private nextQueryId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private stopped = false;
+  /** Durable sequence per shard (low 32 bits as Int32) when journaling; see persistence/journal-agent.ts. */
+  journalState: Int32Array | null = null;
+  private journalWorker: Worker | null = null;
+  private journalControl: Int32Array | null = null;
+  private journalDoorbell: Doorbell | null = null;
+  /** What the journal found on open (torn tails it repaired, durable sequences). */
+  journalOpen: { repaired: unknown[]; durable: number[] } | null = null;
   /** Errors thrown by workers after start-up (the agent's state shows 'failed'; issue #4 restarts it). */
   readonly failures: Array<{ agent: string; error: Error }> = [];
   /** Called when a worker fails after start-up. */
@@ -99,13 +111,15 @@ export class Engine {
     const cap = spec.ringCapacity;
     const input = RingBuffer.create(cap, CMD_SLOT_BYTES, 1);
     const shardInputs = Array.from({ length: n }, () => RingBuffer.create(cap, CMD_SLOT_BYTES, 1));
-    const eventRings = Array.from({ length: n }, () => RingBuffer.create(cap, EVT_SLOT_BYTES, FIRST_EXTERNAL_CONSUMER + external));
+    const journalConsumer = FIRST_EXTERNAL_CONSUMER + external;
+    const eventRings = Array.from({ length: n }, () => RingBuffer.create(cap, EVT_SLOT_BYTES, journalConsumer + (opts.journal ? 1 : 0)));
     const control = new Int32Array(new SharedArrayBuffer(controlBytes(1 + n)));
     const riskDoorbell = new Doorbell();
     const shardDoorbells = Array.from({ length: n }, () => new Doorbell());
     const eventDoorbell = new Doorbell();
     // Consumer index → doorbell: 0 the risk stage, 1.. the main thread's consumers (one bell).
-    const eventDoorbells = [riskDoorbell.buffer, ...Array.from({ length: external }, () => eventDoorbell.buffer)];
+    const journalDoorbell = new Doorbell();
+    const eventDoorbells = [riskDoorbell.buffer, ...Array.from({ length: external }, () => eventDoorbell.buffer), ...(opts.journal ? [journalDoorbell.buffer] : [])];
     const base = {
       shard: 0, spec, control: control.buffer as SharedArrayBuffer, input: input.buffer,
       shardInputs: shardInputs.map((r) => r.buffer), eventRings: eventRings.map((r) => r.buffer),
@@ -133,6 +147,29 @@ export class Engine {
       throw e;
     }
     const engine = new Engine(spec, workers, ports, [riskDoorbell, ...shardDoorbells], control, new RingProducer(input, [riskDoorbell]), eventRings, eventDoorbell, shardInputs);
+    if (opts.journal) {
+      const journalState = new Int32Array(new SharedArrayBuffer(journalStateBytes(n)));
+      const journalControl = new Int32Array(new SharedArrayBuffer(64));
+      try {
+        const { worker, ready } = await startWorker<{ repaired: unknown[]; durable: number[] }>(JOURNAL_ENTRY, {
+          dir: opts.journal.dir, segmentBytes: opts.journal.segmentBytes, eventRings: eventRings.map((r) => r.buffer), consumerIndex: journalConsumer,
+          doorbell: journalDoorbell.buffer, wake: eventDoorbell.buffer, state: journalState.buffer, control: journalControl.buffer, idle: spec.idle,
+        }, { name: Stage.JOURNAL });
+        engine.journalWorker = worker;
+        engine.journalOpen = { repaired: ready.repaired, durable: ready.durable };
+        worker.on('error', (error: Error) => {
+          engine.failures.push({ agent: Stage.JOURNAL, error });
+          engine.onFailure?.(Stage.JOURNAL, error);
+        });
+      } catch (e) {
+        await engine.stop();
+        throw e;
+      }
+      engine.journalState = journalState;
+      engine.journalControl = journalControl;
+      engine.journalDoorbell = journalDoorbell;
+    }
+    engine.externalCount = external;
     const tick = opts.tickIntervalMs ?? 1;
     if (tick > 0) {
       engine.tickTimer = setInterval(() => engine.tickIfBusy(), tick);
@@ -245,6 +282,16 @@ export class Engine {
     await Promise.all(exits);
     clearTimeout(timer);
     for (const p of this.ports) p.close();
+    // The journal stops last: the matching workers have exited, so every event is in the rings.
+    if (this.journalWorker && this.journalControl && this.journalDoorbell) {
+      const jw = this.journalWorker;
+      const exit = new Promise<void>((res) => { jw.once('exit', () => res()); });
+      Atomics.store(this.journalControl, 0, 1);
+      this.journalDoorbell.wake();
+      const t = setTimeout(() => { void jw.terminate(); }, 10_000);
+      await exit;
+      clearTimeout(t);
+    }
   }
 
   /**
@@ -260,6 +307,27 @@ export class Engine {
       if (index !== null && this.eventRings[k].lag(index) !== 0) return false;
     }
     return true;
+  }
+
+  /** Journal thread state: 'off', 'running', 'stopped' or 'failed'. */
+  journalStatus(): string {
+    if (!this.journalState) return 'off';
+    const v = Atomics.load(this.journalState, journalStatusWord(this.eventRings.length));
+    return v === 1 ? 'running' : v === 2 ? 'stopped' : v === 3 ? 'failed' : 'starting';
+  }
+
+  /** True when the journal has fsynced every event of every shard read so far by consumer 1. */
+  journalCaughtUp(): boolean {
+    if (!this.journalState) return true;
+    return this.eventRings.every((r, k) => r.lag(FIRST_EXTERNAL_CONSUMER + this.externalCount) === 0 && Atomics.load(this.journalState as Int32Array, durableWord(k)) === (this.lastSeqLow(k) | 0));
+  }
+
+  private externalCount = 1;
+  private lastSeqLow(k: number): number {
+    const ring = this.eventRings[k];
+    const p = ring.producerCursor();
+    if (p === 0) return 0;
+    return ring.words[ring.slotWord((p - 1) | 0) + EVT_SEQ];
   }
 
   isRunning(agent: number): boolean {

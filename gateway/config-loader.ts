@@ -18,6 +18,10 @@ export interface FileConfig extends EngineConfig {
   rateLimit?: { perSecond?: number; burst?: number };
   maxBackpressureBytes?: number;
   tls?: { keyFile: string; certFile: string; passphrase?: string };
+  /** Journal every event under dataDir/journal (default true). */
+  journal?: boolean;
+  /** `fast` or `durable` (see README). */
+  ackMode?: 'fast' | 'durable';
 }
 
 export interface ProcessConfig {
@@ -28,6 +32,7 @@ export interface ProcessConfig {
   source: string;
   /** True when the admin key was generated at start (print it). */
   generatedAdminKey: boolean;
+  journal: boolean;
 }
 
 function positiveInt(v: unknown, field: string, dflt: number, max = 1 << 30): number {
@@ -71,6 +76,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
   if (engine.tls && (typeof engine.tls.keyFile !== 'string' || typeof engine.tls.certFile !== 'string')) {
     throw new ConfigError('tls', 'needs "keyFile" and "certFile"', 'give the paths of a PEM key and certificate, or remove "tls"');
   }
+  const journal = engine.journal ?? true;
+  if (typeof journal !== 'boolean') throw new ConfigError('journal', `expected true or false, got ${JSON.stringify(journal)}`, 'set "journal": true (default) or false');
+  // Default: durable when journaling (an ack promises the event is on disk), else fast.
+  const ackMode = env.ACK_MODE ?? engine.ackMode ?? (journal ? 'durable' : 'fast');
+  if (ackMode !== 'fast' && ackMode !== 'durable') throw new ConfigError(env.ACK_MODE ? 'ACK_MODE' : 'ackMode', `unknown ack mode ${JSON.stringify(ackMode)}`, 'use "fast" or "durable"');
+  if (ackMode === 'durable' && !journal) throw new ConfigError('ackMode', '"durable" needs the journal, which is off', 'set "journal": true or use "fast"');
   const gateway: GatewayOptions = {
     ...DEFAULT_GATEWAY,
     host,
@@ -83,6 +94,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
     },
     maxBackpressureBytes: positiveInt(engine.maxBackpressureBytes, 'maxBackpressureBytes', DEFAULT_GATEWAY.maxBackpressureBytes),
     tls: engine.tls,
+    ackMode,
   };
-  return { engine, spec, gateway, dataDir: env.DATA_DIR ?? engine.dataDir ?? './data', source, generatedAdminKey };
+  return { engine, spec, gateway, dataDir: env.DATA_DIR ?? engine.dataDir ?? './data', source, generatedAdminKey, journal };
 }

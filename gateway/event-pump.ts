@@ -4,8 +4,11 @@
  * nothing to read (never blocking the event loop). The gateway and feeds read events through it.
  */
 import { AsyncBackoffIdle } from '../ring/idle.ts';
+import { seqDiff } from '../ring/layout.ts';
 import type { RingConsumer, SlotHandler } from '../ring/ring.ts';
 import type { Engine } from '../engine/engine.ts';
+import { EVT_SEQ } from '../engine/event-slot.ts';
+import { durableWord } from '../persistence/journal-agent.ts';
 
 export class EventPump {
   private readonly consumers: RingConsumer[];
@@ -16,15 +19,65 @@ export class EventPump {
   /** Called after every pass that handled at least one event (flush market data, uncork…). */
   afterBatch: (() => void) | null = null;
 
-  constructor(engine: Engine, private readonly handler: SlotHandler, consumerIndex = 1, private readonly batch = 1024) {
+  /**
+   * `durable`: the journal's durable sequence per shard (Engine.journalState). When given, events
+   * are handed on only once the journal has fsynced them — the `durable` ack mode.
+   */
+  constructor(
+    engine: Engine,
+    private readonly handler: SlotHandler,
+    consumerIndex = 1,
+    private readonly batch = 1024,
+    private readonly durable: Int32Array | null = null,
+  ) {
     this.consumers = engine.eventRings.map((_, k) => engine.consumer(k, consumerIndex));
-    this.idle = new AsyncBackoffIdle(engine.eventDoorbell, { hasWork: () => this.consumers.some((c) => c.available() > 0) });
+    this.idle = new AsyncBackoffIdle(engine.eventDoorbell, { hasWork: () => this.readable() });
+  }
+
+  private readable(): boolean {
+    for (let k = 0; k < this.consumers.length; k++) if (this.readableCount(k) > 0) return true;
+    return false;
+  }
+
+  /** Events shard k may hand on now (all available, or up to the durable sequence). */
+  private readableCount(k: number): number {
+    const c = this.consumers[k];
+    const avail = c.available();
+    if (avail === 0 || this.durable === null) return avail;
+    const durable = Atomics.load(this.durable, durableWord(k));
+    const ring = c.ring;
+    let n = 0;
+    let seq = c.position();
+    while (n < avail && seqDiff(ring.words[ring.slotWord(seq) + EVT_SEQ], durable) <= 0) {
+      n++;
+      seq = (seq + 1) | 0;
+    }
+    return n;
   }
 
   /** Drain what is there now; returns how many events were handled. */
   pollOnce(): number {
     let n = 0;
-    for (const c of this.consumers) n += c.poll(this.handler, this.batch);
+    for (let k = 0; k < this.consumers.length; k++) {
+      const c = this.consumers[k];
+      if (this.durable === null) {
+        n += c.poll(this.handler, this.batch);
+        continue;
+      }
+      const count = Math.min(this.readableCount(k), this.batch);
+      if (count === 0) continue;
+      const ring = c.ring;
+      let seq = c.position();
+      try {
+        for (let i = 0; i < count; i++) {
+          this.handler.onSlot(ring.words, ring.slotWord(seq), seq);
+          seq = (seq + 1) | 0;
+        }
+      } finally {
+        c.release(seq);
+      }
+      n += count;
+    }
     if (n > 0 && this.afterBatch) this.afterBatch();
     return n;
   }

@@ -43,11 +43,13 @@ export interface GatewayOptions {
   maxBackpressureBytes: number;
   idleTimeoutSec: number;
   tls?: { keyFile: string; certFile: string; passphrase?: string };
+  /** `fast`: reports leave after matching. `durable`: only after the journal fsynced the event. */
+  ackMode: 'fast' | 'durable';
 }
 
 export const DEFAULT_GATEWAY: GatewayOptions = {
   host: '127.0.0.1', port: 9001, adminKey: '', maxMessageBytes: 16 * 1024, rateLimit: { perSecond: 2_000, burst: 4_000 },
-  maxViolations: 1_000, maxBackpressureBytes: 4 * 1024 * 1024, idleTimeoutSec: 120,
+  maxViolations: 1_000, maxBackpressureBytes: 4 * 1024 * 1024, idleTimeoutSec: 120, ackMode: 'fast',
 };
 
 interface Conn {
@@ -125,7 +127,8 @@ export class Gateway {
     this.byAccount = spec.accounts.map(() => new Set<Conn>());
     this.feeds = new MarketData(spec);
     const handler: SlotHandler = { onSlot: (w, b) => this.onEvent(w, b) };
-    this.pump = new EventPump(engine, handler);
+    if (opts.ackMode === 'durable' && !engine.journalState) throw new Error('ackMode "durable" needs the journal (start the engine with a journal directory)');
+    this.pump = new EventPump(engine, handler, 1, 1024, opts.ackMode === 'durable' ? engine.journalState : null);
     this.pump.afterBatch = () => this.feeds.flush({ publish: (topic, msg) => this.publish(topic, msg) });
     this.app = opts.tls ? uWS.SSLApp({ key_file_name: opts.tls.keyFile, cert_file_name: opts.tls.certFile, passphrase: opts.tls.passphrase }) : uWS.App();
     this.routes();
@@ -482,10 +485,11 @@ export class Gateway {
       const agents = this.engine.stats();
       const failed = agents.filter((a) => a.state !== 'running');
       const lag = this.engine.eventRings.map((r, k) => ({ shard: k, eventLag: r.lag(1), riskLag: r.lag(0) }));
-      const ok = failed.length === 0 && this.engine.failures.length === 0;
+      const journal = this.engine.journalStatus();
+      const ok = failed.length === 0 && this.engine.failures.length === 0 && (journal === 'off' || journal === 'running');
       json(res, ok ? '200 OK' : '503 Service Unavailable', {
         status: ok ? 'ok' : 'degraded', agents, rings: lag, failures: this.engine.failures.map((f) => ({ agent: f.agent, error: f.error.message })),
-        journal: 'not configured (issue #4)', kafka: 'off',
+        journal: this.engine.journalStatus(), ackMode: this.opts.ackMode, kafka: 'off (issue #4)',
       });
     });
     app.get('/metrics', (res) => {

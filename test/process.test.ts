@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoConfig } from '../engine/config.ts';
+import { readJournal } from '../persistence/journal.ts';
 
 const MAIN = new URL('../gateway/main.ts', import.meta.url).pathname;
 
@@ -24,8 +25,9 @@ function run(args: string[], env: Record<string, string> = {}, onStdout?: (text:
 
 describe('npm start process', () => {
   it('runs the engine under demo traffic and stops cleanly on SIGTERM with exit code 0', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ringmatch-data-'));
     let sent = false;
-    const r = await run(['--demo', '5000'], { PORT: '0' }, (text, kill) => {
+    const r = await run(['--demo', '5000'], { PORT: '0', DATA_DIR: dataDir }, (text, kill) => {
       if (!sent && /trades [1-9]/.test(text)) {
         sent = true;
         kill();
@@ -34,6 +36,13 @@ describe('npm start process', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('dev-alice-key');
     expect(r.out).toMatch(/stopped cleanly: .*"trades":[1-9]/);
+    // Every event went to the journal under DATA_DIR; a second start keeps it aside (no recovery yet).
+    const events = Number(/"events":(\d+)/.exec(r.out)?.[1]);
+    expect(readJournal(join(dataDir, 'journal'), 0)).toMatchObject({ records: events, torn: null });
+    const r2 = await run(['--duration', '1'], { PORT: '0', DATA_DIR: dataDir });
+    expect(r2.code).toBe(0);
+    expect(r2.out).toMatch(/previous journal kept at/);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('refuses an invalid config file, naming the field and the fix, with a non-zero exit', async () => {

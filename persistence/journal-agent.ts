@@ -1,0 +1,96 @@
+/**
+ * J agent: the persistence thread's duty cycle. Reads every shard's event ring with its own cursor,
+ * appends each event to that shard's journal, and commits (write + fdatasync) whenever its rings
+ * are momentarily empty or a buffer is full — natural group commit: the busier the engine, the
+ * bigger the batches. After each commit it publishes the shard's durable sequence (low 32 bits,
+ * compare with seqDiff) and rings the gateway's doorbell, which `durable` ack mode waits on.
+ */
+import { Doorbell } from '../ring/doorbell.ts';
+import type { RingConsumer } from '../ring/ring.ts';
+import { JournalWriter } from './journal.ts';
+import type { JournalWriterOptions } from './journal.ts';
+
+/** Shared words of the persistence thread (Int32, one 64-byte line each). */
+export const JOURNAL_DURABLE_LINE = 0; // line k: word 0 = durable seq of shard k (low 32 bits as Int32; compare with seqDiff)
+export function durableWord(shard: number): number {
+  return shard * 16;
+}
+export function journalStateBytes(shards: number): number {
+  return (shards + 1) * 64;
+}
+/** Line `shards`: word 0 state (1 running, 2 stopped, 3 failed), 1 commits, 2 records (wrap). */
+export function journalStatusWord(shards: number): number {
+  return shards * 16;
+}
+
+export class JournalAgent {
+  readonly writers: JournalWriter[];
+  private commits = 0;
+  private records = 0;
+
+  constructor(
+    dir: string,
+    private readonly rings: RingConsumer[],
+    private readonly state: Int32Array,
+    private readonly wake: Doorbell | null,
+    opts: JournalWriterOptions = {},
+    private readonly batch = 1024,
+  ) {
+    this.writers = rings.map((_, k) => new JournalWriter(dir, k, opts));
+    rings.forEach((_, k) => Atomics.store(state, durableWord(k), this.writers[k].durableSequence() | 0));
+  }
+
+  doWork(): number {
+    let n = 0;
+    for (let k = 0; k < this.rings.length; k++) {
+      const c = this.rings[k];
+      const avail = c.available();
+      if (avail === 0) continue;
+      const take = avail < this.batch ? avail : this.batch;
+      const ring = c.ring;
+      const w = this.writers[k];
+      let seq = c.position();
+      try {
+        for (let i = 0; i < take; i++) {
+          w.append(ring.words, ring.slotWord(seq));
+          seq = (seq + 1) | 0;
+        }
+      } finally {
+        c.release(seq);
+      }
+      n += take;
+    }
+    if (n === 0) {
+      // Rings are empty: make what we have durable now (natural group commit).
+      let committed = false;
+      for (let k = 0; k < this.writers.length; k++) {
+        const w = this.writers[k];
+        if (w.pendingRecords() === 0) continue;
+        Atomics.store(this.state, durableWord(k), w.commit() | 0);
+        committed = true;
+      }
+      if (committed) {
+        this.commits++;
+        const s = journalStatusWord(this.writers.length);
+        this.state[s + 1] = this.commits | 0;
+        this.state[s + 2] = this.records | 0;
+        this.wake?.wake();
+      }
+      return committed ? 1 : 0;
+    }
+    this.records += n;
+    return n;
+  }
+
+  hasWork(): boolean {
+    return this.rings.some((c) => c.available() > 0) || this.writers.some((w) => w.pendingRecords() > 0);
+  }
+
+  close(): void {
+    for (let k = 0; k < this.writers.length; k++) {
+      Atomics.store(this.state, durableWord(k), this.writers[k].commit() | 0);
+      this.writers[k].close();
+    }
+    this.wake?.wake();
+  }
+}

@@ -1,0 +1,37 @@
+/** Entry of the persistence thread (J): runs the JournalAgent until the engine's stop word is set. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Doorbell } from '../ring/doorbell.ts';
+import { RingBuffer, RingConsumer } from '../ring/ring.ts';
+import { makeIdle } from '../ring/idle.ts';
+import type { IdleKind } from '../ring/idle.ts';
+import { JournalAgent, journalStatusWord } from './journal-agent.ts';
+
+interface Data {
+  dir: string;
+  eventRings: SharedArrayBuffer[];
+  consumerIndex: number;
+  doorbell: SharedArrayBuffer;
+  wake: SharedArrayBuffer;
+  state: SharedArrayBuffer;
+  control: SharedArrayBuffer;
+  idle: IdleKind;
+  segmentBytes?: number;
+}
+const d = workerData as Data;
+const state = new Int32Array(d.state);
+const control = new Int32Array(d.control);
+const status = journalStatusWord(d.eventRings.length);
+const rings = d.eventRings.map((b) => new RingConsumer(new RingBuffer(b), d.consumerIndex));
+const agent = new JournalAgent(d.dir, rings, state, new Doorbell(d.wake), { segmentBytes: d.segmentBytes });
+const idle = makeIdle(d.idle, new Doorbell(d.doorbell), { hasWork: () => agent.hasWork() || Atomics.load(control, 0) !== 0 });
+Atomics.store(state, status, 1);
+parentPort!.postMessage({ type: 'ready', repaired: agent.writers.map((w) => w.repaired), durable: agent.writers.map((w) => w.durableSequence()) });
+try {
+  while (Atomics.load(control, 0) === 0) idle.idle(agent.doWork());
+  while (agent.doWork() > 0);
+  agent.close();
+  Atomics.store(state, status, 2);
+} catch (e) {
+  Atomics.store(state, status, 3);
+  throw e;
+}
