@@ -11,7 +11,8 @@
  *                                                                                                │
  *        consumer 0: R (releases reservations, moves the price band)  ◀───────────────────────────┤
  *        consumer 1: G (execution reports, market data; issue #3)      ◀───────────────────────────┤
- *        consumer 2…: J journal / Kafka, E feeds (issue #4, as configured)  ◀──────────────────────┘
+ *        consumer 1+x: J journal (persistence thread; the last consumer) ◀────────────────────────────┘
+ *        (market data E is projected on the main thread from G's cursor; Kafka follows the journal, #4)
  * ```
  *
  * Determinism: R applies shard events at points fixed by the input (see RiskAgent), so the same
