@@ -819,6 +819,92 @@ export class MatchingShard {
     this.out.publish();
   }
 
+  // ------------------------------------------------------------------ recovery (cold)
+
+  /**
+   * Rebuild state from one journaled event of this shard (recovery). Applies what the event says
+   * happened — no matching, no new events. A GTC limit order joins the tail of its level when
+   * ACCEPTED (it was the newest order there), and its own TRADE events then reduce it, so after its
+   * command's events the book is exactly as it was; IOC/FOK/market orders never rest.
+   */
+  replayEvent(w: Int32Array, b: number): void {
+    const type = w[b + EVT_TYPE];
+    const seq = getI64(w, b + EVT_SEQ);
+    if (seq !== this.seq + 1) throw new Error(`replay: shard ${this.shardId} event ${seq} after ${this.seq}`);
+    this.seq = seq;
+    switch (type) {
+      case EventType.ACCEPTED: {
+        const o = this.freeOrder;
+        if (o === NIL) throw new Error('replay: order pool exhausted (raise orderCapacityPerShard)');
+        this.freeOrder = this.oNext[o];
+        this.ordersInUse++;
+        const orderId = getI64(w, b + EVT_ORDER_ID);
+        const symbol = w[b + EVT_SYMBOL];
+        this.oId[o] = orderId;
+        this.oAccount[o] = w[b + EVT_ACCOUNT];
+        this.oSymbol[o] = symbol;
+        this.oMeta[o] = w[b + EVT_META];
+        this.oPrice[o] = getI64(w, b + EVT_PRICE);
+        this.oQty[o] = getI64(w, b + EVT_QTY);
+        this.oCum[o] = 0;
+        this.oLevel[o] = NIL;
+        copyClord(w, b + EVT_CLORD, this.oClord, o * CLORD_WORDS);
+        this.byId.put(orderId, o);
+        this.linkAccount(o);
+        const meta = this.oMeta[o];
+        if (metaTif(meta) === TimeInForce.GTC && metaType(meta) === OrderType.LIMIT) this.rest(this.books[this.bookOf[symbol]], o);
+        return;
+      }
+      case EventType.TRADE: {
+        const q = getI64(w, b + EVT_LAST_QTY);
+        this.replayFill(getI64(w, b + EVT_ORDER_ID), q);
+        this.replayFill(getI64(w, b + EVT_MAKER_ORDER_ID), q);
+        const tradeId = getI64(w, b + EVT_TRADE_ID);
+        this.tradeSeq = (tradeId - this.shardId) / 256;
+        return;
+      }
+      case EventType.CANCELED:
+      case EventType.EXPIRED: {
+        const o = this.byId.get(getI64(w, b + EVT_ORDER_ID));
+        if (o === MISSING) return;
+        this.unlinkLevel(o);
+        this.release(o);
+        return;
+      }
+      case EventType.REPLACED: {
+        const o = this.byId.get(getI64(w, b + EVT_ORDER_ID));
+        if (o === MISSING) return;
+        const price = getI64(w, b + EVT_PRICE);
+        const qty = getI64(w, b + EVT_QTY);
+        copyClord(w, b + EVT_CLORD, this.oClord, o * CLORD_WORDS);
+        if (price === this.oPrice[o] && qty <= this.oQty[o] && this.oLevel[o] !== NIL) {
+          this.lQty[this.oLevel[o]] -= this.oQty[o] - qty;
+          this.oQty[o] = qty;
+          return;
+        }
+        // Lost priority (or was not resting): back to the tail of its (new) level.
+        this.unlinkLevel(o);
+        this.oPrice[o] = price;
+        this.oQty[o] = qty;
+        if (this.oQty[o] > this.oCum[o]) this.rest(this.books[this.bookOf[this.oSymbol[o]]], o);
+        return;
+      }
+      default:
+        return; // REJECTED, ADMIN, MASS_CANCEL_DONE change no book
+    }
+  }
+
+  private replayFill(orderId: number, q: number): void {
+    const o = this.byId.get(orderId);
+    if (o === MISSING) return;
+    this.oCum[o] += q;
+    if (this.oLevel[o] !== NIL) this.lQty[this.oLevel[o]] -= q;
+    if (this.oCum[o] >= this.oQty[o]) {
+      this.unlinkLevel(o);
+      this.release(o);
+    }
+  }
+
   // ------------------------------------------------------------------ inspection (cold)
 
   /** Cold: aggregated levels, best first: [[price, qty, orderCount], ...]. */

@@ -14,13 +14,14 @@
 import { CommandType, EventType, OrderStatus, OrderType, Reason, ResultCode, Side, Stp, TimeInForce } from './codes.ts';
 import {
   CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_SYMBOL,
-  CMD_TYPE, clordIsEmpty, copyClord, metaByClientId, metaPostOnly, metaSide, metaStp, metaTif, metaType,
+  CMD_TYPE, clordEquals, clordIsEmpty, readClordString, copyClord, metaByClientId, metaPostOnly, metaSide, metaStp, metaTif, metaType,
 } from './command-slot.ts';
 import {
-  EVT_CLORD, EVT_CODE, EVT_COMMAND_TYPE, EVT_CUM, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM, EVT_MAKER_LEAVES,
+  EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_COMMAND_TYPE, EVT_META, EVT_CUM, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM, EVT_MAKER_LEAVES,
   EVT_MAKER_ORDER_ID, EVT_MAKER_STATUS, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_STATUS, EVT_SYMBOL, EVT_TYPE,
 } from './event-slot.ts';
 import { MAX_UNITS, getI64, mulAtMost, putI64 } from './int64.ts';
+import { seqDiff } from '../ring/layout.ts';
 import { LongIntMap, MISSING } from './long-int-map.ts';
 import { ClientIdIndex } from './client-id-index.ts';
 import type { EngineSpec } from './config.ts';
@@ -428,6 +429,74 @@ export class RiskEngine {
     this.freeSlot = i;
   }
 
+  // ------------------------------------------------------------------ recovery (cold)
+
+  /**
+   * Rebuild state from one journaled event (recovery; any shard, each shard's events in order).
+   * ACCEPTED reserves as admission did (market orders carry their band-edge price); the rest is
+   * the live onEvent path. Also restores kill switches, halts and the id counters.
+   */
+  replayEvent(w: Int32Array, b: number): void {
+    const type = w[b + EVT_TYPE];
+    const cmdSeq = w[b + EVT_COMMAND_SEQ];
+    if (seqDiff(cmdSeq, this.commandSeq) > 0) this.commandSeq = cmdSeq;
+    if (type === EventType.ACCEPTED) {
+      const id = getI64(w, b + EVT_ORDER_ID);
+      if (id > this.nextOrderId) this.nextOrderId = id;
+      const i = this.freeSlot;
+      if (i === NIL) throw new Error('replay: risk order table full (raise riskOrderCapacity)');
+      this.freeSlot = this.rNext[i];
+      const a = w[b + EVT_ACCOUNT];
+      const s = w[b + EVT_SYMBOL];
+      const side = w[b + EVT_META] & 0xf;
+      const price = getI64(w, b + EVT_PRICE);
+      const qty = getI64(w, b + EVT_QTY);
+      const notional = mulAtMost(price, qty * this.mult[s], MAX_UNITS);
+      this.rId[i] = id;
+      this.rAccount[i] = a;
+      this.rSymbol[i] = s;
+      this.rSide[i] = side;
+      this.rPrice[i] = price;
+      this.rOrderQty[i] = qty;
+      this.rCum[i] = 0;
+      this.rLeaves[i] = qty;
+      this.rResQty[i] = qty;
+      this.rResNotional[i] = notional;
+      this.rPending[i] = 0;
+      this.rHasPendingId[i] = 0;
+      copyClord(w, b + EVT_CLORD, this.rClord, 2 * i * CLORD_WORDS);
+      this.byId.put(id, i);
+      this.byClord.add(2 * i);
+      this.openOrders[a]++;
+      this.openNotional[a] += notional;
+      const as = a * this.nSymbols + s;
+      if (side === Side.BUY) this.buyOpen[as] += qty;
+      else this.sellOpen[as] += qty;
+      return;
+    }
+    if (type === EventType.REPLACED && w[b + EVT_CODE] === Reason.USER) {
+      // A replace that gave the order a new client id: re-key the index.
+      const i = this.byId.get(getI64(w, b + EVT_ORDER_ID));
+      if (i !== MISSING && !clordEquals(this.rClord, 2 * i * CLORD_WORDS, w, b + EVT_CLORD)) {
+        this.byClord.remove(2 * i);
+        copyClord(w, b + EVT_CLORD, this.rClord, 2 * i * CLORD_WORDS);
+        this.byClord.add(2 * i);
+      }
+    }
+    if (type === EventType.ADMIN) {
+      const code = w[b + EVT_CODE];
+      const a = w[b + EVT_ACCOUNT];
+      const s = w[b + EVT_SYMBOL];
+      if (code === CommandType.HALT_SYMBOL || code === CommandType.RESUME_SYMBOL) {
+        if (s >= 0 && s < this.nSymbols) this.halted[s] = code === CommandType.HALT_SYMBOL ? 1 : 0;
+      } else if (code === CommandType.DISABLE_ACCOUNT || code === CommandType.ENABLE_ACCOUNT) {
+        if (a >= 0 && a < this.nAccounts) this.disabled[a] = code === CommandType.DISABLE_ACCOUNT ? 1 : 0;
+      }
+      return;
+    }
+    this.onEvent(w, b);
+  }
+
   // ------------------------------------------------------------------ inspection (cold)
 
   liveOrders(): number {
@@ -451,6 +520,13 @@ export class RiskEngine {
     return { reference: this.refPrice[s], low: this.bandLow[s], high: this.bandHigh[s] };
   }
 
+  /** Cold: "account:clientOrderId:orderId" of every live order, sorted (recovery checks). */
+  clientIds(): string[] {
+    const out: string[] = [];
+    this.byId.forEach((id, i) => out.push(`${this.rAccount[i]}:${readClordString(this.rClord, 2 * i * CLORD_WORDS)}:${id}`));
+    return out.sort();
+  }
+
   /** Cold: every account total equals the sum over its live orders; nothing negative. */
   validateInternalState(): void {
     const notional = new Float64Array(this.nAccounts);
@@ -468,7 +544,10 @@ export class RiskEngine {
       if (this.rResQty[i] < this.rLeaves[i]) throw new Error(`order ${id}: reserved ${this.rResQty[i]} < leaves ${this.rLeaves[i]}`);
     });
     let ids = 0;
-    this.byId.forEach((_id, i) => { ids += 1 + this.rHasPendingId[i]; });
+    this.byId.forEach((id, i) => {
+      ids += 1 + this.rHasPendingId[i];
+      if (this.byClord.find(this.rAccount[i], this.rClord, 2 * i * CLORD_WORDS) !== 2 * i) throw new Error(`order ${id}: its client id does not resolve to it in the index`);
+    });
     if (ids !== this.byClord.size) throw new Error(`client id index holds ${this.byClord.size} ids, live orders need ${ids}`);
     for (let a = 0; a < this.nAccounts; a++) {
       if (notional[a] !== this.openNotional[a]) throw new Error(`account ${a}: open notional ${this.openNotional[a]} ≠ Σ orders ${notional[a]}`);
