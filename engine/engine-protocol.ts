@@ -24,6 +24,17 @@ export interface EngineWorkerData {
   historyCommands: number;
   idle: IdleKind;
   port: MessagePort;
+  /** Rebuild state from this journal directory before reporting ready (recovery). */
+  recoverFrom?: string;
+}
+
+/** Posted by a recovering worker every 100,000 records, and once at the end. */
+export interface RecoveryProgress {
+  type: 'recovery';
+  agent: string;
+  shard: number;
+  records: number;
+  done: boolean;
 }
 
 export interface WorkerQuery {

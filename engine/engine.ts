@@ -18,7 +18,7 @@ import { getI64, putI64 } from './int64.ts';
 import { FIRST_EXTERNAL_CONSUMER, Stage, shardThreadName } from './pipeline.ts';
 import { durableWord, journalStateBytes, journalStatusWord } from '../persistence/journal-agent.ts';
 import type { EngineSpec } from './config.ts';
-import type { EngineWorkerData, WorkerQuery, WorkerReply } from './engine-protocol.ts';
+import type { EngineWorkerData, RecoveryProgress, WorkerQuery, WorkerReply } from './engine-protocol.ts';
 
 export interface EngineOptions {
   /** Event-ring consumers besides the risk stage (gateway, feeds, journal…). Default 1. */
@@ -31,6 +31,10 @@ export interface EngineOptions {
   tickIntervalMs?: number;
   /** Journal every event under this directory on a persistence thread (J). Default: off. */
   journal?: { dir: string; segmentBytes?: number };
+  /** Rebuild books and risk from the journal before starting (needs `journal`). */
+  recover?: boolean;
+  /** Called with recovery progress (every 100,000 records per worker, and when done). */
+  onRecoveryProgress?: (p: RecoveryProgress) => void;
 }
 
 const JOURNAL_ENTRY = new URL('../persistence/journal.worker.ts', import.meta.url);
@@ -125,7 +129,9 @@ export class Engine {
       shardInputs: shardInputs.map((r) => r.buffer), eventRings: eventRings.map((r) => r.buffer),
       shardDoorbells: shardDoorbells.map((d) => d.buffer), eventDoorbells,
       releaseLagUs: opts.releaseLagUs ?? spec.releaseLagUs, historyCommands: opts.historyCommands ?? 1 << 16, idle: spec.idle,
+      recoverFrom: opts.recover && opts.journal ? opts.journal.dir : undefined,
     };
+    if (opts.recover && !opts.journal) throw new Error('recover needs a journal directory');
     const workers: Worker[] = [];
     const ports: MessagePort[] = [];
     try {
@@ -134,9 +140,16 @@ export class Engine {
         const data: EngineWorkerData = k < 0
           ? { ...base, role: 'risk', doorbell: riskDoorbell.buffer, port: ch.port2 }
           : { ...base, role: 'shard', shard: k, doorbell: shardDoorbells[k].buffer, port: ch.port2 };
+        const name = k < 0 ? Stage.RISK : shardThreadName(k);
+        const onProgress = (m: unknown): void => {
+          if ((m as { type?: string }).type === 'recovery') opts.onRecoveryProgress?.(m as RecoveryProgress);
+        };
         const { worker } = await startWorker(ENTRY, data as unknown as Record<string, unknown>, {
-          name: k < 0 ? Stage.RISK : shardThreadName(k),
+          name,
           transferList: [ch.port2],
+          // Replaying a long journal takes time; the worker reports ready when done.
+          readyTimeoutMs: base.recoverFrom ? 30 * 60_000 : 15_000,
+          onMessage: onProgress,
         });
         workers.push(worker);
         ports.push(ch.port1);

@@ -16,7 +16,25 @@ import { RISK_EVENT_CONSUMER } from './pipeline.ts';
 import { RiskAgent } from './risk-agent.ts';
 import { RiskEngine } from './risk.ts';
 import { RingEventOut, ShardAgent } from './shard-agent.ts';
-import type { EngineWorkerData, WorkerQuery, WorkerReply } from './engine-protocol.ts';
+import type { EngineWorkerData, RecoveryProgress, WorkerQuery, WorkerReply } from './engine-protocol.ts';
+import { readJournal } from '../persistence/journal.ts';
+import { EVT_SLOT_BYTES } from './event-slot.ts';
+
+/** Replay one shard's journal through `apply`, reporting progress (recovery; cold). */
+function replayShard(dir: string, shard: number, agentName: string, apply: (w: Int32Array) => void): number {
+  const slot = new Int32Array(EVT_SLOT_BYTES / 4);
+  const slotBytes = new Uint8Array(slot.buffer);
+  let n = 0;
+  readJournal(dir, shard, {
+    onRecord: (_seq, bytes, at) => {
+      slotBytes.set(bytes.subarray(at, at + EVT_SLOT_BYTES));
+      apply(slot);
+      if (++n % 100_000 === 0) parentPort!.postMessage({ type: 'recovery', agent: agentName, shard, records: n, done: false } satisfies RecoveryProgress);
+    },
+  });
+  parentPort!.postMessage({ type: 'recovery', agent: agentName, shard, records: n, done: true } satisfies RecoveryProgress);
+  return n;
+}
 
 const data = workerData as EngineWorkerData;
 const control = new Int32Array(data.control);
@@ -39,6 +57,11 @@ if (data.role === 'risk') {
   const agent = new RiskAgent(risk, input, toShards, fromShards, control, line, processedWords, {
     releaseLagUs: data.releaseLagUs, historyCommands: data.historyCommands,
   });
+  if (data.recoverFrom) {
+    for (let k = 0; k < data.shardInputs.length; k++) replayShard(data.recoverFrom, k, 'R', (w) => risk.replayEvent(w, 0));
+    risk.validateInternalState();
+    agent.resumeAt(risk.commandSeq);
+  }
   doWork = () => agent.doWork();
   hasWork = () => agent.hasWork();
   answer = (q) => {
@@ -56,6 +79,10 @@ if (data.role === 'risk') {
   const producer = new RingProducer(eventRing, data.eventDoorbells.map((b) => new Doorbell(b)));
   const out = new RingEventOut(producer);
   const shard = new MatchingShard(shardOptions(spec, k), out);
+  if (data.recoverFrom) {
+    replayShard(data.recoverFrom, k, `M${k}`, (w) => shard.replayEvent(w, 0));
+    shard.validateInternalState();
+  }
   const agent = new ShardAgent(shard, new RingConsumer(new RingBuffer(data.shardInputs[k]), 0), producer, out, control, line);
   doWork = (now) => agent.doWork(now);
   hasWork = () => agent.hasWork();

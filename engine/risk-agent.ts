@@ -74,6 +74,12 @@ export class RiskAgent implements SlotHandler, WorkSource {
     this.batch = opts.batch ?? 256;
   }
 
+  /** After recovery: continue the command sequence where the journal left it. */
+  resumeAt(commandSeq: number): void {
+    this.lastSeq = commandSeq;
+    this.appliedSeq = commandSeq;
+  }
+
   doWork(): number {
     const n = this.input.poll(this, this.batch);
     if (n === 0) return 0;

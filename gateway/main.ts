@@ -5,7 +5,7 @@
  * Options: --config <file> (or RINGMATCH_CONFIG), --duration <seconds> (default: until
  * SIGINT/SIGTERM), --demo <commands/s> built-in demo traffic with a stats line per second (off).
  */
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { ConfigError } from '../engine/config.ts';
@@ -55,20 +55,26 @@ async function main(): Promise<number> {
   // Event-ring consumers on this thread: 1 = the gateway, 2 = the demo load (when on).
   if (process.env.KAFKA_BROKERS) log.warn({ brokers: process.env.KAFKA_BROKERS }, 'KAFKA_BROKERS is set, but the Kafka event stream is not built yet (issue #4): events are not shipped');
   const journalDir = join(cfg.dataDir, 'journal');
-  if (cfg.journal && existsSync(journalDir) && readdirSync(journalDir).length > 0) {
-    // Recovery is not built yet (issue #4): keep the previous journal intact, start a new one.
-    const kept = `${journalDir}-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    renameSync(journalDir, kept);
-    log.warn({ kept }, 'journal: a previous journal exists; recovery is not built yet (issue #4), so it was kept aside unchanged and the engine starts empty');
-    process.stdout.write(`previous journal kept at ${kept} (recovery not built yet)\n`);
-  }
+  const recover = cfg.journal && existsSync(journalDir) && readdirSync(journalDir).length > 0;
   if (cfg.journal) mkdirSync(journalDir, { recursive: true });
-  const engine = await Engine.start(spec, { externalConsumers: rate > 0 ? 2 : 1, journal: cfg.journal ? { dir: journalDir } : undefined });
+  const t0 = Date.now();
+  const engine = await Engine.start(spec, {
+    externalConsumers: rate > 0 ? 2 : 1,
+    journal: cfg.journal ? { dir: journalDir } : undefined,
+    recover,
+    onRecoveryProgress: (p) => log.info({ agent: p.agent, shard: p.shard, records: p.records, done: p.done }, 'recovery: replaying the journal'),
+  });
+  if (recover) {
+    const replayed = engine.journalOpen?.durable ?? [];
+    log.info({ events: replayed, ms: Date.now() - t0 }, 'recovery: books and risk rebuilt from the journal');
+    process.stdout.write(`recovered from ${journalDir}: ${replayed.map((n, k) => `shard ${k} ${n} events`).join(', ')} in ${Date.now() - t0} ms\n`);
+  }
   for (const [k, torn] of (engine.journalOpen?.repaired ?? []).entries()) {
     if (torn) log.warn({ shard: k, torn }, 'journal: a torn last record (crash mid-write) was found and truncated');
   }
   engine.onFailure = (agent, error) => log.error({ agent, err: error }, 'engine thread failed');
   const gateway = new Gateway(engine, spec, cfg.gateway, log);
+  if (recover) log.info({ events: gateway.replayJournal(journalDir) }, 'recovery: market-data books rebuilt from the journal');
   let port: number;
   try {
     port = await gateway.listen();

@@ -11,8 +11,9 @@ import * as hdr from 'hdr-histogram-js';
 import { CommandType, EventType, ResultCode, codeName } from '../engine/codes.ts';
 import { CMD_END, CMD_INGRESS_TS, CMD_SLOT_BYTES } from '../engine/command-slot.ts';
 import {
-  EVT_ACCOUNT, EVT_CORRELATION, EVT_INGRESS_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SYMBOL, EVT_TYPE,
+  EVT_ACCOUNT, EVT_CORRELATION, EVT_INGRESS_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SLOT_BYTES, EVT_SYMBOL, EVT_TYPE,
 } from '../engine/event-slot.ts';
+import { readJournal } from '../persistence/journal.ts';
 import { getI64 } from '../engine/int64.ts';
 import { nowUs } from '../engine/clock.ts';
 import { formatUnits } from '../engine/decimal.ts';
@@ -132,6 +133,28 @@ export class Gateway {
     this.pump.afterBatch = () => this.feeds.flush({ publish: (topic, msg) => this.publish(topic, msg) });
     this.app = opts.tls ? uWS.SSLApp({ key_file_name: opts.tls.keyFile, cert_file_name: opts.tls.certFile, passphrase: opts.tls.passphrase }) : uWS.App();
     this.routes();
+  }
+
+  /**
+   * After engine recovery: rebuild the market-data projection (L2 books) from the journal, so
+   * GET /v1/book and snapshots show the recovered books. Call before listen(). Cold.
+   */
+  replayJournal(dir: string): number {
+    const slot = new Int32Array(EVT_SLOT_BYTES / 4);
+    const bytes = new Uint8Array(slot.buffer);
+    let n = 0;
+    for (let k = 0; k < this.spec.shards; k++) {
+      readJournal(dir, k, {
+        onRecord: (_seq, buf, at) => {
+          bytes.set(buf.subarray(at, at + EVT_SLOT_BYTES));
+          this.feeds.onEvent(slot, 0);
+          n++;
+        },
+      });
+    }
+    // Recovered state is the starting point: nothing of it is re-published as trades or updates.
+    this.feeds.flush({ publish: () => undefined });
+    return n;
   }
 
   listen(): Promise<number> {

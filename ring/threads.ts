@@ -21,7 +21,7 @@ export interface StartedWorker<T> {
 export function startWorker<T = unknown>(
   entry: URL,
   data: Record<string, unknown>,
-  opts: { name: string; readyTimeoutMs?: number; transferList?: TransferListItem[] },
+  opts: { name: string; readyTimeoutMs?: number; transferList?: TransferListItem[]; onMessage?: (msg: unknown) => void },
 ): Promise<StartedWorker<T>> {
   const worker = new Worker(BOOTSTRAP, { workerData: { ...data, entry: entry.href }, name: opts.name, transferList: opts.transferList });
   const timeoutMs = opts.readyTimeoutMs ?? 15_000;
@@ -41,6 +41,7 @@ export function startWorker<T = unknown>(
     worker.once('error', (err) => fail(new WorkerStartError(`worker ${opts.name} failed to start: ${err.message}`, { cause: err })));
     worker.once('exit', (code) => fail(new WorkerStartError(`worker ${opts.name} exited with code ${code} before ready`)));
     const onMessage = (msg: unknown): void => {
+      opts.onMessage?.(msg);
       if (typeof msg === 'object' && msg !== null && (msg as { type?: unknown }).type === 'ready') {
         worker.off('message', onMessage);
         settled = true;

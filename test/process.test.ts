@@ -36,12 +36,12 @@ describe('npm start process', () => {
     expect(r.code).toBe(0);
     expect(r.out).toContain('dev-alice-key');
     expect(r.out).toMatch(/stopped cleanly: .*"trades":[1-9]/);
-    // Every event went to the journal under DATA_DIR; a second start keeps it aside (no recovery yet).
+    // Every event went to the journal under DATA_DIR; a second start recovers from it.
     const events = Number(/"events":(\d+)/.exec(r.out)?.[1]);
     expect(readJournal(join(dataDir, 'journal'), 0)).toMatchObject({ records: events, torn: null });
     const r2 = await run(['--duration', '1'], { PORT: '0', DATA_DIR: dataDir });
     expect(r2.code).toBe(0);
-    expect(r2.out).toMatch(/previous journal kept at/);
+    expect(r2.out).toContain(`recovered from ${join(dataDir, 'journal')}: shard 0 ${events} events`);
     rmSync(dataDir, { recursive: true, force: true });
   });
 
