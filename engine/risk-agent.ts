@@ -21,6 +21,7 @@ import type { WorkSource } from '../ring/idle.ts';
 import { CMD_INGRESS_TS, CMD_SEQ, CMD_SLOT_BYTES } from './command-slot.ts';
 import { EVT_COMMAND_SEQ } from './event-slot.ts';
 import { getI64, putI64 } from './int64.ts';
+import { nowUs } from './clock.ts';
 import { STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_WAITS } from './control.ts';
 import { ALL_SHARDS, NO_SHARD } from './risk.ts';
 import type { RiskEngine } from './risk.ts';
@@ -80,7 +81,13 @@ export class RiskAgent implements SlotHandler, WorkSource {
     this.appliedSeq = commandSeq;
   }
 
+  /** Wall clock read once per batch: the ceiling for believable ingress times. */
+  private nowUs = 0;
+  /** Commands whose ingress time was in the future (clamped); diagnostics. */
+  futureClamps = 0;
+
   doWork(): number {
+    this.nowUs = nowUs();
     const n = this.input.poll(this, this.batch);
     if (n === 0) return 0;
     for (let k = 0; k < this.nShards; k++) this.toShards[k].commit();
@@ -101,6 +108,14 @@ export class RiskAgent implements SlotHandler, WorkSource {
 
   onSlot(w: Int32Array, b: number): void {
     let ts = getI64(w, b + CMD_INGRESS_TS);
+    if (ts > this.nowUs + 1_000_000) {
+      // More than 1 s in the future: not a real ingress time (the gateway stamps from a monotonic
+      // clock). Believing it would hold every later command's releases back until that time —
+      // the event rings would fill with events that are never due and the engine would stall.
+      ts = this.nowUs;
+      this.futureClamps++;
+      putI64(w, b + CMD_INGRESS_TS, ts);
+    }
     if (ts < this.lastTs) {
       // Ingress times must not go backwards (a clock step): clamp, and say so in the slot.
       ts = this.lastTs;

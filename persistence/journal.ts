@@ -124,7 +124,7 @@ export function readJournal(
 }
 
 /** null when the record at `off` is sound, else what is wrong with it. */
-function checkRecord(bytes: Uint8Array, view: DataView, off: number, shard: number): string | null {
+export function checkRecord(bytes: Uint8Array, view: DataView, off: number, shard: number): string | null {
   if (bytes.length - off < RECORD_BYTES) return `incomplete record (${bytes.length - off} of ${RECORD_BYTES} bytes)`;
   const len = view.getUint32(off, true);
   if (len !== EVT_SLOT_BYTES) return `record length ${len}, expected ${EVT_SLOT_BYTES}`;

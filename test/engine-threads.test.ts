@@ -119,6 +119,21 @@ describe('threaded engine (risk stage + 2 matching shards on worker threads)', (
     expect(engine.failures).toEqual([]);
   });
 
+  it('a bogus far-future ingress time cannot stall the engine (releases keep flowing)', async () => {
+    const engine = await start({ tickIntervalMs: 1 });
+    const events = new EventCollector(engine);
+    engine.tick(Number.MAX_SAFE_INTEGER - 1);
+    // More than two rings' worth of events after it: without the clamp, none would ever be due.
+    for (const c of stream(3_000, 5)) {
+      while (!engine.submit({ ...c, ingressTs: undefined })) {
+        events.poll();
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    await events.until(() => engine.isSettled(), 20_000);
+    expect(events.count()).toBeGreaterThan(3_000);
+  });
+
   it('is deterministic: the same input gives the same events, run after run', async () => {
     const cmds = stream(20_000, 11);
     const a = await runThreaded(await start({ releaseLagUs: 50, tickIntervalMs: 0 }), cmds);
