@@ -21,6 +21,9 @@ import { loadConfig } from './config-loader.ts';
 import { DemoLoad } from './demo-load.ts';
 import { EventPump } from './event-pump.ts';
 import { Gateway } from './server.ts';
+import { startWorker } from '../ring/threads.ts';
+import type { ShipperStats as KafkaStats } from '../persistence/kafka-shipper.ts';
+import { durableWord } from '../persistence/journal-agent.ts';
 
 const log = pino(
   { name: 'ringmatch', level: process.env.LOG_LEVEL ?? 'info', redact: { paths: ['apiKey', '*.apiKey', 'accounts[*].apiKey', 'adminKey', 'token', '*.token'], censor: '[redacted]' } },
@@ -53,7 +56,6 @@ async function main(): Promise<number> {
   }
   if (cfg.generatedAdminKey) process.stdout.write(`  admin key (generated; set adminKey or ADMIN_KEY): ${cfg.gateway.adminKey}\n`);
   // Event-ring consumers on this thread: 1 = the gateway, 2 = the demo load (when on).
-  if (process.env.KAFKA_BROKERS) log.warn({ brokers: process.env.KAFKA_BROKERS }, 'KAFKA_BROKERS is set, but the Kafka event stream is not built yet (issue #4): events are not shipped');
   const journalDir = join(cfg.dataDir, 'journal');
   const recover = cfg.journal && existsSync(journalDir) && readdirSync(journalDir).length > 0;
   if (cfg.journal) mkdirSync(journalDir, { recursive: true });
@@ -73,7 +75,28 @@ async function main(): Promise<number> {
     if (torn) log.warn({ shard: k, torn }, 'journal: a torn last record (crash mid-write) was found and truncated');
   }
   engine.onFailure = (agent, error) => log.error({ agent, err: error }, 'engine thread failed');
+  let kafka: { worker: import('node:worker_threads').Worker; stats: KafkaStats | null } | null = null;
+  if (process.env.KAFKA_BROKERS && cfg.journal) {
+    const topic = process.env.KAFKA_TOPIC ?? 'ringmatch.events';
+    const { worker } = await startWorker(new URL('../persistence/kafka.worker.ts', import.meta.url), {
+      journalDir, spec, brokers: process.env.KAFKA_BROKERS.split(','), topic, compression: process.env.KAFKA_COMPRESSION === 'gzip' ? 'gzip' : 'none',
+    }, { name: 'K' });
+    kafka = { worker, stats: null };
+    worker.on('message', (m: { type?: string; stats?: KafkaStats }) => {
+      if (m.type === 'kafka-stats' && kafka) kafka.stats = m.stats ?? null;
+    });
+    worker.on('error', (err) => log.error({ err }, 'kafka shipping thread failed'));
+    log.info({ brokers: process.env.KAFKA_BROKERS, topic }, 'kafka: shipping the journal');
+  } else if (process.env.KAFKA_BROKERS) {
+    log.warn('KAFKA_BROKERS is set but the journal is off: Kafka shipping follows the journal, so it is off too');
+  }
   const gateway = new Gateway(engine, spec, cfg.gateway, log);
+  gateway.kafkaStatus = () => {
+    if (!kafka) return { state: 'off' };
+    const durable = engine.eventRings.map((_, k) => (engine.journalState ? Atomics.load(engine.journalState, durableWord(k)) >>> 0 : 0));
+    const st = kafka.stats;
+    return st ? { state: st.state, shipped: st.shipped, lag: durable.map((d, k) => Math.max(0, d - st.shipped[k])), failures: st.failures, lastError: st.lastError } : { state: 'starting' };
+  };
   if (recover) log.info({ events: gateway.replayJournal(journalDir) }, 'recovery: market-data books rebuilt from the journal');
   let port: number;
   try {
@@ -146,6 +169,13 @@ async function main(): Promise<number> {
   await gateway.close();
   await pump?.stop();
   await engine.stop();
+  if (kafka) {
+    const k = kafka;
+    const stopped = new Promise<void>((r) => k.worker.on('message', (m: { type?: string }) => { if (m.type === 'stopped') r(); }));
+    k.worker.postMessage({ type: 'stop' });
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 5_000))]);
+    await k.worker.terminate();
+  }
   const trades = gateway.counters.events.get(EventType.TRADE) ?? 0;
   const summary = { commands: engine.stats()[0].commands, events: [...gateway.counters.events.values()].reduce((a, b) => a + b, 0), trades, demoEvents: events };
   process.stdout.write(`stopped cleanly: ${JSON.stringify(summary)}\n`);

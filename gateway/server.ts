@@ -102,6 +102,8 @@ export class Gateway {
   private readonly scratch = new Int32Array(CMD_SLOT_BYTES / 4);
   private readonly pump: EventPump;
   private listenSocket: us_listen_socket | null = null;
+  /** Set by the process when Kafka shipping runs: its state and lag, for health and metrics. */
+  kafkaStatus: () => { state: string; shipped?: number[]; lag?: number[]; failures?: number; lastError?: string | null } = () => ({ state: 'off' });
   private sweepTimer: NodeJS.Timeout | null = null;
   private nextConn = 1;
   private nextCorrelation = 1;
@@ -509,10 +511,12 @@ export class Gateway {
       const failed = agents.filter((a) => a.state !== 'running');
       const lag = this.engine.eventRings.map((r, k) => ({ shard: k, eventLag: r.lag(1), riskLag: r.lag(0) }));
       const journal = this.engine.journalStatus();
-      const ok = failed.length === 0 && this.engine.failures.length === 0 && (journal === 'off' || journal === 'running');
+      const kafka = this.kafkaStatus().state;
+      // Kafka backing off is degraded (events pile up in the journal, nothing is lost).
+      const ok = failed.length === 0 && this.engine.failures.length === 0 && (journal === 'off' || journal === 'running') && kafka !== 'backing-off';
       json(res, ok ? '200 OK' : '503 Service Unavailable', {
         status: ok ? 'ok' : 'degraded', agents, rings: lag, failures: this.engine.failures.map((f) => ({ agent: f.agent, error: f.error.message })),
-        journal: this.engine.journalStatus(), ackMode: this.opts.ackMode, kafka: 'off (issue #4)',
+        journal: this.engine.journalStatus(), ackMode: this.opts.ackMode, kafka: this.kafkaStatus(),
       });
     });
     app.get('/metrics', (res) => {
@@ -580,6 +584,10 @@ export class Gateway {
     metric('ringmatch_agent_waits_total', 'counter', 'Times an engine thread waited on a full ring or the release watermark.', st.map((a) => [`{agent="${a.name}"}`, a.waits >>> 0]));
     metric('ringmatch_agent_up', 'gauge', '1 while the engine thread runs.', st.map((a) => [`{agent="${a.name}"}`, a.state === 'running' ? 1 : 0]));
     metric('ringmatch_ring_lag', 'gauge', 'Unread slots per event ring and consumer.', this.engine.eventRings.flatMap((r, k) => [[`{ring="E${k}",consumer="R"}`, r.lag(0)], [`{ring="E${k}",consumer="G"}`, r.lag(1)]] as Array<[string, number]>));
+    const k = this.kafkaStatus();
+    metric('ringmatch_kafka_up', 'gauge', '1 while Kafka shipping is running (0 when backing off or off).', [['', k.state === 'running' ? 1 : 0]]);
+    metric('ringmatch_kafka_lag_events', 'gauge', 'Events journaled but not yet shipped to Kafka, per shard.', (k.lag ?? []).map((v, i) => [`{shard="${i}"}`, v]));
+    metric('ringmatch_kafka_failures_total', 'counter', 'Failed Kafka sends (each followed by a backoff).', [['', k.failures ?? 0]]);
     const q = (p: number): number => this.latency.getValueAtPercentile(p);
     // Rows are appended to the metric name: quantile labels, then the summary's _count series.
     metric('ringmatch_order_to_report_microseconds', 'summary', 'Gateway receive → execution report sent, µs (HDR).', [
