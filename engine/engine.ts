@@ -70,7 +70,7 @@ export class Engine {
   private journalDoorbell: Doorbell | null = null;
   /** What the journal found on open (torn tails it repaired, durable sequences). */
   journalOpen: { repaired: unknown[]; durable: number[] } | null = null;
-  /** Errors thrown by workers after start-up (the agent's state shows 'failed'; issue #4 restarts it). */
+  /** Errors thrown by workers after start-up (the agent's state shows 'failed'; nothing restarts it yet). */
   readonly failures: Array<{ agent: string; error: Error }> = [];
   /** Called when a worker fails after start-up. */
   onFailure: ((agent: string, error: Error) => void) | null = null;

@@ -12,7 +12,7 @@
  *        consumer 0: R (releases reservations, moves the price band)  ◀───────────────────────────┤
  *        consumer 1: G (execution reports, market data; issue #3)      ◀───────────────────────────┤
  *        consumer 1+x: J journal (persistence thread; the last consumer) ◀────────────────────────────┘
- *        (market data E is projected on the main thread from G's cursor; Kafka follows the journal, #4)
+ *        (market data E is projected on the main thread from G's cursor; Kafka K follows the journal files)
  * ```
  *
  * Determinism: R applies shard events at points fixed by the input (see RiskAgent), so the same

@@ -1,6 +1,7 @@
 /**
  * Process entry (`npm start`): the threaded engine (risk stage + matching shards on worker
- * threads) behind the uWebSockets.js gateway. Persistence (journal, Kafka) joins in issue #4.
+ * threads) behind the uWebSockets.js gateway, with the journal (J) and, when KAFKA_BROKERS is set,
+ * Kafka shipping (K); recovers from the journal at start.
  *
  * Options: --config <file> (or RINGMATCH_CONFIG), --duration <seconds> (default: until
  * SIGINT/SIGTERM), --demo <commands/s> built-in demo traffic with a stats line per second (off).
