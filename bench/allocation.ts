@@ -34,9 +34,9 @@ export interface AllocationResult {
   operations: number;
   gcs: number;
   byKind: Record<string, number>;
-  /** Heap growth of the better of two consecutive windows (see `windows`). */
+  /** Heap growth of the best of the consecutive windows (see `windows`). */
   heapGrowthBytes: number;
-  /** The steadier of the two windows: fewer GCs, then less heap growth. */
+  /** The steadiest window: fewer GCs, then less heap growth. */
   steady: { gcs: number; heapGrowthBytes: number };
   /**
    * Both windows. A deopt and re-optimization inside a window (more likely when the background
@@ -46,19 +46,24 @@ export interface AllocationResult {
   windows: Array<{ gcs: number; heapGrowthBytes: number }>;
 }
 
-async function measure(name: string, operations: number, warm: () => void, rewarm: () => void, run: () => void, run2: () => void): Promise<AllocationResult> {
+async function measure(name: string, operations: number, warm: () => void, rewarm: () => void, runs: Array<() => void>): Promise<AllocationResult> {
   warm();
   forceGc();
   forceGc();
   // A full GC discards some compiled state; re-warm outside the measured window.
   rewarm();
-  const first = await window(name, run);
-  const second = await window(name, run2);
-  const windows = [first, second].map((w) => ({ gcs: w.gcs, heapGrowthBytes: w.heapGrowthBytes }));
+  const measured = [];
+  for (const run of runs) {
+    const w = await window(name, run);
+    measured.push(w);
+    // Steady state reached: no need for more windows.
+    if (w.gcs === 0 && w.heapGrowthBytes < 256 * 1024) break;
+  }
+  const windows = measured.map((w) => ({ gcs: w.gcs, heapGrowthBytes: w.heapGrowthBytes }));
   const steady = [...windows].sort((a, b) => a.gcs - b.gcs || a.heapGrowthBytes - b.heapGrowthBytes)[0];
   return {
-    name, operations, gcs: first.gcs + second.gcs, byKind: { ...first.byKind, ...second.byKind },
-    heapGrowthBytes: Math.min(first.heapGrowthBytes, second.heapGrowthBytes), steady, windows,
+    name, operations, gcs: measured.reduce((n, w) => n + w.gcs, 0), byKind: Object.assign({}, ...measured.map((w) => w.byKind)),
+    heapGrowthBytes: Math.min(...windows.map((w) => w.heapGrowthBytes)), steady, windows,
   };
 }
 
@@ -82,11 +87,16 @@ export function allocationSpec(): ReturnType<typeof compileConfig> {
   });
 }
 
-export async function measureAll(ops = 1_000_000): Promise<AllocationResult[]> {
-  const w: Workload = exchangeCoreMix(2 * ops + 300_000, 5);
+/**
+ * Up to `windows` consecutive windows of `ops` operations per hot path, stopping at the first clean
+ * one (no GC, no heap growth). Under CPU contention the optimizing compiler can lag and lower-tier
+ * code boxes numbers for a while: the windows before steady state show it.
+ */
+export async function measureAll(ops = 1_000_000, windows = 2): Promise<AllocationResult[]> {
+  const w: Workload = exchangeCoreMix(windows * ops + 300_000, 5);
   const warmEnd = w.prefill + 200_000;
   const rewarmEnd = warmEnd + 100_000;
-  const mid = rewarmEnd + ops;
+  const starts = Array.from({ length: windows }, (_, i) => rewarmEnd + i * ops);
   const results: AllocationResult[] = [];
 
   {
@@ -103,7 +113,7 @@ export async function measureAll(ops = 1_000_000): Promise<AllocationResult[]> {
         }
       }
     };
-    results.push(await measure('M: matching shard → event ring', ops, () => step(0, warmEnd), () => step(warmEnd, rewarmEnd), () => step(rewarmEnd, mid), () => step(mid, w.total)));
+    results.push(await measure('M: matching shard → event ring', ops, () => step(0, warmEnd), () => step(warmEnd, rewarmEnd), starts.map((a) => () => step(a, a + ops))));
   }
   {
     const eng = new InlineEngine(allocationSpec());
@@ -111,7 +121,7 @@ export async function measureAll(ops = 1_000_000): Promise<AllocationResult[]> {
     const step = (from: number, to: number): void => {
       for (let i = from; i < to; i++) eng.processSlot(slots, i * CMD_WORDS);
     };
-    results.push(await measure('R+M: risk stage + matching shard', ops, () => step(0, warmEnd), () => step(warmEnd, rewarmEnd), () => step(rewarmEnd, mid), () => step(mid, w.total)));
+    results.push(await measure('R+M: risk stage + matching shard', ops, () => step(0, warmEnd), () => step(warmEnd, rewarmEnd), starts.map((a) => () => step(a, a + ops))));
   }
   {
     const ring = RingBuffer.create(1 << 12, 128, 1);
@@ -126,7 +136,7 @@ export async function measureAll(ops = 1_000_000): Promise<AllocationResult[]> {
         c.poll(sink, 64);
       }
     };
-    results.push(await measure('ring: claim/commit/poll, 64-slot batches', ops, () => step(200_000), () => step(100_000), () => step(ops), () => step(ops)));
+    results.push(await measure('ring: claim/commit/poll, 64-slot batches', ops, () => step(200_000), () => step(100_000), starts.map(() => () => step(ops))));
   }
   return results;
 }

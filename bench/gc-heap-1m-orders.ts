@@ -7,6 +7,6 @@ console.log('GC and heap over hot-path operations after warm-up', machine());
 const results = await measureAll(ops);
 for (const r of results) {
   const ws = r.windows.map((w) => `${w.gcs} GCs, ${fmt(w.heapGrowthBytes)} B`).join(' | ');
-  console.log(`  ${r.name.padEnd(44)} 2 × ${fmt(r.operations)} ops  windows: ${ws}`);
+  console.log(`  ${r.name.padEnd(44)} windows of ${fmt(r.operations)} ops: ${ws}`);
 }
 console.log(`written to ${writeResult('gc-heap-1m-orders', results)}`);
