@@ -39,3 +39,14 @@ export class EventCollector implements SlotHandler {
 }
 
 export { rng as prng } from '../bench/workloads.ts';
+
+/**
+ * Submit a TICK that makes every earlier command's releases due (tests use it to flush), retrying
+ * while the input ring is full — a dropped tick would leave the last releases unapplied.
+ */
+export async function flushReleases(engine: Engine, events: EventCollector): Promise<void> {
+  while (!engine.tick(Number.MAX_SAFE_INTEGER - 1)) {
+    events.poll();
+    await new Promise((r) => setImmediate(r));
+  }
+}

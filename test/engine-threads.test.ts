@@ -5,7 +5,7 @@ import { Engine } from '../engine/engine.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
 import { decodeEvent } from '../engine/event-slot.ts';
 import type { DecodedEvent } from '../engine/event-slot.ts';
-import { EventCollector, prng } from './engine-events.ts';
+import { EventCollector, flushReleases, prng } from './engine-events.ts';
 import { testSpec } from './fixtures.ts';
 
 const engines: Engine[] = [];
@@ -60,7 +60,7 @@ async function runThreaded(engine: Engine, cmds: Command[]): Promise<Array<Array
       await new Promise((r) => setImmediate(r));
     }
   }
-  engine.tick(Number.MAX_SAFE_INTEGER - 1);
+  await flushReleases(engine, events); // every release applied before comparing
   await events.until(() => engine.isSettled());
   return events.perShard.map((list) => list.map(({ ts: _ts, ...rest }) => rest));
 }
@@ -122,7 +122,8 @@ describe('threaded engine (risk stage + 2 matching shards on worker threads)', (
   it('a bogus far-future ingress time cannot stall the engine (releases keep flowing)', async () => {
     const engine = await start({ tickIntervalMs: 1 });
     const events = new EventCollector(engine);
-    engine.tick(Number.MAX_SAFE_INTEGER - 1);
+    // A bogus far-future ingress time (retried until the ring takes it), then normal traffic.
+    await flushReleases(engine, events);
     // More than two rings' worth of events after it: without the clamp, none would ever be due.
     for (const c of stream(3_000, 5)) {
       while (!engine.submit({ ...c, ingressTs: undefined })) {

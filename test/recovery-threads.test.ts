@@ -6,7 +6,7 @@ import { CommandType, OrderType, Side, TimeInForce } from '../engine/codes.ts';
 import { Engine, RISK_AGENT, shardAgent } from '../engine/engine.ts';
 import type { RecoveryProgress } from '../engine/engine-protocol.ts';
 import { readJournal } from '../persistence/journal.ts';
-import { EventCollector } from './engine-events.ts';
+import { EventCollector, flushReleases } from './engine-events.ts';
 import { testSpec } from './fixtures.ts';
 import { richStream } from './streams.ts';
 
@@ -38,7 +38,7 @@ describe('recovery on start (threaded engine + journal)', () => {
         await new Promise((r) => setImmediate(r));
       }
     }
-    first.tick(Number.MAX_SAFE_INTEGER - 1); // apply every release before comparing risk state
+    await flushReleases(first, events); // every release applied before comparing
     await events.until(() => first.isSettled());
     const before = await hashes(first, spec.shards);
     const counts = events.perShard.map((e) => e.length);
