@@ -1,10 +1,12 @@
 /**
- * M agent: the duty cycle of one matching-shard thread. Drains its command ring in batches,
- * processes each command, commits the batch's events with one cursor store, then publishes how
- * many commands it has fully processed (the risk stage's watermark).
+ * M agent: the duty cycle of one matching-shard thread. Reads a batch from its command ring,
+ * processes each command, commits the batch's events with one cursor store, and only then hands
+ * the commands back (input cursor) and publishes how many it has fully processed (the risk
+ * stage's watermark). In that order, a thread that dies mid-batch never leaves a command consumed
+ * without its events published: a restarted shard re-reads it.
  */
 import { RING_FULL } from '../ring/ring.ts';
-import type { RingConsumer, RingProducer, SlotHandler } from '../ring/ring.ts';
+import type { RingConsumer, RingProducer } from '../ring/ring.ts';
 import { sleepMs } from '../ring/idle.ts';
 import type { WorkSource } from '../ring/idle.ts';
 import { STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_WAITS } from './control.ts';
@@ -38,7 +40,7 @@ export class RingEventOut implements EventOut {
   }
 }
 
-export class ShardAgent implements SlotHandler, WorkSource {
+export class ShardAgent implements WorkSource {
   private processed = 0;
   private heartbeat = 0;
 
@@ -54,9 +56,19 @@ export class ShardAgent implements SlotHandler, WorkSource {
 
   doWork(nowUs: number): number {
     this.shard.setClock(nowUs);
-    const n = this.commands.poll(this, this.batch);
+    const c = this.commands;
+    let n = c.available();
     if (n === 0) return 0;
+    if (n > this.batch) n = this.batch;
+    const ring = c.ring;
+    let seq = c.position();
+    for (let i = 0; i < n; i++) {
+      this.shard.process(ring.words, ring.slotWord(seq));
+      seq = (seq + 1) | 0;
+    }
+    // Events first (release store of the event cursor), then the input cursor.
     this.events.commit();
+    c.release(seq);
     this.processed = (this.processed + n) | 0;
     const s = this.stats;
     const l = this.statLine;
@@ -67,10 +79,6 @@ export class ShardAgent implements SlotHandler, WorkSource {
     s[l + STAT_WAITS] = this.out.waits | 0;
     s[l + STAT_HEARTBEAT] = ++this.heartbeat | 0;
     return n;
-  }
-
-  onSlot(words: Int32Array, word: number): void {
-    this.shard.process(words, word);
   }
 
   hasWork(): boolean {
