@@ -15,7 +15,7 @@ import {
 } from './codes.ts';
 import {
   CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_CORRELATION, CMD_INGRESS_TS, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID,
-  CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_SYMBOL, CMD_TYPE, clordIsEmpty, copyClord, metaPostOnly, metaReason,
+  CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_SYMBOL, CMD_TYPE, clordIsEmpty, copyClord, metaPostOnly, metaReason, readClordString, writeClordString,
   metaSide, metaStp, metaTif, metaType,
 } from './command-slot.ts';
 import {
@@ -35,6 +35,14 @@ export interface EventOut {
   readonly doubles: Float64Array;
   claim(): number;
   publish(): void;
+}
+
+/** A shard's state in a snapshot: [orderId, account, symbol, meta, price, qty, cum, clientOrderId]. */
+export interface ShardState {
+  shardId: number;
+  seq: number;
+  tradeSeq: number;
+  orders: Array<[number, number, number, number, number, number, number, string]>;
 }
 
 export interface ShardOptions {
@@ -891,6 +899,46 @@ export class MatchingShard {
       }
       default:
         return; // REJECTED, ADMIN, MASS_CANCEL_DONE change no book
+    }
+  }
+
+  /** Cold: the shard's state for a snapshot (orders in priority order, per book and side). */
+  exportState(): ShardState {
+    const orders: ShardState['orders'] = [];
+    for (const book of this.books) {
+      for (const side of [book.bids, book.asks]) {
+        for (let i = side.count - 1; i >= 0; i--) {
+          for (let o = this.lHead[side.levels[i]]; o !== NIL; o = this.oNext[o]) {
+            orders.push([this.oId[o], this.oAccount[o], this.oSymbol[o], this.oMeta[o], this.oPrice[o], this.oQty[o], this.oCum[o], readClordString(this.oClord, o * CLORD_WORDS)]);
+          }
+        }
+      }
+    }
+    return { shardId: this.shardId, seq: this.seq, tradeSeq: this.tradeSeq, orders };
+  }
+
+  /** Cold: load a snapshot into an empty shard (orders rejoin their levels in priority order). */
+  importState(state: ShardState): void {
+    if (this.ordersInUse !== 0 || this.seq !== 0) throw new Error('importState needs an empty shard');
+    this.seq = state.seq;
+    this.tradeSeq = state.tradeSeq;
+    for (const [id, account, symbol, meta, price, qty, cum, clOrd] of state.orders) {
+      const o = this.freeOrder;
+      if (o === NIL) throw new Error('snapshot: order pool exhausted (raise orderCapacityPerShard)');
+      this.freeOrder = this.oNext[o];
+      this.ordersInUse++;
+      this.oId[o] = id;
+      this.oAccount[o] = account;
+      this.oSymbol[o] = symbol;
+      this.oMeta[o] = meta;
+      this.oPrice[o] = price;
+      this.oQty[o] = qty;
+      this.oCum[o] = cum;
+      this.oLevel[o] = NIL;
+      writeClordString(this.oClord, o * CLORD_WORDS, clOrd);
+      this.byId.put(id, o);
+      this.linkAccount(o);
+      this.rest(this.books[this.bookOf[symbol]], o);
     }
   }
 

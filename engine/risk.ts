@@ -14,7 +14,7 @@
 import { CommandType, EventType, OrderStatus, OrderType, Reason, ResultCode, Side, Stp, TimeInForce } from './codes.ts';
 import {
   CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_SYMBOL,
-  CMD_TYPE, clordEquals, clordIsEmpty, readClordString, copyClord, metaByClientId, metaPostOnly, metaSide, metaStp, metaTif, metaType,
+  CMD_TYPE, clordEquals, clordIsEmpty, readClordString, writeClordString, copyClord, metaByClientId, metaPostOnly, metaSide, metaStp, metaTif, metaType,
 } from './command-slot.ts';
 import {
   EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_COMMAND_TYPE, EVT_META, EVT_CUM, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM, EVT_MAKER_LEAVES,
@@ -25,6 +25,21 @@ import { seqDiff } from '../ring/layout.ts';
 import { LongIntMap, MISSING } from './long-int-map.ts';
 import { ClientIdIndex } from './client-id-index.ts';
 import type { EngineSpec } from './config.ts';
+
+/** The risk stage's state in a snapshot. Orders: [id, account, symbol, side, price, orderQty, cum, leaves, resQty, resNotional, clientOrderId]. */
+export interface RiskState {
+  nextOrderId: number;
+  commandSeq: number;
+  halted: number[];
+  refPrice: number[];
+  disabled: number[];
+  openNotional: number[];
+  openOrders: number[];
+  position: number[];
+  buyOpen: number[];
+  sellOpen: number[];
+  orders: Array<[number, number, number, number, number, number, number, number, number, number, string]>;
+}
 
 /** admit() result: route to every shard. Otherwise the result is a shard index. */
 export const ALL_SHARDS = -1;
@@ -495,6 +510,55 @@ export class RiskEngine {
       return;
     }
     this.onEvent(w, b);
+  }
+
+  /** Cold: the risk state for a snapshot. */
+  exportState(): RiskState {
+    const orders: RiskState['orders'] = [];
+    this.byId.forEach((id, i) => {
+      orders.push([id, this.rAccount[i], this.rSymbol[i], this.rSide[i], this.rPrice[i], this.rOrderQty[i], this.rCum[i], this.rLeaves[i], this.rResQty[i], this.rResNotional[i], readClordString(this.rClord, 2 * i * CLORD_WORDS)]);
+    });
+    orders.sort((a, b) => a[0] - b[0]);
+    return {
+      nextOrderId: this.nextOrderId, commandSeq: this.commandSeq, halted: Array.from(this.halted), refPrice: Array.from(this.refPrice),
+      disabled: Array.from(this.disabled), openNotional: Array.from(this.openNotional), openOrders: Array.from(this.openOrders),
+      position: Array.from(this.position), buyOpen: Array.from(this.buyOpen), sellOpen: Array.from(this.sellOpen), orders,
+    };
+  }
+
+  /** Cold: load a snapshot into a fresh risk engine (no in-flight replaces exist in a snapshot). */
+  importState(st: RiskState): void {
+    if (this.byId.size !== 0) throw new Error('importState needs an empty risk engine');
+    this.nextOrderId = st.nextOrderId;
+    this.commandSeq = st.commandSeq;
+    st.halted.forEach((v, s) => { this.halted[s] = v; });
+    st.refPrice.forEach((v, s) => this.setReference(s, v));
+    st.disabled.forEach((v, a) => { this.disabled[a] = v; });
+    this.openNotional.set(st.openNotional);
+    this.openOrders.set(st.openOrders);
+    this.position.set(st.position);
+    this.buyOpen.set(st.buyOpen);
+    this.sellOpen.set(st.sellOpen);
+    for (const [id, account, symbol, side, price, orderQty, cum, leaves, resQty, resNotional, clOrd] of st.orders) {
+      const i = this.freeSlot;
+      if (i === NIL) throw new Error('snapshot: risk order table full (raise riskOrderCapacity)');
+      this.freeSlot = this.rNext[i];
+      this.rId[i] = id;
+      this.rAccount[i] = account;
+      this.rSymbol[i] = symbol;
+      this.rSide[i] = side;
+      this.rPrice[i] = price;
+      this.rOrderQty[i] = orderQty;
+      this.rCum[i] = cum;
+      this.rLeaves[i] = leaves;
+      this.rResQty[i] = resQty;
+      this.rResNotional[i] = resNotional;
+      this.rPending[i] = 0;
+      this.rHasPendingId[i] = 0;
+      writeClordString(this.rClord, 2 * i * CLORD_WORDS, clOrd);
+      this.byId.put(id, i);
+      this.byClord.add(2 * i);
+    }
   }
 
   // ------------------------------------------------------------------ inspection (cold)

@@ -1,0 +1,114 @@
+/**
+ * Snapshots: the books and the risk stage as of given journal sequences, built offline from the
+ * journal itself (no coordination with the hot threads: a snapshot at (S0, S1, …) is exactly the
+ * state after replaying shard k's events up to S_k). Written atomically — temp file, fsync,
+ * rename, fsync of the directory — so a crash leaves the old snapshot or the new one, never half.
+ * Recovery loads the newest snapshot and replays only the journal tail after it. Cold path.
+ */
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { EVT_SLOT_BYTES } from '../engine/event-slot.ts';
+import { MatchingShard, shardOptions } from '../engine/matching-shard.ts';
+import type { EventOut, ShardState } from '../engine/matching-shard.ts';
+import { RiskEngine } from '../engine/risk.ts';
+import type { RiskState } from '../engine/risk.ts';
+import type { EngineSpec } from '../engine/config.ts';
+import { readJournal } from './journal.ts';
+
+export const SNAPSHOT_VERSION = 1;
+
+export interface Snapshot {
+  version: number;
+  /** Journal sequence per shard the snapshot includes. */
+  seqs: number[];
+  shards: ShardState[];
+  risk: RiskState;
+  createdAt: string;
+}
+
+class NoEvents implements EventOut {
+  readonly words = new Int32Array(EVT_SLOT_BYTES / 4);
+  readonly doubles = new Float64Array(this.words.buffer);
+  claim(): number { return 0; }
+  publish(): void { throw new Error('replay emits no events'); }
+}
+
+/** Fresh books and risk for a spec. */
+export function emptyState(spec: EngineSpec): { shards: MatchingShard[]; risk: RiskEngine } {
+  return { shards: Array.from({ length: spec.shards }, (_, k) => new MatchingShard(shardOptions(spec, k), new NoEvents())), risk: new RiskEngine(spec) };
+}
+
+/**
+ * Replay shard k's journal records with seq in (from[k], to[k]] into the shards and the risk engine.
+ * Returns the last sequence applied per shard.
+ */
+export function replayInto(journalDir: string, shards: MatchingShard[], risk: RiskEngine, from: number[], to?: number[]): number[] {
+  const slot = new Int32Array(EVT_SLOT_BYTES / 4);
+  const bytes = new Uint8Array(slot.buffer);
+  return shards.map((shard, k) => {
+    let last = from[k];
+    readJournal(journalDir, k, {
+      fromSeq: from[k] + 1,
+      onRecord: (seq, buf, at) => {
+        if (to && seq > to[k]) return;
+        bytes.set(buf.subarray(at, at + EVT_SLOT_BYTES));
+        shard.replayEvent(slot, 0);
+        risk.replayEvent(slot, 0);
+        last = seq;
+      },
+    });
+    return last;
+  });
+}
+
+/** Build a snapshot from the journal up to `upTo` (default: everything journaled). */
+export function buildSnapshot(journalDir: string, spec: EngineSpec, upTo?: number[]): Snapshot {
+  const { shards, risk } = emptyState(spec);
+  const seqs = replayInto(journalDir, shards, risk, shards.map(() => 0), upTo);
+  return { version: SNAPSHOT_VERSION, seqs, shards: shards.map((s) => s.exportState()), risk: risk.exportState(), createdAt: new Date().toISOString() };
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Write atomically as `<dir>/snapshot-<seq0>-<seq1>….json`; returns the path. */
+export function writeSnapshot(dir: string, snap: Snapshot): string {
+  mkdirSync(dir, { recursive: true });
+  const name = `snapshot-${snap.seqs.map((s) => String(s).padStart(20, '0')).join('-')}.json`;
+  const path = join(dir, name);
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeSync(fd, JSON.stringify(snap));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  fsyncDir(dir);
+  return path;
+}
+
+/** The newest readable snapshot in `dir` (by total sequence), or null. Unreadable ones are reported, then skipped for an older one. */
+export function loadLatestSnapshot(dir: string, spec: EngineSpec, onBad?: (file: string, why: string) => void): Snapshot | null {
+  if (!existsSync(dir)) return null;
+  const files = readdirSync(dir).filter((f) => /^snapshot-[\d-]+\.json$/.test(f));
+  const total = (f: string): number => f.slice(9, -5).split('-').reduce((s, x) => s + Number(x), 0);
+  files.sort((a, b) => total(b) - total(a));
+  for (const f of files) {
+    try {
+      const snap = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Snapshot;
+      if (snap.version !== SNAPSHOT_VERSION || snap.seqs.length !== spec.shards) throw new Error(`version ${snap.version} / ${snap.seqs.length} shards does not match this engine`);
+      return snap;
+    } catch (e) {
+      onBad?.(join(dir, f), (e as Error).message);
+    }
+  }
+  return null;
+}
