@@ -26,6 +26,8 @@ export interface EngineWorkerData {
   port: MessagePort;
   /** Rebuild state from this journal directory before reporting ready (recovery). */
   recoverFrom?: string;
+  /** Start recovery from the newest snapshot here, replaying only the journal after it. */
+  snapshotDir?: string;
 }
 
 /** Posted by a recovering worker every 100,000 records, and once at the end. */

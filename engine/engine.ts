@@ -33,6 +33,8 @@ export interface EngineOptions {
   journal?: { dir: string; segmentBytes?: number };
   /** Rebuild books and risk from the journal before starting (needs `journal`). */
   recover?: boolean;
+  /** With `recover`: start from the newest snapshot in this directory, then the journal tail. */
+  snapshotDir?: string;
   /** Called with recovery progress (every 100,000 records per worker, and when done). */
   onRecoveryProgress?: (p: RecoveryProgress) => void;
 }
@@ -130,6 +132,7 @@ export class Engine {
       shardDoorbells: shardDoorbells.map((d) => d.buffer), eventDoorbells,
       releaseLagUs: opts.releaseLagUs ?? spec.releaseLagUs, historyCommands: opts.historyCommands ?? 1 << 16, idle: spec.idle,
       recoverFrom: opts.recover && opts.journal ? opts.journal.dir : undefined,
+      snapshotDir: opts.snapshotDir,
     };
     if (opts.recover && !opts.journal) throw new Error('recover needs a journal directory');
     const workers: Worker[] = [];

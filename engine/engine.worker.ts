@@ -18,14 +18,20 @@ import { RiskEngine } from './risk.ts';
 import { RingEventOut, ShardAgent } from './shard-agent.ts';
 import type { EngineWorkerData, RecoveryProgress, WorkerQuery, WorkerReply } from './engine-protocol.ts';
 import { readJournal } from '../persistence/journal.ts';
+import { loadLatestSnapshot } from '../persistence/snapshot.ts';
+
+const snapshot = (workerData as EngineWorkerData).recoverFrom && (workerData as EngineWorkerData).snapshotDir
+  ? loadLatestSnapshot((workerData as EngineWorkerData).snapshotDir as string, (workerData as EngineWorkerData).spec)
+  : null;
 import { EVT_SLOT_BYTES } from './event-slot.ts';
 
-/** Replay one shard's journal through `apply`, reporting progress (recovery; cold). */
-function replayShard(dir: string, shard: number, agentName: string, apply: (w: Int32Array) => void): number {
+/** Replay one shard's journal (after `afterSeq`) through `apply`, reporting progress (recovery; cold). */
+function replayShard(dir: string, shard: number, agentName: string, apply: (w: Int32Array) => void, afterSeq = 0): number {
   const slot = new Int32Array(EVT_SLOT_BYTES / 4);
   const slotBytes = new Uint8Array(slot.buffer);
   let n = 0;
   readJournal(dir, shard, {
+    fromSeq: afterSeq + 1,
     onRecord: (_seq, bytes, at) => {
       slotBytes.set(bytes.subarray(at, at + EVT_SLOT_BYTES));
       apply(slot);
@@ -58,7 +64,8 @@ if (data.role === 'risk') {
     releaseLagUs: data.releaseLagUs, historyCommands: data.historyCommands,
   });
   if (data.recoverFrom) {
-    for (let k = 0; k < data.shardInputs.length; k++) replayShard(data.recoverFrom, k, 'R', (w) => risk.replayEvent(w, 0));
+    if (snapshot) risk.importState(snapshot.risk);
+    for (let k = 0; k < data.shardInputs.length; k++) replayShard(data.recoverFrom, k, 'R', (w) => risk.replayEvent(w, 0), snapshot?.seqs[k] ?? 0);
     risk.validateInternalState();
     agent.resumeAt(risk.commandSeq);
   }
@@ -80,7 +87,8 @@ if (data.role === 'risk') {
   const out = new RingEventOut(producer);
   const shard = new MatchingShard(shardOptions(spec, k), out);
   if (data.recoverFrom) {
-    replayShard(data.recoverFrom, k, `M${k}`, (w) => shard.replayEvent(w, 0));
+    if (snapshot) shard.importState(snapshot.shards[k]);
+    replayShard(data.recoverFrom, k, `M${k}`, (w) => shard.replayEvent(w, 0), snapshot?.seqs[k] ?? 0);
     shard.validateInternalState();
   }
   const agent = new ShardAgent(shard, new RingConsumer(new RingBuffer(data.shardInputs[k]), 0), producer, out, control, line);

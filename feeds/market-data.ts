@@ -76,6 +76,18 @@ export class MarketData {
     this.pendingTrades = spec.symbols.map(() => []);
   }
 
+  /** Recovery from a snapshot: the resting orders it holds ([orderId, account, symbol, meta, price, qty, cum, …]). */
+  loadResting(orders: ReadonlyArray<readonly [number, number, number, number, number, number, number, string]>): void {
+    for (const [id, , symbol, meta, price, qty, cum] of orders) {
+      const book = this.books[symbol];
+      if (!book) continue;
+      const o: Resting = { symbol, bid: (meta & 0xf) === Side.BUY, price, leaves: qty - cum };
+      this.resting.set(id, o);
+      book.add(o.bid, o.price, o.leaves);
+      this.touched.add(symbol);
+    }
+  }
+
   onEvent(w: Int32Array, b: number): void {
     const type = w[b + EVT_TYPE];
     const s = w[b + EVT_SYMBOL];

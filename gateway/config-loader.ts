@@ -22,6 +22,8 @@ export interface FileConfig extends EngineConfig {
   journal?: boolean;
   /** `fast` or `durable` (see README). */
   ackMode?: 'fast' | 'durable';
+  /** Build a snapshot every this many seconds (0 = only on demand). Default 600. */
+  snapshotIntervalSec?: number;
 }
 
 export interface ProcessConfig {
@@ -33,6 +35,7 @@ export interface ProcessConfig {
   /** True when the admin key was generated at start (print it). */
   generatedAdminKey: boolean;
   journal: boolean;
+  snapshotIntervalSec: number;
 }
 
 function positiveInt(v: unknown, field: string, dflt: number, max = 1 << 30): number {
@@ -96,5 +99,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
     tls: engine.tls,
     ackMode,
   };
-  return { engine, spec, gateway, dataDir: env.DATA_DIR ?? engine.dataDir ?? './data', source, generatedAdminKey, journal };
+  const snapshotIntervalSec = engine.snapshotIntervalSec === 0 ? 0 : positiveInt(engine.snapshotIntervalSec, 'snapshotIntervalSec', 600, 7 * 86_400);
+  return { engine, spec, gateway, dataDir: env.DATA_DIR ?? engine.dataDir ?? './data', source, generatedAdminKey, journal, snapshotIntervalSec };
 }

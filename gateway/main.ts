@@ -25,6 +25,8 @@ import { Gateway } from './server.ts';
 import { startWorker } from '../ring/threads.ts';
 import type { ShipperStats as KafkaStats } from '../persistence/kafka-shipper.ts';
 import { durableWord } from '../persistence/journal-agent.ts';
+import { SnapshotPool } from '../persistence/snapshot-pool.ts';
+import { loadLatestSnapshot } from '../persistence/snapshot.ts';
 
 const log = pino(
   { name: 'ringmatch', level: process.env.LOG_LEVEL ?? 'info', redact: { paths: ['apiKey', '*.apiKey', 'accounts[*].apiKey', 'adminKey', 'token', '*.token'], censor: '[redacted]' } },
@@ -58,6 +60,7 @@ async function main(): Promise<number> {
   if (cfg.generatedAdminKey) process.stdout.write(`  admin key (generated; set adminKey or ADMIN_KEY): ${cfg.gateway.adminKey}\n`);
   // Event-ring consumers on this thread: 1 = the gateway, 2 = the demo load (when on).
   const journalDir = join(cfg.dataDir, 'journal');
+  const snapshotDir = join(cfg.dataDir, 'snapshots');
   const recover = cfg.journal && existsSync(journalDir) && readdirSync(journalDir).length > 0;
   if (cfg.journal) mkdirSync(journalDir, { recursive: true });
   const t0 = Date.now();
@@ -65,9 +68,12 @@ async function main(): Promise<number> {
     externalConsumers: rate > 0 ? 2 : 1,
     journal: cfg.journal ? { dir: journalDir } : undefined,
     recover,
+    snapshotDir,
     onRecoveryProgress: (p) => log.info({ agent: p.agent, shard: p.shard, records: p.records, done: p.done }, 'recovery: replaying the journal'),
   });
   if (recover) {
+    const snap = loadLatestSnapshot(snapshotDir, spec);
+    if (snap) process.stdout.write(`starting from snapshot at ${snap.seqs.map((s2, k) => `shard ${k} seq ${s2}`).join(', ')}\n`);
     const replayed = engine.journalOpen?.durable ?? [];
     log.info({ events: replayed, ms: Date.now() - t0 }, 'recovery: books and risk rebuilt from the journal');
     process.stdout.write(`recovered from ${journalDir}: ${replayed.map((n, k) => `shard ${k} ${n} events`).join(', ')} in ${Date.now() - t0} ms\n`);
@@ -98,7 +104,25 @@ async function main(): Promise<number> {
     const st = kafka.stats;
     return st ? { state: st.state, shipped: st.shipped, lag: durable.map((d, k) => Math.max(0, d - st.shipped[k])), failures: st.failures, lastError: st.lastError } : { state: 'starting' };
   };
-  if (recover) log.info({ events: gateway.replayJournal(journalDir) }, 'recovery: market-data books rebuilt from the journal');
+  if (recover) log.info({ events: gateway.replayJournal(journalDir, snapshotDir) }, 'recovery: market-data books rebuilt (snapshot + journal)');
+  let snapshots: SnapshotPool | null = null;
+  let snapshotTimer: NodeJS.Timeout | null = null;
+  if (cfg.journal) {
+    const pool = new SnapshotPool(1);
+    snapshots = pool;
+    const take = async (): Promise<unknown> => {
+      // Up to what the journal has made durable right now.
+      const upTo = engine.eventRings.map((_, k) => (engine.journalState ? Atomics.load(engine.journalState, durableWord(k)) >>> 0 : 0));
+      const r = await pool.snapshot(journalDir, snapshotDir, spec, upTo);
+      log.info(r, 'snapshot written');
+      return r;
+    };
+    gateway.requestSnapshot = take;
+    if (cfg.snapshotIntervalSec > 0) {
+      snapshotTimer = setInterval(() => { take().catch((err: unknown) => log.error({ err }, 'periodic snapshot failed')); }, cfg.snapshotIntervalSec * 1000);
+      snapshotTimer.unref();
+    }
+  }
   let port: number;
   try {
     port = await gateway.listen();
@@ -167,9 +191,11 @@ async function main(): Promise<number> {
   demo?.stop();
   if (ticker) clearInterval(ticker);
   engine.tick();
+  if (snapshotTimer) clearInterval(snapshotTimer);
   await gateway.close();
   await pump?.stop();
   await engine.stop();
+  await snapshots?.close();
   if (kafka) {
     const k = kafka;
     const stopped = new Promise<void>((r) => k.worker.on('message', (m: { type?: string }) => { if (m.type === 'stopped') r(); }));

@@ -14,6 +14,7 @@ import {
   EVT_ACCOUNT, EVT_CORRELATION, EVT_INGRESS_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SLOT_BYTES, EVT_SYMBOL, EVT_TYPE,
 } from '../engine/event-slot.ts';
 import { readJournal } from '../persistence/journal.ts';
+import { loadLatestSnapshot } from '../persistence/snapshot.ts';
 import { getI64 } from '../engine/int64.ts';
 import { nowUs } from '../engine/clock.ts';
 import { formatUnits } from '../engine/decimal.ts';
@@ -102,6 +103,8 @@ export class Gateway {
   private readonly scratch = new Int32Array(CMD_SLOT_BYTES / 4);
   private readonly pump: EventPump;
   private listenSocket: us_listen_socket | null = null;
+  /** Set by the process when snapshots are available: build one now (POST /v1/admin/snapshot). */
+  requestSnapshot: (() => Promise<unknown>) | null = null;
   /** Set by the process when Kafka shipping runs: its state and lag, for health and metrics. */
   kafkaStatus: () => { state: string; shipped?: number[]; lag?: number[]; failures?: number; lastError?: string | null } = () => ({ state: 'off' });
   private sweepTimer: NodeJS.Timeout | null = null;
@@ -141,12 +144,15 @@ export class Gateway {
    * After engine recovery: rebuild the market-data projection (L2 books) from the journal, so
    * GET /v1/book and snapshots show the recovered books. Call before listen(). Cold.
    */
-  replayJournal(dir: string): number {
+  replayJournal(dir: string, snapshotDir?: string): number {
     const slot = new Int32Array(EVT_SLOT_BYTES / 4);
     const bytes = new Uint8Array(slot.buffer);
     let n = 0;
+    const snap = snapshotDir ? loadLatestSnapshot(snapshotDir, this.spec) : null;
+    if (snap) for (const st of snap.shards) this.feeds.loadResting(st.orders);
     for (let k = 0; k < this.spec.shards; k++) {
       readJournal(dir, k, {
+        fromSeq: (snap?.seqs[k] ?? 0) + 1,
         onRecord: (_seq, buf, at) => {
           bytes.set(buf.subarray(at, at + EVT_SLOT_BYTES));
           this.feeds.onEvent(slot, 0);
@@ -551,6 +557,16 @@ export class Gateway {
         json(res, '202 Accepted', { accepted: true, action: path.split('/').pop(), [target]: name });
       });
     };
+    app.post('/v1/admin/snapshot', (res, req) => {
+      if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
+      if (!this.requestSnapshot) return json(res, '409 Conflict', { message: 'snapshots need the journal (journal: true)' });
+      let aborted = false;
+      res.onAborted(() => { aborted = true; });
+      this.requestSnapshot().then(
+        (r) => { if (!aborted) json(res, '200 OK', r); },
+        (e: Error) => { if (!aborted) json(res, '500 Internal Server Error', { message: `snapshot failed: ${e.message}` }); },
+      );
+    });
     admin('/v1/admin/symbols/:symbol/halt', CommandType.HALT_SYMBOL, 'symbol');
     admin('/v1/admin/symbols/:symbol/resume', CommandType.RESUME_SYMBOL, 'symbol');
     admin('/v1/admin/accounts/:account/disable', CommandType.DISABLE_ACCOUNT, 'account');

@@ -61,10 +61,22 @@ export function replayInto(journalDir: string, shards: MatchingShard[], risk: Ri
   });
 }
 
-/** Build a snapshot from the journal up to `upTo` (default: everything journaled). */
-export function buildSnapshot(journalDir: string, spec: EngineSpec, upTo?: number[]): Snapshot {
+/** Books and risk from the newest snapshot in `snapshotDir` (if any) plus the journal after it. */
+export function restore(journalDir: string, spec: EngineSpec, snapshotDir?: string, upTo?: number[], onBad?: (file: string, why: string) => void): { shards: MatchingShard[]; risk: RiskEngine; seqs: number[]; fromSnapshot: number[] | null } {
   const { shards, risk } = emptyState(spec);
-  const seqs = replayInto(journalDir, shards, risk, shards.map(() => 0), upTo);
+  const snap = snapshotDir ? loadLatestSnapshot(snapshotDir, spec, onBad) : null;
+  const usable = snap && (!upTo || snap.seqs.every((s, k) => s <= upTo[k])) ? snap : null;
+  if (usable) {
+    usable.shards.forEach((st, k) => shards[k].importState(st));
+    risk.importState(usable.risk);
+  }
+  const seqs = replayInto(journalDir, shards, risk, usable ? usable.seqs : shards.map(() => 0), upTo);
+  return { shards, risk, seqs, fromSnapshot: usable ? usable.seqs : null };
+}
+
+/** Build a snapshot up to `upTo` (default: everything journaled), incrementally from the newest one. */
+export function buildSnapshot(journalDir: string, spec: EngineSpec, upTo?: number[], snapshotDir?: string): Snapshot {
+  const { shards, risk, seqs } = restore(journalDir, spec, snapshotDir, upTo);
   return { version: SNAPSHOT_VERSION, seqs, shards: shards.map((s) => s.exportState()), risk: risk.exportState(), createdAt: new Date().toISOString() };
 }
 
