@@ -253,31 +253,44 @@ export class RiskEngine {
       return ResultCode.RISK_MAX_POSITION;
     }
     if (this.byClord.find(a, w, b + CMD_CLORD) >= 0) return ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID;
-    const i = this.freeSlot;
-    if (i === NIL) return ResultCode.RISK_ORDER_CAPACITY;
-    this.freeSlot = this.rNext[i];
+    if (this.freeSlot === NIL) return ResultCode.RISK_ORDER_CAPACITY;
     const id = ++this.nextOrderId;
+    const i = this.addOrder(id, a, s, side, price, qty, 0, qty, qty, notional);
+    copyClord(w, b + CMD_CLORD, this.rClord, 2 * i * CLORD_WORDS);
+    this.byClord.add(2 * i);
+    this.reserve(a, as, side, qty, notional);
+    putI64(w, b + CMD_ORDER_ID, id);
+    return ResultCode.OK;
+  }
+
+  private reserve(a: number, as: number, side: number, qty: number, notional: number): void {
+    this.openOrders[a]++;
+    this.openNotional[a] += notional;
+    if (side === Side.BUY) this.buyOpen[as] += qty;
+    else this.sellOpen[as] += qty;
+  }
+
+  /**
+   * Take a free slot for a live order, index it by id and count its reservation in the account.
+   * The caller writes its client id into slot 2i and indexes it. (Admission, replay, snapshot import.)
+   */
+  private addOrder(id: number, a: number, s: number, side: number, price: number, orderQty: number, cum: number, leaves: number, resQty: number, resNotional: number): number {
+    const i = this.freeSlot;
+    this.freeSlot = this.rNext[i];
     this.rId[i] = id;
     this.rAccount[i] = a;
     this.rSymbol[i] = s;
     this.rSide[i] = side;
     this.rPrice[i] = price;
-    this.rOrderQty[i] = qty;
-    this.rCum[i] = 0;
-    this.rLeaves[i] = qty;
-    this.rResQty[i] = qty;
-    this.rResNotional[i] = notional;
+    this.rOrderQty[i] = orderQty;
+    this.rCum[i] = cum;
+    this.rLeaves[i] = leaves;
+    this.rResQty[i] = resQty;
+    this.rResNotional[i] = resNotional;
     this.rPending[i] = 0;
     this.rHasPendingId[i] = 0;
-    copyClord(w, b + CMD_CLORD, this.rClord, 2 * i * CLORD_WORDS);
     this.byId.put(id, i);
-    this.byClord.add(2 * i);
-    this.openOrders[a]++;
-    this.openNotional[a] += notional;
-    if (side === Side.BUY) this.buyOpen[as] += qty;
-    else this.sellOpen[as] += qty;
-    putI64(w, b + CMD_ORDER_ID, id);
-    return ResultCode.OK;
+    return i;
   }
 
   /** Find the account's live order a CANCEL/REPLACE means (by order id or client id); write its id. */
@@ -458,35 +471,17 @@ export class RiskEngine {
     if (type === EventType.ACCEPTED) {
       const id = getI64(w, b + EVT_ORDER_ID);
       if (id > this.nextOrderId) this.nextOrderId = id;
-      const i = this.freeSlot;
-      if (i === NIL) throw new Error('replay: risk order table full (raise riskOrderCapacity)');
-      this.freeSlot = this.rNext[i];
+      if (this.freeSlot === NIL) throw new Error('replay: risk order table full (raise riskOrderCapacity)');
       const a = w[b + EVT_ACCOUNT];
       const s = w[b + EVT_SYMBOL];
       const side = w[b + EVT_META] & 0xf;
       const price = getI64(w, b + EVT_PRICE);
       const qty = getI64(w, b + EVT_QTY);
       const notional = mulAtMost(price, qty * this.mult[s], MAX_UNITS);
-      this.rId[i] = id;
-      this.rAccount[i] = a;
-      this.rSymbol[i] = s;
-      this.rSide[i] = side;
-      this.rPrice[i] = price;
-      this.rOrderQty[i] = qty;
-      this.rCum[i] = 0;
-      this.rLeaves[i] = qty;
-      this.rResQty[i] = qty;
-      this.rResNotional[i] = notional;
-      this.rPending[i] = 0;
-      this.rHasPendingId[i] = 0;
+      const i = this.addOrder(id, a, s, side, price, qty, 0, qty, qty, notional);
       copyClord(w, b + EVT_CLORD, this.rClord, 2 * i * CLORD_WORDS);
-      this.byId.put(id, i);
       this.byClord.add(2 * i);
-      this.openOrders[a]++;
-      this.openNotional[a] += notional;
-      const as = a * this.nSymbols + s;
-      if (side === Side.BUY) this.buyOpen[as] += qty;
-      else this.sellOpen[as] += qty;
+      this.reserve(a, a * this.nSymbols + s, side, qty, notional);
       return;
     }
     if (type === EventType.REPLACED && w[b + EVT_CODE] === Reason.USER) {
@@ -540,23 +535,10 @@ export class RiskEngine {
     this.buyOpen.set(st.buyOpen);
     this.sellOpen.set(st.sellOpen);
     for (const [id, account, symbol, side, price, orderQty, cum, leaves, resQty, resNotional, clOrd] of st.orders) {
-      const i = this.freeSlot;
-      if (i === NIL) throw new Error('snapshot: risk order table full (raise riskOrderCapacity)');
-      this.freeSlot = this.rNext[i];
-      this.rId[i] = id;
-      this.rAccount[i] = account;
-      this.rSymbol[i] = symbol;
-      this.rSide[i] = side;
-      this.rPrice[i] = price;
-      this.rOrderQty[i] = orderQty;
-      this.rCum[i] = cum;
-      this.rLeaves[i] = leaves;
-      this.rResQty[i] = resQty;
-      this.rResNotional[i] = resNotional;
-      this.rPending[i] = 0;
-      this.rHasPendingId[i] = 0;
+      if (this.freeSlot === NIL) throw new Error('snapshot: risk order table full (raise riskOrderCapacity)');
+      // Account totals come from the snapshot's arrays; only the order itself is added here.
+      const i = this.addOrder(id, account, symbol, side, price, orderQty, cum, leaves, resQty, resNotional);
       writeClordString(this.rClord, 2 * i * CLORD_WORDS, clOrd);
-      this.byId.put(id, i);
       this.byClord.add(2 * i);
     }
   }
