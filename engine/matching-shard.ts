@@ -306,24 +306,12 @@ export class MatchingShard {
       this.emitCommandReject(ResultCode.MATCH_POST_ONLY_WOULD_TAKE);
       return;
     }
-    const o = this.freeOrder;
-    if (o === NIL) {
+    if (this.freeOrder === NIL) {
       this.emitCommandReject(ResultCode.MATCH_BOOK_CAPACITY);
       return;
     }
-    this.freeOrder = this.oNext[o];
-    this.ordersInUse++;
-    this.oId[o] = orderId;
-    this.oAccount[o] = account;
-    this.oSymbol[o] = symbol;
-    this.oMeta[o] = meta;
-    this.oPrice[o] = price;
-    this.oQty[o] = qty;
-    this.oCum[o] = 0;
-    this.oLevel[o] = NIL;
+    const o = this.addOrder(orderId, account, symbol, meta, price, qty, 0);
     copyClord(w, b + CMD_CLORD, this.oClord, o * CLORD_WORDS);
-    this.byId.put(orderId, o);
-    this.linkAccount(o);
     this.emitOrder(EventType.ACCEPTED, 0, o, 0);
 
     const tif = metaTif(meta);
@@ -659,6 +647,28 @@ export class MatchingShard {
     this.levelGrowths++;
   }
 
+  /**
+   * Take a free order slot (the caller checked there is one), fill it, index it by id and link it
+   * into its account's list. Not resting yet. The caller writes the client id. (New order, replay,
+   * snapshot import.)
+   */
+  private addOrder(id: number, account: number, symbol: number, meta: number, price: number, qty: number, cum: number): number {
+    const o = this.freeOrder;
+    this.freeOrder = this.oNext[o];
+    this.ordersInUse++;
+    this.oId[o] = id;
+    this.oAccount[o] = account;
+    this.oSymbol[o] = symbol;
+    this.oMeta[o] = meta;
+    this.oPrice[o] = price;
+    this.oQty[o] = qty;
+    this.oCum[o] = cum;
+    this.oLevel[o] = NIL;
+    this.byId.put(id, o);
+    this.linkAccount(o);
+    return o;
+  }
+
   private linkAccount(o: number): void {
     const a = this.oAccount[o];
     const head = this.accHead[a];
@@ -842,23 +852,10 @@ export class MatchingShard {
     this.seq = seq;
     switch (type) {
       case EventType.ACCEPTED: {
-        const o = this.freeOrder;
-        if (o === NIL) throw new Error('replay: order pool exhausted (raise orderCapacityPerShard)');
-        this.freeOrder = this.oNext[o];
-        this.ordersInUse++;
-        const orderId = getI64(w, b + EVT_ORDER_ID);
+        if (this.freeOrder === NIL) throw new Error('replay: order pool exhausted (raise orderCapacityPerShard)');
         const symbol = w[b + EVT_SYMBOL];
-        this.oId[o] = orderId;
-        this.oAccount[o] = w[b + EVT_ACCOUNT];
-        this.oSymbol[o] = symbol;
-        this.oMeta[o] = w[b + EVT_META];
-        this.oPrice[o] = getI64(w, b + EVT_PRICE);
-        this.oQty[o] = getI64(w, b + EVT_QTY);
-        this.oCum[o] = 0;
-        this.oLevel[o] = NIL;
+        const o = this.addOrder(getI64(w, b + EVT_ORDER_ID), w[b + EVT_ACCOUNT], symbol, w[b + EVT_META], getI64(w, b + EVT_PRICE), getI64(w, b + EVT_QTY), 0);
         copyClord(w, b + EVT_CLORD, this.oClord, o * CLORD_WORDS);
-        this.byId.put(orderId, o);
-        this.linkAccount(o);
         const meta = this.oMeta[o];
         if (metaTif(meta) === TimeInForce.GTC && metaType(meta) === OrderType.LIMIT) this.rest(this.books[this.bookOf[symbol]], o);
         return;
@@ -923,21 +920,9 @@ export class MatchingShard {
     this.seq = state.seq;
     this.tradeSeq = state.tradeSeq;
     for (const [id, account, symbol, meta, price, qty, cum, clOrd] of state.orders) {
-      const o = this.freeOrder;
-      if (o === NIL) throw new Error('snapshot: order pool exhausted (raise orderCapacityPerShard)');
-      this.freeOrder = this.oNext[o];
-      this.ordersInUse++;
-      this.oId[o] = id;
-      this.oAccount[o] = account;
-      this.oSymbol[o] = symbol;
-      this.oMeta[o] = meta;
-      this.oPrice[o] = price;
-      this.oQty[o] = qty;
-      this.oCum[o] = cum;
-      this.oLevel[o] = NIL;
+      if (this.freeOrder === NIL) throw new Error('snapshot: order pool exhausted (raise orderCapacityPerShard)');
+      const o = this.addOrder(id, account, symbol, meta, price, qty, cum);
       writeClordString(this.oClord, o * CLORD_WORDS, clOrd);
-      this.byId.put(id, o);
-      this.linkAccount(o);
       this.rest(this.books[this.bookOf[symbol]], o);
     }
   }
