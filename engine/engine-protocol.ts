@@ -28,6 +28,20 @@ export interface EngineWorkerData {
   recoverFrom?: string;
   /** Start recovery from the newest snapshot here, replaying only the journal after it. */
   snapshotDir?: string;
+  /**
+   * A supervisor restart while the rest of the engine keeps running: continue from the rings as
+   * the dead thread left them (see engine/shard-resume.ts and RiskAgent.skipForwarded).
+   */
+  restart?: boolean;
+}
+
+/** The "ready" message of a restarted worker: what it found. */
+export interface RestartReport {
+  type: 'ready';
+  replayed?: number;
+  skipped?: number;
+  interrupted?: { commandSeq: number; published: number; reemitted: number } | null;
+  fullReplay?: boolean;
 }
 
 /** Posted by a recovering worker every 100,000 records, and once at the end. */

@@ -15,10 +15,15 @@ import type { Command } from './command-slot.ts';
 import { AgentState, RISK_AGENT, STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_STATE, STAT_WAITS, STOP_WORD, agentLine, controlBytes, shardAgent } from './control.ts';
 import { EVT_SEQ, EVT_SLOT_BYTES } from './event-slot.ts';
 import { getI64, putI64 } from './int64.ts';
-import { FIRST_EXTERNAL_CONSUMER, Stage, shardThreadName } from './pipeline.ts';
+import { FIRST_EXTERNAL_CONSUMER, RISK_EVENT_CONSUMER, Stage, shardThreadName } from './pipeline.ts';
 import { durableWord, journalStateBytes, journalStatusWord } from '../persistence/journal-agent.ts';
 import type { EngineSpec } from './config.ts';
 import type { EngineWorkerData, RecoveryProgress, WorkerQuery, WorkerReply } from './engine-protocol.ts';
+import { DEFAULT_SUPERVISOR, Supervisor } from './supervisor.ts';
+import type { AgentPhase, SupervisorOptions } from './supervisor.ts';
+
+/** Worker data shared by every engine agent (the rest is per agent). */
+type WorkerBase = Omit<EngineWorkerData, 'role' | 'shard' | 'doorbell' | 'port' | 'restart'>;
 
 export interface EngineOptions {
   /** Event-ring consumers besides the risk stage (gateway, feeds, journal…). Default 1. */
@@ -37,6 +42,8 @@ export interface EngineOptions {
   snapshotDir?: string;
   /** Called with recovery progress (every 100,000 records per worker, and when done). */
   onRecoveryProgress?: (p: RecoveryProgress) => void;
+  /** Restart policy for dead workers (see engine/supervisor.ts); restarts need `journal`. */
+  supervisor?: Partial<SupervisorOptions>;
 }
 
 const JOURNAL_ENTRY = new URL('../persistence/journal.worker.ts', import.meta.url);
@@ -72,43 +79,132 @@ export class Engine {
   private journalDoorbell: Doorbell | null = null;
   /** What the journal found on open (torn tails it repaired, durable sequences). */
   journalOpen: { repaired: unknown[]; durable: number[] } | null = null;
-  /** Errors thrown by workers after start-up (the agent's state shows 'failed'; nothing restarts it yet). */
-  readonly failures: Array<{ agent: string; error: Error }> = [];
-  /** Called when a worker fails after start-up. */
+  /** Threads that died after start-up (history; the supervisor restarts matching and risk workers). */
+  readonly failures: Array<{ agent: string; error: Error; at: number }> = [];
+  /** Called when a worker dies after start-up. */
   onFailure: ((agent: string, error: Error) => void) | null = null;
+  /** Called when the supervisor moves an agent to another phase (restart progress). */
+  onAgentPhase: ((agent: string, phase: AgentPhase, detail: unknown) => void) | null = null;
+  /** Restarts dead risk/matching workers (see engine/supervisor.ts). */
+  readonly supervisor: Supervisor;
+  private readonly workers: Worker[] = [];
+  private readonly ports: MessagePort[] = [];
+  private readonly shardOf: Int32Array;
 
   private constructor(
     readonly spec: EngineSpec,
-    private readonly workers: Worker[],
-    private readonly ports: MessagePort[],
+    private readonly base: WorkerBase,
     private readonly doorbells: Doorbell[],
     control: Int32Array,
     input: RingProducer,
     eventRings: RingBuffer[],
     eventDoorbell: Doorbell,
     private readonly shardInputs: RingBuffer[],
+    private readonly opts: EngineOptions,
   ) {
     this.control = control;
     this.input = input;
     this.eventRings = eventRings;
     this.eventDoorbell = eventDoorbell;
-    workers.forEach((w, i) => {
-      const agent = i === 0 ? Stage.RISK : shardThreadName(i - 1);
-      w.on('error', (error: Error) => {
-        this.failures.push({ agent, error });
-        this.onFailure?.(agent, error);
-      });
-    });
-    for (const p of ports) {
-      p.on('message', (r: WorkerReply) => {
-        const w = this.pending.get(r.id);
-        if (!w) return;
-        this.pending.delete(r.id);
-        if (r.ok) w.resolve(r.result);
-        else w.reject(new Error(r.error));
-      });
-      p.unref();
+    this.shardOf = Int32Array.from(spec.symbols, (x) => x.shard);
+    const names = [Stage.RISK as string, ...eventRings.map((_, k) => shardThreadName(k))];
+    this.supervisor = new Supervisor({
+      names,
+      cannotRestart: () => (this.journalState ? null : 'no journal is configured: a dead worker\'s state cannot be rebuilt (restart the server)'),
+      whileDown: (agent) => { if (agent === RISK_AGENT) this.skipRiskEvents(); },
+      blockedOn: (agent) => this.restartBlockedOn(agent),
+      spawn: (agent) => this.spawn(agent, true),
+      onPhase: (agent, phase, detail) => this.onAgentPhase?.(names[agent], phase, detail),
+    }, { ...DEFAULT_SUPERVISOR, ...opts.supervisor });
+  }
+
+  /** Start agent 0 (risk) or 1 + k (shard k) on a new thread and wire it up; resolves when ready. */
+  private async spawn(agent: number, restart: boolean): Promise<unknown> {
+    const ch = new MessageChannel();
+    const b = this.base;
+    const data: EngineWorkerData = agent === RISK_AGENT
+      ? { ...b, role: 'risk', shard: 0, doorbell: this.doorbells[0].buffer, port: ch.port2, restart }
+      : { ...b, role: 'shard', shard: agent - 1, doorbell: this.doorbells[agent].buffer, port: ch.port2, restart };
+    if (restart) {
+      data.recoverFrom = this.opts.journal?.dir;
+      data.snapshotDir = this.opts.snapshotDir;
     }
+    const name = agent === RISK_AGENT ? Stage.RISK : shardThreadName(agent - 1);
+    const { worker, ready } = await startWorker(ENTRY, data as unknown as Record<string, unknown>, {
+      name,
+      transferList: [ch.port2],
+      // Replaying a long journal takes time; the worker reports ready when done.
+      readyTimeoutMs: data.recoverFrom ? 30 * 60_000 : 15_000,
+      onMessage: (m) => {
+        if ((m as { type?: string }).type === 'recovery') this.opts.onRecoveryProgress?.(m as RecoveryProgress);
+      },
+    });
+    this.workers[agent] = worker;
+    this.ports[agent]?.close();
+    this.ports[agent] = ch.port1;
+    ch.port1.on('message', (r: WorkerReply) => {
+      const w = this.pending.get(r.id);
+      if (!w) return;
+      this.pending.delete(r.id);
+      if (r.ok) w.resolve(r.result);
+      else w.reject(new Error(r.error));
+    });
+    ch.port1.unref();
+    let dead = false;
+    const died = (error: Error): void => {
+      if (dead || this.stopping) return;
+      dead = true;
+      Atomics.store(this.control, agentLine(agent) + STAT_STATE, AgentState.FAILED);
+      this.failures.push({ agent: name, error, at: Date.now() });
+      this.onFailure?.(name, error);
+      this.supervisor.onDeath(agent, error);
+    };
+    worker.on('error', died);
+    worker.on('exit', (code) => died(new Error(`${name} thread exited (code ${code})`)));
+    return ready;
+  }
+
+  /** Why agent can not be rebuilt yet (null: go). */
+  private restartBlockedOn(agent: number): string | null {
+    if (this.journalStatus() !== 'running') return `the journal thread is ${this.journalStatus()}`;
+    if (agent !== RISK_AGENT) {
+      return this.journalCaughtUpShard(agent - 1) ? null : 'the journal is catching up with the dead shard\'s events';
+    }
+    for (let k = 0; k < this.shardInputs.length; k++) {
+      if (this.supervisor.up[shardAgent(k)] === 0) return `shard ${k} is down`;
+      if (Atomics.load(this.control, agentLine(shardAgent(k)) + STAT_PROCESSED) !== this.shardInputs[k].producerCursor()) return `shard ${k} is finishing its input`;
+      if (!this.journalCaughtUpShard(k)) return 'the journal is catching up';
+    }
+    this.skipRiskEvents();
+    return null;
+  }
+
+  /** While the risk stage is down its event cursors are moved along, so no shard blocks on them. */
+  private skipRiskEvents(): void {
+    for (const ring of this.eventRings) {
+      const c = new RingConsumer(ring, RISK_EVENT_CONSUMER);
+      const n = c.available();
+      if (n > 0) c.release((c.position() + n) | 0);
+    }
+  }
+
+  /** Fault injection (tests, drills): kill an agent's thread abruptly, as a crash would. */
+  async killAgent(agent: number): Promise<void> {
+    const w = this.workers[agent];
+    if (!w || this.supervisor.up[agent] === 0) throw new Error(`agent ${agent} is not running`);
+    await w.terminate();
+  }
+
+  /**
+   * Whether orders for this symbol can be taken now (the risk stage and its shard are up); a
+   * negative symbol means every shard. Hot: array reads only.
+   */
+  routeUp(symbol: number): boolean {
+    const up = this.supervisor.up;
+    if (up[0] === 0) return false;
+    if (symbol >= 0) return symbol >= this.shardOf.length || up[1 + this.shardOf[symbol]] === 1;
+    for (let k = 1; k < up.length; k++) if (up[k] === 0) return false;
+    return true;
   }
 
   static async start(spec: EngineSpec, opts: EngineOptions = {}): Promise<Engine> {
@@ -126,8 +222,8 @@ export class Engine {
     // Consumer index → doorbell: 0 the risk stage, 1.. the main thread's consumers (one bell).
     const journalDoorbell = new Doorbell();
     const eventDoorbells = [riskDoorbell.buffer, ...Array.from({ length: external }, () => eventDoorbell.buffer), ...(opts.journal ? [journalDoorbell.buffer] : [])];
-    const base = {
-      shard: 0, spec, control: control.buffer as SharedArrayBuffer, input: input.buffer,
+    const base: WorkerBase = {
+      spec, control: control.buffer as SharedArrayBuffer, input: input.buffer,
       shardInputs: shardInputs.map((r) => r.buffer), eventRings: eventRings.map((r) => r.buffer),
       shardDoorbells: shardDoorbells.map((d) => d.buffer), eventDoorbells,
       releaseLagUs: opts.releaseLagUs ?? spec.releaseLagUs, historyCommands: opts.historyCommands ?? 1 << 16, idle: spec.idle,
@@ -135,34 +231,15 @@ export class Engine {
       snapshotDir: opts.snapshotDir,
     };
     if (opts.recover && !opts.journal) throw new Error('recover needs a journal directory');
-    const workers: Worker[] = [];
-    const ports: MessagePort[] = [];
+    const engine = new Engine(spec, base, [riskDoorbell, ...shardDoorbells], control, new RingProducer(input, [riskDoorbell]), eventRings, eventDoorbell, shardInputs, opts);
     try {
-      for (let k = -1; k < n; k++) {
-        const ch = new MessageChannel();
-        const data: EngineWorkerData = k < 0
-          ? { ...base, role: 'risk', doorbell: riskDoorbell.buffer, port: ch.port2 }
-          : { ...base, role: 'shard', shard: k, doorbell: shardDoorbells[k].buffer, port: ch.port2 };
-        const name = k < 0 ? Stage.RISK : shardThreadName(k);
-        const onProgress = (m: unknown): void => {
-          if ((m as { type?: string }).type === 'recovery') opts.onRecoveryProgress?.(m as RecoveryProgress);
-        };
-        const { worker } = await startWorker(ENTRY, data as unknown as Record<string, unknown>, {
-          name,
-          transferList: [ch.port2],
-          // Replaying a long journal takes time; the worker reports ready when done.
-          readyTimeoutMs: base.recoverFrom ? 30 * 60_000 : 15_000,
-          onMessage: onProgress,
-        });
-        workers.push(worker);
-        ports.push(ch.port1);
-      }
+      for (let agent = 0; agent <= n; agent++) await engine.spawn(agent, false);
     } catch (e) {
+      engine.stopping = true;
       Atomics.store(control, STOP_WORD, 1);
-      await Promise.all(workers.map((w) => w.terminate()));
+      await Promise.all(engine.workers.map((w) => w.terminate()));
       throw e;
     }
-    const engine = new Engine(spec, workers, ports, [riskDoorbell, ...shardDoorbells], control, new RingProducer(input, [riskDoorbell]), eventRings, eventDoorbell, shardInputs);
     if (opts.journal) {
       const journalState = new Int32Array(new SharedArrayBuffer(journalStateBytes(n)));
       const journalControl = new Int32Array(new SharedArrayBuffer(64));
@@ -174,7 +251,7 @@ export class Engine {
         engine.journalWorker = worker;
         engine.journalOpen = { repaired: ready.repaired, durable: ready.durable };
         worker.on('error', (error: Error) => {
-          engine.failures.push({ agent: Stage.JOURNAL, error });
+          engine.failures.push({ agent: Stage.JOURNAL, error, at: Date.now() });
           engine.onFailure?.(Stage.JOURNAL, error);
         });
       } catch (e) {
@@ -288,13 +365,17 @@ export class Engine {
     this.stopped = true;
     if (this.tickTimer) clearInterval(this.tickTimer);
     const t0 = Date.now();
-    while (!this.isSettled(null) && this.failures.length === 0 && Date.now() - t0 < drainTimeoutMs) {
+    // Drain, also through a restart in progress (the dead agent's input is processed when it is back).
+    while (!this.isSettled(null) && (this.supervisor.allUp() || this.supervisor.recovering()) && Date.now() - t0 < drainTimeoutMs) {
       await new Promise((r) => setTimeout(r, 2));
     }
+    this.stopping = true;
+    await this.supervisor.stop();
     Atomics.store(this.control, STOP_WORD, 1);
-    const exits = this.workers.map((w) => new Promise<void>((res) => { w.once('exit', () => res()); }));
+    const live = this.workers.filter((_, i) => this.supervisor.up[i] === 1);
+    const exits = live.map((w) => new Promise<void>((res) => { w.once('exit', () => res()); }));
     for (const d of this.doorbells) d.wake();
-    const timer = setTimeout(() => { for (const w of this.workers) void w.terminate(); }, 10_000);
+    const timer = setTimeout(() => { for (const w of live) void w.terminate(); }, 10_000);
     await Promise.all(exits);
     clearTimeout(timer);
     for (const p of this.ports) p.close();
@@ -309,6 +390,9 @@ export class Engine {
       clearTimeout(t);
     }
   }
+
+  /** Set once stop() has decided to end the threads: their exits are not failures. */
+  private stopping = false;
 
   /**
    * True when everything submitted has been admitted, matched and published, and external
@@ -332,10 +416,15 @@ export class Engine {
     return v === 1 ? 'running' : v === 2 ? 'stopped' : v === 3 ? 'failed' : 'starting';
   }
 
-  /** True when the journal has fsynced every event of every shard read so far by consumer 1. */
+  /** True when the journal has read and fsynced every event every shard has committed. */
   journalCaughtUp(): boolean {
     if (!this.journalState) return true;
-    return this.eventRings.every((r, k) => r.lag(FIRST_EXTERNAL_CONSUMER + this.externalCount) === 0 && Atomics.load(this.journalState as Int32Array, durableWord(k)) === (this.lastSeqLow(k) | 0));
+    return this.eventRings.every((_, k) => this.journalCaughtUpShard(k));
+  }
+
+  private journalCaughtUpShard(k: number): boolean {
+    if (!this.journalState) return false;
+    return this.eventRings[k].lag(FIRST_EXTERNAL_CONSUMER + this.externalCount) === 0 && Atomics.load(this.journalState, durableWord(k)) === (this.lastSeqLow(k) | 0);
   }
 
   private externalCount = 1;

@@ -16,7 +16,8 @@ import { RISK_EVENT_CONSUMER } from './pipeline.ts';
 import { RiskAgent } from './risk-agent.ts';
 import { RiskEngine } from './risk.ts';
 import { RingEventOut, ShardAgent } from './shard-agent.ts';
-import type { EngineWorkerData, RecoveryProgress, WorkerQuery, WorkerReply } from './engine-protocol.ts';
+import type { EngineWorkerData, RecoveryProgress, RestartReport, WorkerQuery, WorkerReply } from './engine-protocol.ts';
+import { resumeShard } from './shard-resume.ts';
 import { readJournal } from '../persistence/journal.ts';
 import { loadLatestSnapshot } from '../persistence/snapshot.ts';
 
@@ -51,6 +52,7 @@ const line = agentLine(agentIndex);
 const doorbell = new Doorbell(data.doorbell);
 
 let doWork: (now: number) => number;
+let report: RestartReport = { type: 'ready' };
 let hasWork: () => boolean;
 let answer: (q: WorkerQuery) => unknown;
 
@@ -65,9 +67,11 @@ if (data.role === 'risk') {
   });
   if (data.recoverFrom) {
     if (snapshot) risk.importState(snapshot.risk);
-    for (let k = 0; k < data.shardInputs.length; k++) replayShard(data.recoverFrom, k, 'R', (w) => risk.replayEvent(w, 0), snapshot?.seqs[k] ?? 0);
+    let replayed = 0;
+    for (let k = 0; k < data.shardInputs.length; k++) replayed += replayShard(data.recoverFrom, k, 'R', (w) => risk.replayEvent(w, 0), snapshot?.seqs[k] ?? 0);
     risk.validateInternalState();
     agent.resumeAt(risk.commandSeq);
+    if (data.restart) report = { type: 'ready', replayed, skipped: agent.skipForwarded() };
   }
   doWork = () => agent.doWork();
   hasWork = () => agent.hasWork();
@@ -85,13 +89,27 @@ if (data.role === 'risk') {
   const eventRing = new RingBuffer(data.eventRings[k]);
   const producer = new RingProducer(eventRing, data.eventDoorbells.map((b) => new Doorbell(b)));
   const out = new RingEventOut(producer);
-  const shard = new MatchingShard(shardOptions(spec, k), out);
-  if (data.recoverFrom) {
-    if (snapshot) shard.importState(snapshot.shards[k]);
-    replayShard(data.recoverFrom, k, `M${k}`, (w) => shard.replayEvent(w, 0), snapshot?.seqs[k] ?? 0);
-    shard.validateInternalState();
+  const input = new RingConsumer(new RingBuffer(data.shardInputs[k]), 0);
+  let shard: MatchingShard;
+  if (data.restart && data.recoverFrom) {
+    const dir = data.recoverFrom;
+    const r = resumeShard({
+      make: () => new MatchingShard(shardOptions(spec, k), out),
+      snapshot: snapshot ? { state: snapshot.shards[k], seq: snapshot.seqs[k] } : null,
+      replay: (afterSeq, apply) => { replayShard(dir, k, `M${k}`, apply, afterSeq); },
+    }, input, out, nowUs());
+    shard = r.shard;
+    Atomics.store(control, line + STAT_PROCESSED, input.position());
+    report = { type: 'ready', replayed: r.replayed, skipped: r.skipped, interrupted: r.interrupted, fullReplay: r.fullReplay };
+  } else {
+    shard = new MatchingShard(shardOptions(spec, k), out);
+    if (data.recoverFrom) {
+      if (snapshot) shard.importState(snapshot.shards[k]);
+      replayShard(data.recoverFrom, k, `M${k}`, (w) => shard.replayEvent(w, 0), snapshot?.seqs[k] ?? 0);
+      shard.validateInternalState();
+    }
   }
-  const agent = new ShardAgent(shard, new RingConsumer(new RingBuffer(data.shardInputs[k]), 0), producer, out, control, line);
+  const agent = new ShardAgent(shard, input, producer, out, control, line);
   doWork = (now) => agent.doWork(now);
   hasWork = () => agent.hasWork();
   answer = (q) => {
@@ -122,7 +140,7 @@ function serveQueries(): void {
 
 const idle = makeIdle(data.idle, doorbell, { hasWork: () => hasWork() || Atomics.load(control, STOP_WORD) !== 0 });
 Atomics.store(control, line + STAT_STATE, AgentState.RUNNING);
-parentPort!.postMessage({ type: 'ready' });
+parentPort!.postMessage(report);
 try {
   let passes = 0;
   while (Atomics.load(control, STOP_WORD) === 0) {

@@ -15,7 +15,7 @@
  */
 import { seqDiff } from '../ring/layout.ts';
 import { RING_FULL } from '../ring/ring.ts';
-import type { RingConsumer, RingProducer, SlotHandler } from '../ring/ring.ts';
+import type { RingConsumer, RingProducer } from '../ring/ring.ts';
 import { sleepMs } from '../ring/idle.ts';
 import type { WorkSource } from '../ring/idle.ts';
 import { CMD_INGRESS_TS, CMD_SEQ, CMD_SLOT_BYTES } from './command-slot.ts';
@@ -35,7 +35,7 @@ export interface RiskAgentOptions {
   batch?: number;
 }
 
-export class RiskAgent implements SlotHandler, WorkSource {
+export class RiskAgent implements WorkSource {
   private readonly histTs: Float64Array;
   private readonly histMask: number;
   /** Per shard: the commandSeq of each command routed to it, in order (ring of historyCommands). */
@@ -49,7 +49,8 @@ export class RiskAgent implements SlotHandler, WorkSource {
   private lastTs = 0;
   private readonly nShards: number;
   private heartbeat = 0;
-  private commands = 0;
+  /** Commands handed back = the input cursor (a restarted stage continues the count). */
+  private commands: number;
   private eventsApplied = 0;
   private waits = 0;
   private readonly batch: number;
@@ -73,12 +74,22 @@ export class RiskAgent implements SlotHandler, WorkSource {
     this.routedCount = new Int32Array(this.nShards);
     this.dueCount = new Int32Array(this.nShards);
     this.batch = opts.batch ?? 256;
+    this.commands = input.position();
+    this.pos = input.position();
   }
 
-  /** After recovery: continue the command sequence where the journal left it. */
+  /**
+   * After recovery: continue the command sequence where the journal left it. The shards have
+   * processed everything routed to them so far (their counters are where routing continues).
+   */
   resumeAt(commandSeq: number): void {
     this.lastSeq = commandSeq;
     this.appliedSeq = commandSeq;
+    for (let k = 0; k < this.nShards; k++) {
+      const done = Atomics.load(this.stats, this.shardProcessedWord[k]);
+      this.routedCount[k] = done;
+      this.dueCount[k] = done;
+    }
   }
 
   /** Wall clock read once per batch: the ceiling for believable ingress times. */
@@ -88,9 +99,23 @@ export class RiskAgent implements SlotHandler, WorkSource {
 
   doWork(): number {
     this.nowUs = nowUs();
-    const n = this.input.poll(this, this.batch);
+    const c = this.input;
+    let n = c.available();
     if (n === 0) return 0;
-    for (let k = 0; k < this.nShards; k++) this.toShards[k].commit();
+    if (n > this.batch) n = this.batch;
+    const ring = c.ring;
+    const words = ring.words;
+    let seq = c.position();
+    const end = (seq + n) | 0;
+    while (seq !== end) {
+      this.pos = seq;
+      this.onSlot(words, ring.slotWord(seq));
+      seq = (seq + 1) | 0;
+    }
+    this.pos = seq;
+    // Forwarded commands first, then the input cursor: a command is handed back to the gateway's
+    // ring only once every shard it went to can see it (what a restarted risk stage relies on).
+    this.flush();
     this.commands = (this.commands + n) | 0;
     const s = this.stats;
     const l = this.statLine;
@@ -99,6 +124,43 @@ export class RiskAgent implements SlotHandler, WorkSource {
     s[l + STAT_WAITS] = this.waits | 0;
     s[l + STAT_PROCESSED] = this.appliedSeq;
     s[l + STAT_HEARTBEAT] = ++this.heartbeat | 0;
+    return n;
+  }
+
+  /** Ring position of the command being admitted (commands before it are forwarded). */
+  private pos = 0;
+
+  /**
+   * Publish everything forwarded so far to every shard, then hand back the input before the
+   * current command. Committing all shards together keeps "forwarded" a prefix of the admitted
+   * commands — a restarted risk stage tells what was forwarded by command sequence alone.
+   */
+  private flush(): void {
+    for (let k = 0; k < this.nShards; k++) this.toShards[k].commit();
+    if (this.input.position() !== this.pos) this.input.release(this.pos);
+  }
+
+  /**
+   * Restart of the risk stage (cold): after rebuilding from the journal, hand back the commands
+   * at the head of the input that the dead stage had admitted and forwarded (their command
+   * sequence is stamped in the slot and is covered by the journal). Returns how many.
+   */
+  skipForwarded(): number {
+    const c = this.input;
+    const ring = c.ring;
+    let seq = c.position();
+    const end = (seq + c.available()) | 0;
+    let n = 0;
+    while (seq !== end) {
+      const cs = ring.words[ring.slotWord(seq) + CMD_SEQ];
+      if (cs === 0 || seqDiff(cs, this.risk.commandSeq) > 0) break;
+      seq = (seq + 1) | 0;
+      n++;
+    }
+    c.release(seq);
+    this.pos = seq;
+    this.commands = (this.commands + n) | 0;
+    this.stats[this.statLine + STAT_COMMANDS] = this.commands;
     return n;
   }
 
@@ -129,29 +191,39 @@ export class RiskAgent implements SlotHandler, WorkSource {
     this.histTs[seq & this.histMask] = ts;
     if (route === NO_SHARD) return;
     if (route === ALL_SHARDS) {
+      // Room on every shard first, so the command is never published to some shards only.
+      for (let k = 0; k < this.nShards; k++) this.waitForRoom(k);
       for (let k = 0; k < this.nShards; k++) this.forward(k, w, b, seq);
     } else {
       this.forward(route, w, b, seq);
     }
   }
 
+  /** Wait until shard k's ring has a free slot (cold: the shard is behind). */
+  private waitForRoom(k: number): void {
+    const p = this.toShards[k];
+    if (p.remaining() > 0) return;
+    this.flush();
+    let spins = 0;
+    let seen = Atomics.load(this.stats, this.shardProcessedWord[k]);
+    while (p.remaining() === 0) {
+      this.waits++;
+      // Keep draining due events: the shard may be waiting for room in its event ring.
+      this.drainDue();
+      if (++spins > 200) sleepMs(0.02);
+      if (spins % 5_000 === 0) {
+        const now = Atomics.load(this.stats, this.shardProcessedWord[k]);
+        if (now === seen) this.forceOne();
+        seen = now;
+      }
+    }
+  }
+
   private forward(k: number, w: Int32Array, b: number, seq: number): void {
     const p = this.toShards[k];
     if (p.tryClaim(1) === RING_FULL) {
-      p.commit();
-      let spins = 0;
-      let seen = Atomics.load(this.stats, this.shardProcessedWord[k]);
-      while (p.tryClaim(1) === RING_FULL) {
-        this.waits++;
-        // Keep draining due events: the shard may be waiting for room in its event ring.
-        this.drainDue();
-        if (++spins > 200) sleepMs(0.02);
-        if (spins % 5_000 === 0) {
-          const now = Atomics.load(this.stats, this.shardProcessedWord[k]);
-          if (now === seen) this.forceOne();
-          seen = now;
-        }
-      }
+      this.waitForRoom(k);
+      p.tryClaim(1);
     }
     const dst = p.ring.words;
     const d = p.ring.slotWord(p.lastClaimed);
@@ -175,7 +247,7 @@ export class RiskAgent implements SlotHandler, WorkSource {
     for (let k = 0; k < this.nShards; k++) {
       if (seqDiff(Atomics.load(this.stats, this.shardProcessedWord[k]), this.dueCount[k]) >= 0) continue;
       // Shard k is behind the watermark: make sure it has our commands, then wait for it.
-      for (let j = 0; j < this.nShards; j++) this.toShards[j].commit();
+      this.flush();
       let spins = 0;
       while (seqDiff(Atomics.load(this.stats, this.shardProcessedWord[k]), this.dueCount[k]) < 0) {
         this.waits++;

@@ -162,7 +162,8 @@ export class RiskEngine {
    * to a shard, which turns them into REJECTED events: every outcome is an event in a journal.
    */
   admit(w: Int32Array, b: number): number {
-    this.commandSeq = (this.commandSeq + 1) | 0;
+    // Never 0: a 0 in the slot means "not admitted yet" to a restarted risk stage.
+    this.commandSeq = (this.commandSeq + 1) | 0 || 1;
     w[b + CMD_SEQ] = this.commandSeq;
     const type = w[b + CMD_TYPE];
     const s = w[b + CMD_SYMBOL];

@@ -11,19 +11,32 @@ import { sleepMs } from '../ring/idle.ts';
 import type { WorkSource } from '../ring/idle.ts';
 import { STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_WAITS } from './control.ts';
 import { MatchingShard } from './matching-shard.ts';
+import { EVT_SEQ, EVT_SLOT_BYTES, EVT_TS } from './event-slot.ts';
+import { getI64 } from './int64.ts';
 import type { EventOut } from './matching-shard.ts';
 
 /** EventOut over a ring: a full ring makes the shard wait (never drop), committing what it has. */
 export class RingEventOut implements EventOut {
-  readonly words: Int32Array;
-  readonly doubles: Float64Array;
+  /** Where the shard writes the event it just claimed: the ring, or a scratch slot while suppressing. */
+  words: Int32Array;
+  doubles: Float64Array;
   published = 0;
   waits = 0;
+  /** Non-zero while re-emitting events that are already published (see suppress()). */
+  private special = 0;
+  private expected: Int32Array[] = [];
+  private checked = 0;
+  private readonly scratch = new Int32Array(EVT_SLOT_BYTES / 4);
+  private readonly scratchDoubles = new Float64Array(this.scratch.buffer);
   constructor(private readonly producer: RingProducer) {
     this.words = producer.ring.words;
     this.doubles = producer.ring.doubles;
   }
   claim(): number {
+    if (this.special !== 0) {
+      const r = this.claimSuppressed();
+      if (r >= 0) return r;
+    }
     const p = this.producer;
     if (p.tryClaim(1) === RING_FULL) {
       p.commit(); // let consumers see (and free) what this batch wrote so far
@@ -38,10 +51,65 @@ export class RingEventOut implements EventOut {
   publish(): void {
     this.published++;
   }
+
+  /** Publish what has been claimed (cold callers; the duty cycle commits through its producer). */
+  commit(): void {
+    this.producer.commit();
+  }
+
+  /**
+   * Restart of a shard that died in the middle of a command (cold): the next `expected.length`
+   * events the shard emits were already published by the dead thread (they are in the journal).
+   * They are written to a scratch slot instead of the ring and checked against the journal's
+   * copies — a divergence throws, it is never published twice or silently papered over.
+   */
+  suppress(expected: Int32Array[]): void {
+    this.expected = expected;
+    this.checked = 0;
+    this.special = expected.length > 0 ? 1 : 0;
+  }
+
+  /** After the re-processed command: verify the last suppressed event; true if all were re-emitted. */
+  endSuppression(): boolean {
+    if (this.special !== 0 && this.checked > 0) this.verifyScratch(this.checked - 1);
+    const all = this.checked === this.expected.length;
+    this.special = 0;
+    this.expected = [];
+    this.words = this.producer.ring.words;
+    this.doubles = this.producer.ring.doubles;
+    return all;
+  }
+
+  private claimSuppressed(): number {
+    if (this.checked > 0) this.verifyScratch(this.checked - 1);
+    if (this.checked === this.expected.length) {
+      this.special = 0;
+      this.words = this.producer.ring.words;
+      this.doubles = this.producer.ring.doubles;
+      return -1;
+    }
+    // Start from the journal's copy: fields an event type does not write keep the same bytes.
+    this.scratch.set(this.expected[this.checked++]);
+    this.words = this.scratch;
+    this.doubles = this.scratchDoubles;
+    return 0;
+  }
+
+  private verifyScratch(i: number): void {
+    const want = this.expected[i];
+    const got = this.scratch;
+    for (let w = 0; w < want.length; w++) {
+      if (w === EVT_TS || w === EVT_TS + 1) continue; // the wall clock of the re-run differs
+      if (got[w] !== want[w]) {
+        throw new Error(`shard restart: re-processing the interrupted command diverged from the journal at event seq ${getI64(want, EVT_SEQ)} (word ${w}: ${got[w]} != ${want[w]})`);
+      }
+    }
+  }
 }
 
 export class ShardAgent implements WorkSource {
-  private processed = 0;
+  /** Commands fully processed = the input cursor (a restarted shard continues the count). */
+  private processed: number;
   private heartbeat = 0;
 
   constructor(
@@ -52,7 +120,9 @@ export class ShardAgent implements WorkSource {
     private readonly stats: Int32Array,
     private readonly statLine: number,
     private readonly batch = 256,
-  ) {}
+  ) {
+    this.processed = commands.position();
+  }
 
   doWork(nowUs: number): number {
     this.shard.setClock(nowUs);

@@ -82,6 +82,11 @@ async function main(): Promise<number> {
     if (torn) log.warn({ shard: k, torn }, 'journal: a torn last record (crash mid-write) was found and truncated');
   }
   engine.onFailure = (agent, error) => log.error({ agent, err: error }, 'engine thread failed');
+  engine.onAgentPhase = (agent, phase, detail) => {
+    if (phase === 'running') log.warn({ agent, restart: detail }, 'engine thread restarted and rebuilt from snapshot + journal');
+    else if (phase === 'failed' || phase === 'backoff') log.error({ agent, phase, detail }, 'engine thread restart');
+    else log.warn({ agent, phase }, 'engine thread restart');
+  };
   let kafka: { worker: import('node:worker_threads').Worker; stats: KafkaStats | null } | null = null;
   if (process.env.KAFKA_BROKERS && cfg.journal) {
     const topic = process.env.KAFKA_TOPIC ?? 'ringmatch.events';

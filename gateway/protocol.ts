@@ -35,6 +35,10 @@ export const GatewayCode = {
   FORBIDDEN: -10010,
   BAD_BINARY: -10011,
   ALREADY_AUTHENTICATED: -10012,
+  /** The matching shard of this symbol (or the risk stage) is being restarted: retry shortly. */
+  SHARD_RECOVERING: -10013,
+  /** The shard died and cannot be rebuilt in this process (no journal): operator action needed. */
+  SHARD_FAILED: -10014,
 } as const;
 
 const GATEWAY_NAMES = new Map<number, string>(Object.entries(GatewayCode).map(([k, v]) => [v, k]));

@@ -9,7 +9,7 @@ import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_sock
 import type { Logger } from 'pino';
 import * as hdr from 'hdr-histogram-js';
 import { CommandType, EventType, ResultCode, codeName } from '../engine/codes.ts';
-import { CMD_END, CMD_INGRESS_TS, CMD_SLOT_BYTES } from '../engine/command-slot.ts';
+import { CMD_END, CMD_INGRESS_TS, CMD_SLOT_BYTES, CMD_SYMBOL } from '../engine/command-slot.ts';
 import {
   EVT_ACCOUNT, EVT_CORRELATION, EVT_INGRESS_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SLOT_BYTES, EVT_SYMBOL, EVT_TYPE,
 } from '../engine/event-slot.ts';
@@ -375,6 +375,7 @@ export class Gateway {
     const s = this.scratch;
     s.fill(0, 0, CMD_END);
     encodeOrderEntry(m, this.table, c.account, correlation, s, 0);
+    if (!this.engine.routeUp(s[CMD_SYMBOL])) this.rejectDown(s[CMD_SYMBOL], id);
     const b = this.engine.tryClaimCommand();
     if (b < 0) throw new ProtocolError(GatewayCode.ENGINE_BUSY, 'the engine is saturated right now: retry shortly', id);
     const w = this.engine.input.ring.words;
@@ -391,6 +392,16 @@ export class Gateway {
     this.counters.commands.set(type, (this.counters.commands.get(type) ?? 0) + 1);
     const allShards = type === 'cancel_all' && m.symbol === undefined;
     this.pending.set(correlation, { conn: c, id, remaining: allShards ? this.spec.shards : 1, canceled: 0 });
+  }
+
+  /** Orders for a shard that is down: say so, with what the supervisor is doing about it (cold). */
+  private rejectDown(symbol: number, id: string | number | undefined): never {
+    const health = this.engine.supervisor.snapshot();
+    const down = health.filter((h, i) => this.engine.supervisor.up[i] === 0 && (i === 0 || symbol < 0 || this.spec.symbols[symbol]?.shard === i - 1));
+    const failed = down.find((h) => h.phase === 'failed');
+    if (failed) throw new ProtocolError(GatewayCode.SHARD_FAILED, `${failed.agent} failed and cannot be rebuilt: ${failed.lastError ?? 'unknown error'}`, id);
+    const what = down.map((h) => h.agent).join(', ') || 'a shard';
+    throw new ProtocolError(GatewayCode.SHARD_RECOVERING, `${what} is restarting after a failure: retry shortly (nothing was sent to the engine)`, id);
   }
 
   private cancelAllFor(account: number): void {
@@ -515,13 +526,16 @@ export class Gateway {
     app.get('/health/deep', (res) => {
       const agents = this.engine.stats();
       const failed = agents.filter((a) => a.state !== 'running');
+      const supervisor = this.engine.supervisor.snapshot();
       const lag = this.engine.eventRings.map((r, k) => ({ shard: k, eventLag: r.lag(1), riskLag: r.lag(0) }));
       const journal = this.engine.journalStatus();
       const kafka = this.kafkaStatus().state;
       // Kafka backing off is degraded (events pile up in the journal, nothing is lost).
-      const ok = failed.length === 0 && this.engine.failures.length === 0 && (journal === 'off' || journal === 'running') && kafka !== 'backing-off';
+      // Past failures that the supervisor recovered from are history (listed), not degradation.
+      const ok = failed.length === 0 && this.engine.supervisor.allUp() && (journal === 'off' || journal === 'running') && kafka !== 'backing-off';
       json(res, ok ? '200 OK' : '503 Service Unavailable', {
-        status: ok ? 'ok' : 'degraded', agents, rings: lag, failures: this.engine.failures.map((f) => ({ agent: f.agent, error: f.error.message })),
+        status: ok ? 'ok' : 'degraded', agents, supervisor, rings: lag,
+        failures: this.engine.failures.slice(-20).map((f) => ({ agent: f.agent, error: f.error.message, at: new Date(f.at).toISOString() })),
         journal: this.engine.journalStatus(), ackMode: this.opts.ackMode, kafka: this.kafkaStatus(),
       });
     });
@@ -599,6 +613,11 @@ export class Gateway {
     metric('ringmatch_agent_commands_total', 'counter', 'Commands processed per engine thread.', st.map((a) => [`{agent="${a.name}"}`, a.commands >>> 0]));
     metric('ringmatch_agent_waits_total', 'counter', 'Times an engine thread waited on a full ring or the release watermark.', st.map((a) => [`{agent="${a.name}"}`, a.waits >>> 0]));
     metric('ringmatch_agent_up', 'gauge', '1 while the engine thread runs.', st.map((a) => [`{agent="${a.name}"}`, a.state === 'running' ? 1 : 0]));
+    const sup = this.engine.supervisor.snapshot();
+    metric('ringmatch_agent_restarts_total', 'counter', 'Successful supervisor restarts per engine thread.', sup.map((h) => [`{agent="${h.agent}"}`, h.restarts]));
+    metric('ringmatch_agent_restart_failures', 'gauge', 'Failed restart attempts in a row per engine thread (backoff grows with it).', sup.map((h) => [`{agent="${h.agent}"}`, h.failedAttempts]));
+    metric('ringmatch_agent_recovering', 'gauge', '1 while the engine thread is down and being restarted.', sup.map((h) => [`{agent="${h.agent}"}`, h.phase === 'running' || h.phase === 'failed' ? 0 : 1]));
+    metric('ringmatch_agent_last_recovery_seconds', 'gauge', 'Death to running again, last restart.', sup.filter((h) => h.lastRecoveryMs !== null).map((h) => [`{agent="${h.agent}"}`, (h.lastRecoveryMs ?? 0) / 1000]));
     metric('ringmatch_ring_lag', 'gauge', 'Unread slots per event ring and consumer.', this.engine.eventRings.flatMap((r, k) => [[`{ring="E${k}",consumer="R"}`, r.lag(0)], [`{ring="E${k}",consumer="G"}`, r.lag(1)]] as Array<[string, number]>));
     const k = this.kafkaStatus();
     metric('ringmatch_kafka_up', 'gauge', '1 while Kafka shipping is running (0 when backing off or off).', [['', k.state === 'running' ? 1 : 0]]);

@@ -5,6 +5,7 @@ import { Client } from './ws-client.ts';
 import { compileConfig, demoConfig } from '../engine/config.ts';
 import type { EngineConfig } from '../engine/config.ts';
 import { Engine } from '../engine/engine.ts';
+import type { EngineOptions } from '../engine/engine.ts';
 import { DEFAULT_GATEWAY, Gateway } from '../gateway/server.ts';
 import type { GatewayOptions } from '../gateway/server.ts';
 
@@ -19,9 +20,9 @@ export interface Server {
 
 export const ADMIN_KEY = 'test-admin-key';
 
-export async function startServer(over: Partial<GatewayOptions> = {}, cfg: EngineConfig = demoConfig()): Promise<Server> {
+export async function startServer(over: Partial<GatewayOptions> = {}, cfg: EngineConfig = demoConfig(), engineOpts: EngineOptions = {}): Promise<Server> {
   const spec = compileConfig(cfg);
-  const engine = await Engine.start(spec);
+  const engine = await Engine.start(spec, engineOpts);
   const gateway = new Gateway(engine, spec, { ...DEFAULT_GATEWAY, port: 0, adminKey: ADMIN_KEY, ...over }, pino({ level: 'silent' }));
   const port = await gateway.listen();
   return {

@@ -1,0 +1,142 @@
+/**
+ * Fault injection: engine threads killed abruptly (Worker.terminate — JS stops wherever it is,
+ * mid-batch included) while commands keep flowing. The supervisor restarts them on the same rings
+ * from snapshot + journal. Nothing may be lost or repeated.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CommandType, EventType } from '../engine/codes.ts';
+import { Engine, RISK_AGENT, shardAgent } from '../engine/engine.ts';
+import { readJournal } from '../persistence/journal.ts';
+import { EventCollector, flushReleases } from './engine-events.ts';
+import { testSpec } from './fixtures.ts';
+import { richStream } from './streams.ts';
+
+const dirs: string[] = [];
+const engines: Engine[] = [];
+afterEach(async () => {
+  await Promise.all(engines.splice(0).map((e) => e.stop()));
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function hashes(engine: Engine, shards: number): Promise<string[]> {
+  const out = [await engine.query<string>(RISK_AGENT, { what: 'stateHash' })];
+  for (let k = 0; k < shards; k++) out.push(await engine.query<string>(shardAgent(k), { what: 'stateHash' }));
+  return out;
+}
+
+describe('supervisor: killed engine threads come back without losing or repeating anything', () => {
+  it('kills matching shards five times and the risk stage twice under load, some stuck mid-batch', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringmatch-crash-worker-'));
+    dirs.push(dir);
+    const spec = testSpec();
+    const engine = await Engine.start(spec, { journal: { dir } });
+    engines.push(engine);
+    const phases: string[] = [];
+    engine.onAgentPhase = (agent, phase, detail) => {
+      phases.push(`${agent}:${phase}`);
+      if (process.env.RINGMATCH_TEST_VERBOSE) console.log(agent, phase, JSON.stringify(detail));
+    };
+    const events = new EventCollector(engine);
+    const stream = richStream(24_000, 21);
+    // Where to kill what: 'M' = a matching shard (the one that is stuck, or M0), 'R' = the risk stage.
+    const kills = new Map<number, 'M' | 'R'>([[3_000, 'M'], [6_000, 'R'], [9_000, 'M'], [12_000, 'M'], [15_000, 'R'], [18_000, 'M'], [21_000, 'M']]);
+    const killed = [0, 0, 0];
+    let submitted = 0;
+    let i = 0;
+    const submitNext = (): boolean => {
+      if (!engine.submit({ ...stream[i], correlationId: i + 1 })) return false;
+      i++;
+      submitted++;
+      return true;
+    };
+    let round = 0;
+    while (i < stream.length) {
+      const kind = kills.get(i);
+      if (kind !== undefined) {
+        kills.delete(i);
+        if (round++ % 2 === 0) {
+          // Kill it while it is stuck mid-batch: nobody reads the event rings, so they fill up, the
+          // shards commit part of a batch and wait, and the risk stage waits for room behind them.
+          const full = (): boolean => engine.eventRings.some((r) => r.lag(1) === r.capacity);
+          for (let stuck = 0; stuck < 500 && i < stream.length && !full();) {
+            if (!submitNext()) {
+              stuck++;
+              await new Promise((r) => setTimeout(r, 1));
+            }
+          }
+          for (let n = 0; n < 500 && i < stream.length; n++) if (!submitNext()) break;
+          await new Promise((r) => setTimeout(r, 5));
+        } else {
+          // Or while it is busy with a burst.
+          for (let n = 0; n < 300 && i < stream.length && submitNext(); n++);
+        }
+        const stuck = engine.eventRings.findIndex((r) => r.lag(1) === r.capacity);
+        const victim = kind === 'R' ? RISK_AGENT : shardAgent(stuck >= 0 ? stuck : round % 2);
+        killed[victim]++;
+        await engine.killAgent(victim);
+        continue;
+      }
+      if (!submitNext()) {
+        events.poll();
+        await new Promise((r) => setTimeout(r, 1));
+      } else if ((i & 1023) === 0) {
+        events.poll();
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    await events.until(() => engine.supervisor.allUp(), 60_000);
+    await flushReleases(engine, events);
+    await events.until(() => engine.isSettled(), 60_000);
+
+    const sup = engine.supervisor.snapshot();
+    expect(sup.map((h) => [h.agent, h.phase, h.restarts])).toEqual([['R', 'running', 2], ['M0', 'running', killed[1]], ['M1', 'running', killed[2]]]);
+    expect(killed[1] + killed[2]).toBe(5);
+    expect(phases.filter((p) => p.endsWith(':running'))).toHaveLength(7);
+
+    // Every event exactly once, sequences gapless per shard.
+    events.perShard.forEach((evs) => evs.forEach((e, i) => expect(e.seq).toBe(i + 1)));
+    // Every command was answered, and none twice: one outcome per NEW, no order id accepted twice.
+    const all = events.perShard.flat();
+    const answered = new Set(all.map((e) => e.correlationId));
+    const missing = stream.map((c, i) => (c.type === CommandType.TICK ? 0 : i + 1)).filter((c) => c !== 0 && !answered.has(c));
+    expect(missing).toEqual([]);
+    expect(submitted).toBe(stream.length);
+    expect(kills.size).toBe(0);
+    const outcomes = new Map<number, number>();
+    for (const e of all) {
+      if (stream[e.correlationId - 1]?.type !== CommandType.NEW) continue;
+      if (e.type === EventType.ACCEPTED || e.type === EventType.REJECTED) outcomes.set(e.correlationId, (outcomes.get(e.correlationId) ?? 0) + 1);
+    }
+    expect([...outcomes.values()].filter((n) => n !== 1)).toEqual([]);
+    const accepted = all.filter((e) => e.type === EventType.ACCEPTED).map((e) => e.orderId);
+    expect(new Set(accepted).size).toBe(accepted.length);
+
+    // The live state is sound and equals a fresh rebuild from the journal.
+    for (let a = 0; a <= spec.shards; a++) await engine.query(a, { what: 'validate' });
+    const live = await hashes(engine, spec.shards);
+    const counts = events.perShard.map((e) => e.length);
+    engines.splice(0);
+    await engine.stop();
+    counts.forEach((n, k) => expect(readJournal(dir, k).lastSeq).toBe(n));
+    const rebuilt = await Engine.start(spec, { journal: { dir }, recover: true, tickIntervalMs: 0 });
+    engines.push(rebuilt);
+    expect(await hashes(rebuilt, spec.shards)).toEqual(live);
+  });
+
+  it('without a journal a dead shard is reported failed, not restarted', async () => {
+    const spec = testSpec();
+    const engine = await Engine.start(spec);
+    engines.push(engine);
+    await engine.killAgent(shardAgent(1));
+    await new Promise((r) => setTimeout(r, 50));
+    const m1 = engine.supervisor.snapshot()[2];
+    expect(m1).toMatchObject({ agent: 'M1', phase: 'failed', restarts: 0 });
+    expect(m1.lastError).toMatch(/exited/);
+    expect(engine.routeUp(spec.symbols.find((s) => s.shard === 1)!.id)).toBe(false);
+    expect(engine.routeUp(spec.symbols.find((s) => s.shard === 0)!.id)).toBe(true);
+    expect(engine.routeUp(-1)).toBe(false);
+  });
+});
