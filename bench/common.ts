@@ -91,3 +91,20 @@ export function platformStalls(ms = 1000): { gapsPerSec: number; stalledPct: num
   const total = prev - t0;
   return { gapsPerSec: Math.round((gaps / total) * 1000), stalledPct: Math.round((stalled / total) * 1000) / 10, maxGapUs: Math.round(max * 1000) };
 }
+
+/**
+ * How much a second thread really adds on this machine right now: the same CPU loop on 1 and on
+ * 2 threads at once; returns the throughput ratio (2.0 = two full cores). Printed next to any
+ * parallel speedup so it can be read against what the host actually gave.
+ */
+export async function parallelCapacity(loops = 2e8): Promise<number> {
+  const { Worker } = await import('node:worker_threads');
+  const code = `let x = 0; const t0 = performance.now(); for (let i = 0; i < ${loops}; i++) x = (x + i * 7) | 0; require('node:worker_threads').parentPort.postMessage(performance.now() - t0 + (x & 0));`;
+  const run = (n: number): Promise<number[]> => Promise.all(Array.from({ length: n }, () => new Promise<number>((resolve) => {
+    const w = new Worker(code, { eval: true });
+    w.once('message', (ms: number) => { resolve(ms); void w.terminate(); });
+  })));
+  const one = (await run(1))[0];
+  const two = await run(2);
+  return Math.round(((2 * one) / Math.max(...two)) * 100) / 100;
+}
