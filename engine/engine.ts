@@ -431,7 +431,8 @@ export class Engine {
   private lastSeqLow(k: number): number {
     const ring = this.eventRings[k];
     const p = ring.producerCursor();
-    if (p === 0) return 0;
+    // Nothing published in this process yet: the last event is the journal's last at start-up.
+    if (p === 0) return (this.journalOpen?.durable[k] ?? 0) | 0;
     return ring.words[ring.slotWord((p - 1) | 0) + EVT_SEQ];
   }
 

@@ -126,6 +126,28 @@ describe('supervisor: killed engine threads come back without losing or repeatin
     expect(await hashes(rebuilt, spec.shards)).toEqual(live);
   });
 
+  it('restarts a worker that dies right after a recovered start, before any new event', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringmatch-crash-worker-'));
+    dirs.push(dir);
+    const spec = testSpec();
+    const first = await Engine.start(spec, { journal: { dir }, tickIntervalMs: 0 });
+    const events = new EventCollector(first);
+    for (const c of richStream(500, 3)) first.submit(c);
+    await flushReleases(first, events);
+    await events.until(() => first.isSettled());
+    const before = await hashes(first, spec.shards);
+    await first.stop();
+    const second = await Engine.start(spec, { journal: { dir }, recover: true, tickIntervalMs: 0 });
+    engines.push(second);
+    // The event rings of this process are empty: "caught up" must mean the journal's last record.
+    await second.killAgent(shardAgent(0));
+    await second.killAgent(RISK_AGENT);
+    const t0 = Date.now();
+    while (!second.supervisor.allUp() && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 5));
+    expect(second.supervisor.snapshot().map((h) => h.phase)).toEqual(['running', 'running', 'running']);
+    expect(await hashes(second, spec.shards)).toEqual(before);
+  });
+
   it('without a journal a dead shard is reported failed, not restarted', async () => {
     const spec = testSpec();
     const engine = await Engine.start(spec);
