@@ -54,6 +54,10 @@ async function measure(name: string, operations: number, warm: () => void, rewar
   rewarm();
   const measured = [];
   for (const run of runs) {
+    // Let the optimizing compiler, which works on a background thread, finish what the warm-up
+    // queued: on a busy 2-core box it can be starved while this thread runs flat out, and the
+    // window would then measure lower-tier code that boxes numbers, not the steady state.
+    await new Promise((r) => setTimeout(r, 200));
     const w = await window(name, run);
     measured.push(w);
     // Steady state reached: no need for more windows.

@@ -55,7 +55,9 @@ export interface RecoveryProgress {
 
 export interface WorkerQuery {
   id: number;
-  what: 'stateHash' | 'validate' | 'depth' | 'openOrders' | 'account' | 'riskStats';
+  what: 'stateHash' | 'validate' | 'depth' | 'openOrders' | 'account' | 'riskStats' | 'stageLatency';
+  /** stageLatency: clear the histogram after reading it. */
+  reset?: boolean;
   symbol?: number;
   side?: number;
   levels?: number;

@@ -18,6 +18,7 @@ import { RiskEngine } from './risk.ts';
 import { RingEventOut, ShardAgent } from './shard-agent.ts';
 import type { EngineWorkerData, RecoveryProgress, RestartReport, WorkerQuery, WorkerReply } from './engine-protocol.ts';
 import { resumeShard } from './shard-resume.ts';
+import { latencyHistogram, summarize } from './latency.ts';
 import { readJournal } from '../persistence/journal.ts';
 import { loadLatestSnapshot } from '../persistence/snapshot.ts';
 
@@ -62,8 +63,9 @@ if (data.role === 'risk') {
   const toShards = data.shardInputs.map((b, k) => new RingProducer(new RingBuffer(b), [new Doorbell(data.shardDoorbells[k])]));
   const fromShards = data.eventRings.map((b) => new RingConsumer(new RingBuffer(b), RISK_EVENT_CONSUMER));
   const processedWords = data.shardInputs.map((_, k) => agentLine(shardAgent(k)) + STAT_PROCESSED);
+  const stageLatency = latencyHistogram();
   const agent = new RiskAgent(risk, input, toShards, fromShards, control, line, processedWords, {
-    releaseLagUs: data.releaseLagUs, historyCommands: data.historyCommands,
+    releaseLagUs: data.releaseLagUs, historyCommands: data.historyCommands, latency: stageLatency,
   });
   if (data.recoverFrom) {
     if (snapshot) risk.importState(snapshot.risk);
@@ -81,6 +83,11 @@ if (data.role === 'risk') {
       case 'validate': risk.validateInternalState(); return true;
       case 'account': return risk.account(q.account ?? 0);
       case 'riskStats': return { liveOrders: risk.liveOrders(), forcedReleases: agent.forcedReleases, commandSeq: risk.commandSeq };
+      case 'stageLatency': {
+        const s = summarize(stageLatency);
+        if (q.reset) stageLatency.reset();
+        return s;
+      }
       default: throw new Error(`risk stage cannot answer "${q.what}"`);
     }
   };

@@ -33,6 +33,8 @@ export interface RiskAgentOptions {
   /** Commands remembered for the release watermark (power of two). */
   historyCommands: number;
   batch?: number;
+  /** Records (batch start − ingress time), µs, per command: the "risk" stage timing. */
+  latency?: { recordValue(v: number): void } | null;
 }
 
 export class RiskAgent implements WorkSource {
@@ -184,6 +186,8 @@ export class RiskAgent implements WorkSource {
       putI64(w, b + CMD_INGRESS_TS, ts);
     }
     this.lastTs = ts;
+    const lat = this.opts.latency;
+    if (lat) lat.recordValue(this.nowUs > ts ? this.nowUs - ts : 1);
     this.applyDue(ts - this.opts.releaseLagUs);
     const route = this.risk.admit(w, b);
     const seq = w[b + CMD_SEQ];

@@ -7,18 +7,19 @@
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from 'pino';
-import * as hdr from 'hdr-histogram-js';
 import { CommandType, EventType, ResultCode, codeName } from '../engine/codes.ts';
 import { CMD_END, CMD_INGRESS_TS, CMD_SLOT_BYTES, CMD_SYMBOL } from '../engine/command-slot.ts';
 import {
-  EVT_ACCOUNT, EVT_CORRELATION, EVT_INGRESS_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SLOT_BYTES, EVT_SYMBOL, EVT_TYPE,
+  EVT_ACCOUNT, EVT_CORRELATION, EVT_INGRESS_TS, EVT_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SLOT_BYTES, EVT_SYMBOL, EVT_TYPE,
 } from '../engine/event-slot.ts';
 import { readJournal } from '../persistence/journal.ts';
 import { loadLatestSnapshot } from '../persistence/snapshot.ts';
 import { getI64 } from '../engine/int64.ts';
 import { nowUs } from '../engine/clock.ts';
 import { formatUnits } from '../engine/decimal.ts';
-import { Engine } from '../engine/engine.ts';
+import { Engine, RISK_AGENT } from '../engine/engine.ts';
+import { STAGES, latencyHistogram, summarize } from './stage-stats.ts';
+import type { LatencySummary, StageRow } from './stage-stats.ts';
 import type { EngineSpec } from '../engine/config.ts';
 import type { SlotHandler } from '../ring/ring.ts';
 import { MarketData } from '../feeds/market-data.ts';
@@ -112,7 +113,13 @@ export class Gateway {
   private nextCorrelation = 1;
   private accepting = true;
   /** Ingress → execution report leaving the gateway, µs (HDR). */
-  readonly latency = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  /** Command committed → execution report handed to uWS, µs (every report; also in /metrics). */
+  readonly latency = latencyHistogram();
+  /** Stage timings for GET /v1/stats/latency (see gateway/stage-stats.ts); resettable. */
+  readonly stages = { decode: latencyHistogram(), match: latencyHistogram(), eventOut: latencyHistogram() };
+  private stagesSince = new Date();
+  /** When the frame being handled arrived (µs), for the decode stage. */
+  private rxUs = 0;
   readonly counters = {
     messages: 0,
     commands: new Map<string, number>(),
@@ -288,6 +295,7 @@ export class Gateway {
   }
 
   private onMessage(ws: WebSocket<Conn>, message: ArrayBuffer, isBinary: boolean): void {
+    this.rxUs = nowUs();
     const c = ws.getUserData();
     this.counters.messages++;
     if (!this.takeToken(c)) {
@@ -386,6 +394,7 @@ export class Gateway {
     w[b + CMD_INGRESS_TS] = ts0;
     w[b + CMD_INGRESS_TS + 1] = ts1;
     this.engine.commitCommands();
+    this.stages.decode.recordValue(Math.max(1, nowUs() - this.rxUs));
     const type = m.type as string;
     // The correlation id follows the order: it is in the command slot, every event it causes, and these logs.
     this.log.debug({ corr: correlation, conn: c.id, account: this.spec.accounts[c.account].name, type, clientOrderId: m.clientOrderId }, 'order received');
@@ -470,6 +479,15 @@ export class Gateway {
     this.feeds.onEvent(w, b);
     const correlation = getI64(w, b + EVT_CORRELATION);
     const p = this.pending.get(correlation);
+    if (p && (type === EventType.ACCEPTED || type === EventType.REJECTED)) {
+      // The request's first answer: stage timings from the shard's clock.
+      const ingress = getI64(w, b + EVT_INGRESS_TS);
+      const shardTs = getI64(w, b + EVT_TS);
+      if (ingress > 0 && shardTs >= ingress) {
+        this.stages.match.recordValue(Math.max(1, shardTs - ingress));
+        this.stages.eventOut.recordValue(Math.max(1, nowUs() - shardTs));
+      }
+    }
     if (type === EventType.MASS_CANCEL_DONE) {
       if (p) {
         p.canceled += getI64(w, b + EVT_LAST_QTY);
@@ -539,6 +557,17 @@ export class Gateway {
         journal: this.engine.journalStatus(), ackMode: this.opts.ackMode, kafka: this.kafkaStatus(),
       });
     });
+    app.get('/v1/stats/latency', (res) => {
+      let aborted = false;
+      res.onAborted(() => { aborted = true; });
+      this.stageStats().then((body) => { if (!aborted) json(res, '200 OK', body); }, (e: Error) => { if (!aborted) json(res, '500 Internal Server Error', { message: e.message }); });
+    });
+    app.post('/v1/admin/stats/reset', (res, req) => {
+      if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
+      let aborted = false;
+      res.onAborted(() => { aborted = true; });
+      this.resetStageStats().then(() => { if (!aborted) json(res, '200 OK', { reset: true, since: this.stagesSince.toISOString() }); }, (e: Error) => { if (!aborted) json(res, '500 Internal Server Error', { message: e.message }); });
+    });
     app.get('/metrics', (res) => {
       res.cork(() => {
         res.writeHeader('content-type', 'text/plain; version=0.0.4').end(this.metrics());
@@ -586,6 +615,21 @@ export class Gateway {
     admin('/v1/admin/accounts/:account/disable', CommandType.DISABLE_ACCOUNT, 'account');
     admin('/v1/admin/accounts/:account/enable', CommandType.ENABLE_ACCOUNT, 'account');
     app.any('/*', (res) => json(res, '404 Not Found', { message: 'not found: see docs/protocol.md for the endpoints' }));
+  }
+
+  /** Stage timings since the last reset, in path order (cold). */
+  async stageStats(): Promise<{ since: string; unit: 'µs'; stages: StageRow[] }> {
+    const risk = await this.engine.query<LatencySummary>(RISK_AGENT, { what: 'stageLatency' });
+    const by: Record<string, LatencySummary> = {
+      decode: summarize(this.stages.decode), risk, match: summarize(this.stages.match), event_out: summarize(this.stages.eventOut), report: summarize(this.latency),
+    };
+    return { since: this.stagesSince.toISOString(), unit: 'µs', stages: STAGES.map((d) => ({ stage: d.stage, from: d.from, to: d.to, ...by[d.stage] })) };
+  }
+
+  async resetStageStats(): Promise<void> {
+    await this.engine.query(RISK_AGENT, { what: 'stageLatency', reset: true });
+    for (const h of [this.stages.decode, this.stages.match, this.stages.eventOut, this.latency]) h.reset();
+    this.stagesSince = new Date();
   }
 
   private isAdmin(req: HttpRequest): boolean {
