@@ -173,3 +173,22 @@ export function decodeServerEnvelope(bytes: Uint8Array): Obj {
 export function encodeRequestEnvelope(obj: Obj): Uint8Array {
   return Envelope.encode(Envelope.fromObject(obj)).finish();
 }
+
+/** What a load generator needs from a server frame, without building a full object (clients, benchmarks). */
+export interface ServerFramePeek {
+  id: string;
+  body: string;
+  execType: string;
+  clientOrderId: string;
+  code: number;
+}
+
+export function peekServerEnvelope(bytes: Uint8Array): ServerFramePeek {
+  const m = Envelope.decode(bytes) as unknown as {
+    id?: string; body?: string;
+    executionReport?: { execType?: string; clientOrderId?: string; rejectCode?: number };
+    error?: { code?: number };
+  };
+  const r = m.executionReport;
+  return { id: m.id ?? '', body: m.body ?? '', execType: r?.execType ?? '', clientOrderId: r?.clientOrderId ?? '', code: m.error?.code ?? r?.rejectCode ?? 0 };
+}
