@@ -6,6 +6,7 @@ import { DecimalError, parseExact, parseStep, stepRatio, toUnits } from './decim
 import type { ExactDecimal } from './decimal.ts';
 import { MAX_UNITS } from './int64.ts';
 import type { IdleKind } from '../ring/idle.ts';
+import { availableParallelism } from 'node:os';
 
 export interface SymbolConfig {
   symbol: string;
@@ -136,8 +137,9 @@ export function compileConfig(cfg: EngineConfig): EngineSpec {
   const ringCapacity = intField(cfg.ringCapacity, 'ringCapacity', 16, 1 << 24, 1 << 14);
   if ((ringCapacity & (ringCapacity - 1)) !== 0) throw new ConfigError('ringCapacity', `${ringCapacity} is not a power of two`, 'use e.g. 16384');
   const releaseLagUs = intField(cfg.releaseLagUs, 'releaseLagUs', 0, 10_000_000, 100);
-  const idle = cfg.idle ?? 'backoff';
-  if (idle !== 'backoff' && idle !== 'busy-spin') throw new ConfigError('idle', `unknown wait strategy ${JSON.stringify(idle)}`, 'use "backoff" or "busy-spin"');
+  // Small boxes: park right away (spinning steals the CPU that wakes the other threads).
+  const idle = cfg.idle ?? (availableParallelism() <= 2 ? 'park' : 'backoff');
+  if (idle !== 'backoff' && idle !== 'busy-spin' && idle !== 'park') throw new ConfigError('idle', `unknown wait strategy ${JSON.stringify(idle)}`, 'use "park", "backoff" or "busy-spin"');
   if (!Array.isArray(cfg.symbols) || cfg.symbols.length === 0) throw new ConfigError('symbols', 'missing or empty', 'list at least one symbol');
   if (!Array.isArray(cfg.accounts)) throw new ConfigError('accounts', 'missing', 'list the trading accounts (may be empty)');
 

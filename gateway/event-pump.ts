@@ -3,7 +3,7 @@
  * main thread, parking on the engine's event doorbell with Atomics.waitAsync when there is
  * nothing to read (never blocking the event loop). The gateway and feeds read events through it.
  */
-import { AsyncBackoffIdle } from '../ring/idle.ts';
+import { AsyncBackoffIdle, mainThreadSpins } from '../ring/idle.ts';
 import { seqDiff } from '../ring/layout.ts';
 import type { RingConsumer, SlotHandler } from '../ring/ring.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -31,7 +31,7 @@ export class EventPump {
     private readonly durable: Int32Array | null = null,
   ) {
     this.consumers = engine.eventRings.map((_, k) => engine.consumer(k, consumerIndex));
-    this.idle = new AsyncBackoffIdle(engine.eventDoorbell, { hasWork: () => this.readable() });
+    this.idle = new AsyncBackoffIdle(engine.eventDoorbell, { hasWork: () => this.readable() }, mainThreadSpins(engine.spec.idle));
   }
 
   private readable(): boolean {

@@ -65,6 +65,8 @@ interface Conn {
   ws: WebSocket<Conn> | null;
   /** Encoding for messages the client did not ask for (reports, market data): its last frame's. */
   binary: boolean;
+  /** Reports queued during an event batch, sent corked together after it (one write, not one per message). */
+  outbox: Outgoing[];
 }
 
 type OutMsg = Record<string, unknown> & { type: string };
@@ -142,7 +144,10 @@ export class Gateway {
     const handler: SlotHandler = { onSlot: (w, b) => this.onEvent(w, b) };
     if (opts.ackMode === 'durable' && !engine.journalState) throw new Error('ackMode "durable" needs the journal (start the engine with a journal directory)');
     this.pump = new EventPump(engine, handler, 1, 1024, opts.ackMode === 'durable' ? engine.journalState : null);
-    this.pump.afterBatch = () => this.feeds.flush({ publish: (topic, msg) => this.publish(topic, msg) });
+    this.pump.afterBatch = () => {
+      this.flushQueued();
+      this.feeds.flush({ publish: (topic, msg) => this.publish(topic, msg) });
+    };
     this.app = opts.tls ? uWS.SSLApp({ key_file_name: opts.tls.keyFile, cert_file_name: opts.tls.certFile, passphrase: opts.tls.passphrase }) : uWS.App();
     this.routes();
   }
@@ -229,7 +234,7 @@ export class Gateway {
           res.writeStatus('503 Service Unavailable').end('shutting down');
           return;
         }
-        const conn: Conn = { id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: Date.now(), violations: 0, closed: false, ws: null, binary: false };
+        const conn: Conn = { id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: Date.now(), violations: 0, closed: false, ws: null, binary: false, outbox: [] };
         res.upgrade(conn, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
       },
       open: (ws) => {
@@ -281,6 +286,44 @@ export class Gateway {
       c.ws = null;
       this.log.warn({ conn: c.id, err: e }, 'send on a socket uWS had closed');
     }
+  }
+
+  /** Event path: queue for the connection; `flushQueued` sends each connection's queue in one corked write. */
+  private queue(c: Conn, msg: Outgoing): void {
+    if (!c.ws || c.closed) return;
+    if (c.outbox.length === 0) this.dirty.push(c);
+    c.outbox.push(msg);
+  }
+
+  private readonly dirty: Conn[] = [];
+
+  /** After each batch of events: one cork (one write syscall) per connection that has reports. */
+  private flushQueued(): void {
+    const dirty = this.dirty;
+    for (let i = 0; i < dirty.length; i++) {
+      const c = dirty[i];
+      const box = c.outbox;
+      c.outbox = [];
+      const ws = c.ws;
+      if (!ws || c.closed) continue;
+      const binary = c.binary;
+      try {
+        ws.cork(() => {
+          for (let j = 0; j < box.length; j++) {
+            if (ws.send(box[j].encoded(binary), binary) === 2) {
+              this.slowConsumer(c, 'send buffer full');
+              return;
+            }
+          }
+        });
+      } catch (e) {
+        // As in send(): uWS closed the socket (backpressure limit) before its close callback ran.
+        c.closed = true;
+        c.ws = null;
+        this.log.warn({ conn: c.id, err: e }, 'send on a socket uWS had closed');
+      }
+    }
+    dirty.length = 0;
   }
 
   private sendError(c: Conn, code: number, message: string, id?: string | number, binary?: boolean): void {
@@ -493,7 +536,7 @@ export class Gateway {
         p.canceled += getI64(w, b + EVT_LAST_QTY);
         if (--p.remaining <= 0) {
           this.pending.delete(correlation);
-          this.send(p.conn, { type: 'cancel_all_ack', canceled: p.canceled, ...(p.id === undefined ? {} : { id: p.id }) });
+          this.queue(p.conn, new Outgoing({ type: 'cancel_all_ack', canceled: p.canceled, ...(p.id === undefined ? {} : { id: p.id }) }, this));
         }
       }
       return;
@@ -512,7 +555,7 @@ export class Gateway {
       const plain = new Outgoing(report as unknown as OutMsg, this);
       // The requesting connection also gets the request id echoed.
       const echoed = p && p.id !== undefined && p.conn.account === account ? new Outgoing({ ...report, id: p.id } as unknown as OutMsg, this) : null;
-      for (const c of this.byAccount[account]) this.send(c, echoed && c === p?.conn ? echoed : plain);
+      for (const c of this.byAccount[account]) this.queue(c, echoed && c === p?.conn ? echoed : plain);
       const ingress = getI64(w, b + EVT_INGRESS_TS);
       if (ingress > 0) this.latency.recordValue(Math.max(1, nowUs() - ingress));
     }
@@ -520,7 +563,7 @@ export class Gateway {
       const maker = w[b + EVT_MAKER_ACCOUNT];
       if (maker >= 0 && maker < this.byAccount.length && this.byAccount[maker].size > 0) {
         const report = new Outgoing(makerReportFromEvent(w, b, sym) as unknown as OutMsg, this);
-        for (const c of this.byAccount[maker]) this.send(c, report);
+        for (const c of this.byAccount[maker]) this.queue(c, report);
       }
     }
     // Requests are answered by their first events; forget them once the engine moved well past.

@@ -106,8 +106,19 @@ export class AsyncBackoffIdle {
   }
 }
 
-export type IdleKind = 'busy-spin' | 'backoff';
+/**
+ * busy-spin: never sleeps (one core per thread). backoff: spin 2,000 passes, then 50 short sleeps,
+ * then park — for boxes with cores to spare. park: spin 50 passes, then park at once — for small
+ * boxes, where spinning and timed sleeps take the CPU the other threads need to wake up.
+ */
+export type IdleKind = 'busy-spin' | 'backoff' | 'park';
+
+/** Spin passes of the main thread's event pump before it parks, per strategy. */
+export function mainThreadSpins(kind: IdleKind): number {
+  return kind === 'park' ? 0 : 64;
+}
 
 export function makeIdle(kind: IdleKind, doorbell: Doorbell, work: WorkSource): IdleStrategy {
-  return kind === 'busy-spin' ? new BusySpinIdle() : new BackoffIdle(doorbell, work);
+  if (kind === 'busy-spin') return new BusySpinIdle();
+  return kind === 'park' ? new BackoffIdle(doorbell, work, 50, 0) : new BackoffIdle(doorbell, work);
 }

@@ -9,6 +9,7 @@
  *   --encoding json|protobuf|both   (both)
  *   --ack-mode fast|durable         the embedded server's ack mode (fast; durable waits for fsync)
  *   --shards N --symbols N          the embedded server's matching shards / symbols (1 / 1)
+ *   --no-journal        the embedded server without its journal (default: journal on, as in production)
  *   --sweep r1,r2,…     rates to sweep, JSON, stopping at the first that misses the bound
  *                       (25000,50000,100000,150000,200000,250000,300000); --no-sweep
  *   --sweep-duration S  seconds per sweep step (5); --p99-bound US  the sweep's p99 bound (1000)
@@ -67,6 +68,7 @@ export function parseArgs(argv: string[]): { opts: HarnessOptions; out: string |
       case '--sweep-duration': o.sweepDurationSec = num(a, v(), 0.5); break;
       case '--p99-bound': o.boundP99Us = num(a, v(), 1); break;
       case '--no-floor': o.floor = false; break;
+      case '--no-journal': o.journal = false; break;
       case '--target': o.target = v() ?? null; break;
       case '--keys': o.keys = (v() ?? '').split(',').filter(Boolean); break;
       case '--maker-key': o.makerKey = v() ?? null; break;
