@@ -11,7 +11,7 @@
  *   --shards N --symbols N          the embedded server's matching shards / symbols (1 / 1)
  *   --no-journal        the embedded server without its journal (default: journal on, as in production)
  *   --sweep r1,r2,…     rates to sweep, JSON, stopping at the first that misses the bound
- *                       (25000,50000,100000,150000,200000,250000,300000); --no-sweep
+ *                       (1000,2500,5000,10000,25000,50000,100000,250000); --no-sweep
  *   --sweep-duration S  seconds per sweep step (5); --p99-bound US  the sweep's p99 bound (1000)
  *   --no-floor          skip the bare uWebSockets.js echo floor
  *   --target ws://h:p/ws  a running server instead of an embedded one; with --keys k1,k2,…
