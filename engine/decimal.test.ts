@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DecimalError, formatUnits, parseExact, parseStep, stepRatio, toUnits } from './decimal.ts';
+import { DecimalError, formatExact, formatUnits, parseExact, parseStep, stepRatio, toUnits } from './decimal.ts';
 import { ConfigError, compileConfig, demoConfig } from './config.ts';
 
 const cent = parseStep('0.01', 'tick');
@@ -31,6 +31,17 @@ describe('exact decimals', () => {
       const step = parseStep(stepText, 'step');
       expect(toUnits(formatUnits(units, step), step, 'v')).toBe(units);
     }));
+  });
+
+  it('formats through the fast number path exactly as through BigInt (property)', () => {
+    const steps = ['1', '0.01', '0.0001', '0.5', '0.25', '0.001', '0.00000001', '5', '0.000000000000001'].map((t) => parseStep(t, 'lot'));
+    fc.assert(fc.property(fc.integer({ min: 0, max: steps.length - 1 }), fc.integer({ min: -(2 ** 52), max: 2 ** 52 }), (k, units) => {
+      const step = steps[k];
+      const big = BigInt(units) * step.mantissa;
+      expect(formatUnits(units, step)).toBe(formatExact({ mantissa: big < 0n ? -big : big, scale: step.scale, negative: big < 0n }));
+    }), { numRuns: 5_000 });
+    expect(formatUnits(7, parseStep('0.001', 'lot'))).toBe('0.007');
+    expect(formatUnits(-1050, cent)).toBe('-10.5');
   });
 
   it('computes step ratios exactly', () => {

@@ -68,10 +68,53 @@ export function toUnits(text: string, step: ExactDecimal, what: string, max = MA
   return Number(units);
 }
 
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
+/** Small per-step cache of Number(step.mantissa) (a report formats with two steps: tick and lot). */
+let cacheA: ExactDecimal | null = null;
+let cacheAm = 0;
+let cacheB: ExactDecimal | null = null;
+let cacheBm = 0;
+
+function mantissaNumber(step: ExactDecimal): number {
+  if (step === cacheA) return cacheAm;
+  if (step === cacheB) return cacheBm;
+  cacheB = cacheA;
+  cacheBm = cacheAm;
+  cacheA = step;
+  cacheAm = step.mantissa <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(step.mantissa) : -1;
+  return cacheAm;
+}
+
 /** Integer units back to the exact decimal string: 10125 with step "0.01" → "101.25". */
 export function formatUnits(units: number, step: ExactDecimal): string {
-  const v = BigInt(units) * step.mantissa;
-  return formatExact({ mantissa: v < 0n ? -v : v, scale: step.scale, negative: v < 0n });
+  const m = mantissaNumber(step);
+  const v = units * m;
+  // Fast path: the product is an exact integer double and the scale is small (the gateway formats
+  // every price and quantity of every report with this).
+  if (m >= 0 && Number.isSafeInteger(v) && step.scale < POW10.length) {
+    const neg = v < 0;
+    const a = neg ? -v : v;
+    let s: string;
+    if (step.scale === 0) s = String(a);
+    else {
+      const p = POW10[step.scale];
+      const ip = Math.floor(a / p);
+      let frac = a - ip * p;
+      if (frac === 0) s = String(ip);
+      else {
+        let digits = step.scale;
+        while (frac % 10 === 0) {
+          frac /= 10;
+          digits--;
+        }
+        const f = String(frac);
+        s = `${ip}.${f.length < digits ? '0'.repeat(digits - f.length) + f : f}`;
+      }
+    }
+    return neg ? `-${s}` : s;
+  }
+  const big = BigInt(units) * step.mantissa;
+  return formatExact({ mantissa: big < 0n ? -big : big, scale: step.scale, negative: big < 0n });
 }
 
 export function formatExact(d: ExactDecimal): string {

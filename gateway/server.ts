@@ -25,7 +25,7 @@ import type { SlotHandler } from '../ring/ring.ts';
 import { MarketData } from '../feeds/market-data.ts';
 import { EventPump } from './event-pump.ts';
 import {
-  GatewayCode, ORDER_ENTRY_TYPES, ProtocolError, encodeOrderEntry, errorObject, makerReportFromEvent, parseJson, reportFromEvent,
+  GatewayCode, ORDER_ENTRY_TYPES, ProtocolError, encodeOrderEntry, errorObject, makerReportFromEvent, parseJson, reportFromEvent, reportJson,
   requestId, symbolTable,
 } from './protocol.ts';
 import { decodeBinary, encodeBinary } from './proto-codec.ts';
@@ -73,11 +73,12 @@ type OutMsg = Record<string, unknown> & { type: string };
 
 /** One outgoing message, encoded at most once per encoding however many connections get it. */
 class Outgoing {
-  private json: string | null = null;
   private bin: Uint8Array | null = null;
   constructor(
     readonly msg: OutMsg,
     private readonly gw: Gateway,
+    /** The JSON text when the caller built it already (execution reports). */
+    private json: string | null = null,
   ) {}
   encoded(binary: boolean): string | Uint8Array {
     if (binary) return (this.bin ??= this.gw.encodeBinary(this.msg));
@@ -552,9 +553,9 @@ export class Gateway {
     const account = w[b + EVT_ACCOUNT];
     if (account >= 0 && account < this.byAccount.length && this.byAccount[account].size > 0) {
       const report = reportFromEvent(w, b, sym, undefined);
-      const plain = new Outgoing(report as unknown as OutMsg, this);
+      const plain = new Outgoing(report as unknown as OutMsg, this, reportJson(report));
       // The requesting connection also gets the request id echoed.
-      const echoed = p && p.id !== undefined && p.conn.account === account ? new Outgoing({ ...report, id: p.id } as unknown as OutMsg, this) : null;
+      const echoed = p && p.id !== undefined && p.conn.account === account ? new Outgoing({ ...report, id: p.id } as unknown as OutMsg, this, reportJson(report, p.id)) : null;
       for (const c of this.byAccount[account]) this.queue(c, echoed && c === p?.conn ? echoed : plain);
       const ingress = getI64(w, b + EVT_INGRESS_TS);
       if (ingress > 0) this.latency.recordValue(Math.max(1, nowUs() - ingress));
@@ -562,7 +563,8 @@ export class Gateway {
     if (type === EventType.TRADE) {
       const maker = w[b + EVT_MAKER_ACCOUNT];
       if (maker >= 0 && maker < this.byAccount.length && this.byAccount[maker].size > 0) {
-        const report = new Outgoing(makerReportFromEvent(w, b, sym) as unknown as OutMsg, this);
+        const mr = makerReportFromEvent(w, b, sym);
+        const report = new Outgoing(mr as unknown as OutMsg, this, reportJson(mr));
         for (const c of this.byAccount[maker]) this.queue(c, report);
       }
     }
