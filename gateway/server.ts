@@ -363,7 +363,8 @@ export class Gateway {
     } catch (e) {
       if (!(e instanceof ProtocolError)) throw e;
       this.sendError(c, e.code, e.message, e.id, isBinary);
-      this.violation(c);
+      // The server's own state (saturated, restarting a shard) is not the client misbehaving.
+      if (e.code !== GatewayCode.ENGINE_BUSY && e.code !== GatewayCode.SHARD_RECOVERING && e.code !== GatewayCode.SHARD_FAILED) this.violation(c);
     }
   }
 

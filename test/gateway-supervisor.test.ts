@@ -88,4 +88,22 @@ describe('supervisor behind the gateway', () => {
     for (const id of [...acked, 'eth-during-recovery', 'after-recovery']) expect([id, accepted.get(id)]).toEqual([id, 1]);
     expect([...accepted.values()].every((c) => c === 1)).toBe(true);
   });
+
+  it('refusals for the server\'s own state do not count against the client: no 1008 close', async () => {
+    // No journal: a dead shard cannot be rebuilt, its orders get SHARD_FAILED — 50 of them, with
+    // maxViolations 10, and the connection stays open (malformed input would have closed it).
+    const srv = await h.server({ maxViolations: 10 });
+    const c = await h.connect(srv, 'dev-alice-key');
+    await srv.engine.killAgent(shardAgent(0));
+    const t0 = Date.now();
+    while (srv.engine.supervisor.up[1] === 1 && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 1));
+    for (let i = 0; i < 50; i++) {
+      const r = await c.request({ type: 'new_order', symbol: 'BTC-USD', clientOrderId: `x${i}`, side: 'buy', price: '49000', quantity: '0.001' });
+      expect(r).toMatchObject({ type: 'error', code: GatewayCode.SHARD_FAILED });
+    }
+    expect(await c.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
+    const health = await fetch(`${srv.http}/health/deep`);
+    expect(health.status).toBe(503);
+    expect(((await health.json()) as { supervisor: Array<{ agent: string; phase: string }> }).supervisor[1]).toMatchObject({ agent: 'M0', phase: 'failed' });
+  });
 });
