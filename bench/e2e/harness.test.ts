@@ -120,7 +120,7 @@ describe('report', () => {
 
   it('table rows carry every percentile column', () => {
     const rows = tableRows([phase({})]);
-    expect(rows[0]).toEqual(['run', 'rate/s', 'achieved/s', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'fill p50', 'fill p99', 'errors', 'client CPU', 'server CPU']);
+    expect(rows[0]).toEqual(['run', 'rate/s', 'achieved/s', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'fill p50', 'fill p99', 'errors', 'send lag p99', 'client CPU', 'server CPU']);
     expect(rows[1].slice(3, 9)).toEqual(['50 µs', '80 µs', '120 µs', '300 µs', '400 µs', '500 µs']);
   });
 });

@@ -118,14 +118,14 @@ const us = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} ms` :
 
 /** Rows of the percentile table (console and HTML). */
 export function tableRows(phases: PhaseResult[]): string[][] {
-  const rows = [['run', 'rate/s', 'achieved/s', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'fill p50', 'fill p99', 'errors', 'client CPU', 'server CPU']];
+  const rows = [['run', 'rate/s', 'achieved/s', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'fill p50', 'fill p99', 'errors', 'send lag p99', 'client CPU', 'server CPU']];
   for (const p of phases) {
     const errs = Object.values(p.errors).reduce((a, b) => a + b, 0) + p.missingAcks;
     rows.push([
       p.name, p.ratePerSec.toLocaleString('en-US'), Math.round(p.achievedPerSec).toLocaleString('en-US'),
       us(p.ack.p50), us(p.ack.p90), us(p.ack.p99), us(p.ack.p999), us(p.ack.p9999), us(p.ack.max),
       p.fill && p.fill.count > 0 ? us(p.fill.p50) : '–', p.fill && p.fill.count > 0 ? us(p.fill.p99) : '–',
-      String(errs), `${p.clientCpuCores.toFixed(2)}`, p.serverCpuCores === null ? '–' : p.serverCpuCores.toFixed(2),
+      String(errs), us(p.sendLag.p99), `${p.clientCpuCores.toFixed(2)}`, p.serverCpuCores === null ? '–' : p.serverCpuCores.toFixed(2),
     ]);
   }
   return rows;
