@@ -33,6 +33,7 @@ describe('Supervisor policy (no threads)', () => {
     expect(sup.recovering()).toBe(true);
     await new Promise((r) => setTimeout(r, 30));
     expect(attempts).toBe(0); // still blocked
+    expect(sup.snapshot()[1]).toMatchObject({ phase: 'waiting', waitingFor: 'journal catching up' });
     blocked = false;
     await until(() => sup.up[1] === 1);
     const phases = log.map(([, p]) => p);
@@ -42,7 +43,7 @@ describe('Supervisor policy (no threads)', () => {
     expect(backoffs[0]).toBeGreaterThanOrEqual(19);
     expect(backoffs[1]).toBeGreaterThanOrEqual(39);
     expect(backoffs[2]).toBeGreaterThanOrEqual(49);
-    expect(sup.snapshot()[1]).toMatchObject({ phase: 'running', restarts: 1, failedAttempts: 3, lastError: 'attempt 3 failed', downSince: null });
+    expect(sup.snapshot()[1]).toMatchObject({ phase: 'running', restarts: 1, failedAttempts: 3, lastError: 'attempt 3 failed', downSince: null, waitingFor: null });
     expect(sup.snapshot()[1].lastRecoveryMs).toBeGreaterThan(0);
     expect(sup.allUp()).toBe(true);
     await sup.stop();

@@ -25,6 +25,8 @@ export interface AgentHealth {
   lastRecoveryMs: number | null;
   /** While down: since when (epoch ms). */
   downSince: number | null;
+  /** While waiting: what the restart is waiting for (e.g. the journal catching up). */
+  waitingFor: string | null;
 }
 
 export interface SupervisorHooks {
@@ -61,7 +63,7 @@ export class Supervisor {
   readonly up: Uint8Array;
 
   constructor(private readonly hooks: SupervisorHooks, private readonly opts: SupervisorOptions = DEFAULT_SUPERVISOR) {
-    this.health = hooks.names.map((agent) => ({ agent, phase: 'running', restarts: 0, failedAttempts: 0, lastError: null, lastRecoveryMs: null, downSince: null }));
+    this.health = hooks.names.map((agent) => ({ agent, phase: 'running', restarts: 0, failedAttempts: 0, lastError: null, lastRecoveryMs: null, downSince: null, waitingFor: null }));
     this.startedAt = hooks.names.map(() => Date.now());
     this.up = new Uint8Array(hooks.names.length).fill(1);
   }
@@ -122,6 +124,7 @@ export class Supervisor {
     const poll = (): void => {
       this.hooks.whileDown(agent);
       const blocked = this.hooks.blockedOn(agent);
+      this.health[agent].waitingFor = blocked;
       if (blocked !== null) {
         this.later(this.opts.pollMs, poll);
         return;
