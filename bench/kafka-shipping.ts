@@ -1,7 +1,8 @@
 /**
  * K: Kafka shipping rate from a journal to librdkafka's mock cluster, and the time for the lag to
  * return to zero after a 10 s broker outage during which the journal kept growing.
- * Usage: node --import tsx bench/kafka-shipping.ts [events] [outageSeconds]
+ * Usage: node --import tsx bench/kafka-shipping.ts [events] [outageSeconds] [eventsPerRecord]
+ * (eventsPerRecord > 1: EngineEventBatch records, as with KAFKA_EVENTS_PER_RECORD)
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { fmt, machine, writeResult } from './common.ts';
 
 const EVENTS = Number(process.argv[2] ?? 400_000);
 const OUTAGE_S = Number(process.argv[3] ?? 10);
+const PER_RECORD = Number(process.argv[4] ?? 1);
 const dir = mkdtempSync(join(tmpdir(), 'ringmatch-kbench-'));
 const kafka = await startKafka();
 try {
@@ -33,7 +35,7 @@ try {
     writer.commit();
   };
   journalUpTo(EVENTS / 2);
-  const shipper = new KafkaShipper(dir, spec, new KafkaJsSink({ brokers: kafka.brokers, topic: 'bench.events', requestTimeoutMs: 2_000 }), { batch: 2_000, minBackoffMs: 100, maxBackoffMs: 1_000 });
+  const shipper = new KafkaShipper(dir, spec, new KafkaJsSink({ brokers: kafka.brokers, topic: 'bench.events', requestTimeoutMs: 2_000 }), { batch: PER_RECORD > 1 ? 20_000 : 2_000, minBackoffMs: 100, maxBackoffMs: 1_000, eventsPerRecord: PER_RECORD });
   const wait = async (cond: () => boolean): Promise<void> => {
     while (!cond()) await new Promise((r) => setTimeout(r, 5));
   };
@@ -56,10 +58,10 @@ try {
   const catchUpS = (performance.now() - tUp) / 1000;
   await shipper.stop();
   writer.close();
-  const result = { shippedEvents: target2, eventsPerSec: Math.round(rate), outageSeconds: OUTAGE_S, backlogAtRecovery: backlog, lagToZeroSeconds: Math.round(catchUpS * 100) / 100, failuresDuringOutage: shipper.stats.failures };
-  console.log('kafka shipping to the librdkafka mock cluster (1 partition, batches of 2,000, acks=all)', machine());
+  const result = { eventsPerRecord: PER_RECORD, shippedEvents: target2, eventsPerSec: Math.round(rate), outageSeconds: OUTAGE_S, backlogAtRecovery: backlog, lagToZeroSeconds: Math.round(catchUpS * 100) / 100, failuresDuringOutage: shipper.stats.failures };
+  console.log(`kafka shipping to the librdkafka mock cluster (1 partition, acks=all, ${PER_RECORD === 1 ? 'one event per record, sends of 2,000' : `up to ${PER_RECORD} events per record, sends of 20,000 events`})`, machine());
   console.log(`  rate ${fmt(result.eventsPerSec)} events/s; after a ${OUTAGE_S} s outage with ${fmt(backlog)} events behind, lag back to zero in ${result.lagToZeroSeconds} s (${result.failuresDuringOutage} failed sends, backing off)`);
-  console.log(`written to ${writeResult('kafka-shipping', result)}`);
+  console.log(`written to ${writeResult(PER_RECORD === 1 ? 'kafka-shipping' : `kafka-shipping-batch${PER_RECORD}`, result)}`);
 } finally {
   await kafka.stop();
   rmSync(dir, { recursive: true, force: true });

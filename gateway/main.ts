@@ -49,6 +49,12 @@ async function main(): Promise<number> {
     }
     throw e;
   }
+  const perRecordText = process.env.KAFKA_EVENTS_PER_RECORD ?? '256';
+  const eventsPerRecord = Number(perRecordText);
+  if (!Number.isInteger(eventsPerRecord) || eventsPerRecord < 1 || eventsPerRecord > 10_000) {
+    process.stderr.write(`ringmatch: invalid configuration: KAFKA_EVENTS_PER_RECORD: ${JSON.stringify(perRecordText)} — use 1 (one EngineEvent per Kafka record) up to 10000 (EngineEventBatch records of up to that many events; default 256)\n`);
+    return 2;
+  }
   const { spec } = cfg;
   const duration = Number(arg('--duration') ?? 0);
   const rate = Number(arg('--demo') ?? 0);
@@ -91,14 +97,14 @@ async function main(): Promise<number> {
   if (process.env.KAFKA_BROKERS && cfg.journal) {
     const topic = process.env.KAFKA_TOPIC ?? 'ringmatch.events';
     const { worker } = await startWorker(new URL('../persistence/kafka.worker.ts', import.meta.url), {
-      journalDir, spec, brokers: process.env.KAFKA_BROKERS.split(','), topic, compression: process.env.KAFKA_COMPRESSION === 'gzip' ? 'gzip' : 'none',
+      journalDir, spec, brokers: process.env.KAFKA_BROKERS.split(','), topic, compression: process.env.KAFKA_COMPRESSION === 'gzip' ? 'gzip' : 'none', eventsPerRecord,
     }, { name: 'K' });
     kafka = { worker, stats: null };
     worker.on('message', (m: { type?: string; stats?: KafkaStats }) => {
       if (m.type === 'kafka-stats' && kafka) kafka.stats = m.stats ?? null;
     });
     worker.on('error', (err) => log.error({ err }, 'kafka shipping thread failed'));
-    log.info({ brokers: process.env.KAFKA_BROKERS, topic }, 'kafka: shipping the journal');
+    log.info({ brokers: process.env.KAFKA_BROKERS, topic, eventsPerRecord }, 'kafka: shipping the journal');
   } else if (process.env.KAFKA_BROKERS) {
     log.warn('KAFKA_BROKERS is set but the journal is off: Kafka shipping follows the journal, so it is off too');
   }

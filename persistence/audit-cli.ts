@@ -46,7 +46,8 @@ await consumer.subscribe({ topic, fromBeginning: process.argv.includes('--from-b
 await consumer.run({
   eachMessage: async ({ message, partition }) => {
     lastRecord = Date.now();
-    const r = audit.onRecord(message.value ?? new Uint8Array(0));
+    const count = Number(message.headers?.count?.toString() ?? 0);
+    const r = audit.onRecord(message.value ?? new Uint8Array(0), Number.isInteger(count) && count > 0 ? count : 0);
     if (r.kind === 'undecodable') {
       await producer.send({ topic: dlq, messages: [{ key: message.key, value: message.value, headers: { reason: r.reason, sourceTopic: topic, sourcePartition: String(partition), sourceOffset: message.offset } }] });
     }

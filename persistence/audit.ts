@@ -10,7 +10,8 @@ import { MatchingShard, shardOptions } from '../engine/matching-shard.ts';
 import type { EventOut } from '../engine/matching-shard.ts';
 import type { EngineSpec } from '../engine/config.ts';
 import { EVT_SLOT_BYTES } from '../engine/event-slot.ts';
-import { decodeEngineEvent } from './event-codec.ts';
+import { decodeEngineEvent, decodeEngineEventBatch } from './event-codec.ts';
+import type { DecodedEngineEvent } from './event-codec.ts';
 
 export type AuditOutcome = { kind: 'applied' | 'duplicate' } | { kind: 'gap'; shard: number; expected: number; got: number } | { kind: 'undecodable'; reason: string };
 
@@ -37,7 +38,27 @@ export class Audit {
   }
 
   /** Feed one record value. Out-of-order events wait for the missing ones; repeats are dropped. */
-  onRecord(value: Uint8Array): AuditOutcome {
+  /**
+   * One Kafka record: an EngineEvent, or (`batchCount` from the record's `count` header) an
+   * EngineEventBatch, whose events are taken one by one. A batch's outcome is its worst event's.
+   */
+  onRecord(value: Uint8Array, batchCount = 0): AuditOutcome {
+    if (batchCount > 0) {
+      let events;
+      try {
+        events = decodeEngineEventBatch(value);
+        if (events.length !== batchCount) throw new Error(`the count header says ${batchCount} events, the batch holds ${events.length}`);
+      } catch (e) {
+        this.counts.undecodable++;
+        return { kind: 'undecodable', reason: (e as Error).message };
+      }
+      let worst: AuditOutcome = { kind: 'duplicate' };
+      for (const d of events) {
+        const o = this.onEvent(d);
+        if (o.kind === 'undecodable' || o.kind === 'gap' || (o.kind === 'applied' && worst.kind === 'duplicate')) worst = o;
+      }
+      return worst;
+    }
     let d;
     try {
       d = decodeEngineEvent(value);
@@ -45,6 +66,10 @@ export class Audit {
       this.counts.undecodable++;
       return { kind: 'undecodable', reason: (e as Error).message };
     }
+    return this.onEvent(d);
+  }
+
+  private onEvent(d: DecodedEngineEvent): AuditOutcome {
     if (d.shard >= this.books.length) {
       this.counts.undecodable++;
       return { kind: 'undecodable', reason: `shard ${d.shard} does not exist in this configuration (${this.books.length} shards)` };

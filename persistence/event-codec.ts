@@ -7,7 +7,8 @@
  */
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import { readClordString, writeClordString } from '../engine/command-slot.ts';
+import { CLORD_WORDS, readClordString, writeClordString } from '../engine/command-slot.ts';
+import { endianness } from 'node:os';
 import {
   EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_COMMAND_TYPE, EVT_CORRELATION, EVT_CUM, EVT_INGRESS_TS, EVT_LAST_PRICE,
   EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_ACCOUNT, EVT_MAKER_CUM, EVT_MAKER_LEAVES, EVT_MAKER_META, EVT_MAKER_ORDER_ID, EVT_MAKER_QTY,
@@ -34,11 +35,105 @@ const I32: Array<[number, string]> = [
 ];
 const UNSIGNED32 = new Set(['type', 'meta', 'status', 'makerStatus', 'commandType', 'makerMeta']);
 
-export function encodeEngineEvent(shard: number, w: Int32Array, b: number, symbolName = ''): Uint8Array {
+export const EngineEventBatch = root.lookupType('ringmatch.v1.EngineEventBatch');
+
+/** Reference encoder through protobufjs reflection (tests compare the fast one with it). */
+export function encodeEngineEventReflect(shard: number, w: Int32Array, b: number, symbolName = ''): Uint8Array {
   const o: Record<string, unknown> = { shard, symbol: symbolName, clientOrderId: readClordString(w, b + EVT_CLORD), otherClientOrderId: readClordString(w, b + EVT_OTHER_CLORD) };
   for (const [off, name] of I64) o[name] = getI64(w, b + off);
   for (const [off, name] of I32) o[name] = UNSIGNED32.has(name) ? w[b + off] >>> 0 : w[b + off];
   return EngineEvent.encode(o).finish();
+}
+
+// Field numbers and wire types of EngineEvent (proto/ringmatch.proto), for the direct writer.
+type Kind = 'u32' | 's32' | 'u64' | 'i64';
+const FIELDS: Array<[number, number, Kind]> = [
+  // [slot word, field number, kind]
+  [EVT_SEQ, 2, 'u64'], [EVT_TYPE, 3, 'u32'], [EVT_CODE, 4, 's32'], [EVT_TS, 5, 'u64'], [EVT_ORDER_ID, 6, 'u64'], [EVT_ACCOUNT, 7, 's32'],
+  [EVT_SYMBOL, 8, 's32'], [EVT_META, 9, 'u32'], [EVT_STATUS, 10, 'u32'], [EVT_PRICE, 11, 'i64'], [EVT_QTY, 12, 'i64'], [EVT_CUM, 13, 'i64'],
+  [EVT_LEAVES, 14, 'i64'], [EVT_LAST_PRICE, 15, 'i64'], [EVT_LAST_QTY, 16, 'i64'], [EVT_TRADE_ID, 17, 'u64'], [EVT_MAKER_ORDER_ID, 18, 'u64'],
+  [EVT_MAKER_ACCOUNT, 19, 's32'], [EVT_MAKER_STATUS, 20, 'u32'], [EVT_MAKER_CUM, 21, 'i64'], [EVT_MAKER_LEAVES, 22, 'i64'],
+  [EVT_CORRELATION, 23, 'u64'], [EVT_COMMAND_TYPE, 24, 'u32'], [EVT_MAKER_META, 25, 'u32'], [EVT_MAKER_QTY, 26, 'i64'],
+  [EVT_INGRESS_TS, 29, 'u64'], [EVT_COMMAND_SEQ, 30, 's32'],
+];
+
+/**
+ * Write one EngineEvent with protobufjs's Writer, field by field (proto3: zero fields are left
+ * out, as the decoder's defaults). ~3× faster than reflection (`encodeEngineEventReflect`), whose
+ * bytes decode to the same message (tested on every event type).
+ */
+const LITTLE_ENDIAN = endianness() === 'LE';
+const symbolBytes = new Map<string, Uint8Array>();
+
+/** A client order id straight from the slot's bytes (ASCII, zero padded; on little-endian hosts the words' bytes are in order). */
+function writeClord(wr: protobuf.Writer, field: number, w: Int32Array, b: number, off: number, bytes: Uint8Array | undefined): void {
+  if (bytes && LITTLE_ENDIAN) {
+    const start = (b + off) * 4;
+    let n = 0;
+    while (n < CLORD_WORDS * 4 && bytes[start + n] !== 0) n++;
+    if (n > 0) wr.uint32((field << 3) | 2).bytes(bytes.subarray(start, start + n));
+    return;
+  }
+  const s = readClordString(w, b + off);
+  if (s !== '') wr.uint32((field << 3) | 2).string(s);
+}
+
+function writeEngineEvent(wr: protobuf.Writer, shard: number, w: Int32Array, b: number, symbolName: string, bytes?: Uint8Array): void {
+  if (shard !== 0) wr.uint32(8).uint32(shard);
+  for (let i = 0; i < FIELDS.length; i++) {
+    const f = FIELDS[i];
+    const kind = f[2];
+    if (kind === 'u64' || kind === 'i64') {
+      const v = getI64(w, b + f[0]);
+      if (v === 0) continue;
+      wr.uint32(f[1] << 3);
+      // Non-negative values below 2^32 have the same varint as uint32; the rest go through int64.
+      if (v > 0 && v < 4294967296) wr.uint32(v);
+      else if (kind === 'u64') wr.uint64(v);
+      else wr.int64(v);
+    } else {
+      const v = w[b + f[0]];
+      if (v === 0) continue;
+      wr.uint32(f[1] << 3);
+      if (kind === 's32') wr.sint32(v);
+      else wr.uint32(v >>> 0);
+    }
+  }
+  writeClord(wr, 27, w, b, EVT_CLORD, bytes);
+  writeClord(wr, 28, w, b, EVT_OTHER_CLORD, bytes);
+  if (symbolName !== '') {
+    let sb = symbolBytes.get(symbolName);
+    if (!sb) {
+      sb = new TextEncoder().encode(symbolName);
+      symbolBytes.set(symbolName, sb);
+    }
+    wr.uint32((31 << 3) | 2).bytes(sb);
+  }
+}
+
+/** `bytes`: optional byte view of the same memory as `w` (lets client order ids be copied, not decoded). */
+export function encodeEngineEvent(shard: number, w: Int32Array, b: number, symbolName = '', bytes?: Uint8Array): Uint8Array {
+  const wr = protobuf.Writer.create();
+  writeEngineEvent(wr, shard, w, b, symbolName, bytes);
+  return wr.finish();
+}
+
+/** Builds one EngineEventBatch record value from several events. */
+export class EngineEventBatchWriter {
+  private wr = protobuf.Writer.create();
+  count = 0;
+  add(shard: number, w: Int32Array, b: number, symbolName = '', bytes?: Uint8Array): void {
+    this.wr.uint32((1 << 3) | 2).fork();
+    writeEngineEvent(this.wr, shard, w, b, symbolName, bytes);
+    this.wr.ldelim();
+    this.count++;
+  }
+  finish(): Uint8Array {
+    const out = this.wr.finish();
+    this.wr = protobuf.Writer.create();
+    this.count = 0;
+    return out;
+  }
 }
 
 export interface DecodedEngineEvent {
@@ -50,7 +145,18 @@ export interface DecodedEngineEvent {
 
 /** Decode a Kafka record value; throws on anything that is not a well-formed EngineEvent. */
 export function decodeEngineEvent(bytes: Uint8Array): DecodedEngineEvent {
-  const o = EngineEvent.toObject(EngineEvent.decode(bytes), { longs: String, defaults: true }) as Record<string, unknown>;
+  return fromMessage(EngineEvent.decode(bytes));
+}
+
+/** Decode an EngineEventBatch record value (throws on anything malformed or empty). */
+export function decodeEngineEventBatch(bytes: Uint8Array): DecodedEngineEvent[] {
+  const m = EngineEventBatch.decode(bytes) as unknown as { events: protobuf.Message[] };
+  if (m.events.length === 0) throw new Error('an empty event batch');
+  return m.events.map(fromMessage);
+}
+
+function fromMessage(msg: protobuf.Message): DecodedEngineEvent {
+  const o = EngineEvent.toObject(msg, { longs: String, defaults: true }) as Record<string, unknown>;
   if (o.seq === '0' || o.type === 0) throw new Error('not an engine event (no seq or type)');
   const slot = new Int32Array(EVT_SLOT_BYTES / 4);
   for (const [off, name] of I64) putI64(slot, off, Number(o[name] as string));

@@ -9,9 +9,11 @@ export interface SinkRecord {
   /** Partitioning key: the symbol. */
   key: string;
   value: Uint8Array;
-  /** De-duplication key for consumers: (shard, seq). */
+  /** De-duplication key for consumers: (shard, seq) — the first event's seq for a batch. */
   shard: number;
   seq: number;
+  /** Events in the value: 1 = one EngineEvent; more = an EngineEventBatch (header `count`). */
+  count: number;
 }
 
 export interface EventSink {
@@ -62,7 +64,7 @@ export class KafkaJsSink implements EventSink {
       messages: records.map((r) => ({
         key: r.key,
         value: Buffer.from(r.value.buffer, r.value.byteOffset, r.value.byteLength),
-        headers: { shard: String(r.shard), seq: String(r.seq) },
+        headers: r.count === 1 ? { shard: String(r.shard), seq: String(r.seq) } : { shard: String(r.shard), seq: String(r.seq), count: String(r.count) },
       })),
     });
   }

@@ -9,7 +9,7 @@ import { JournalCorruptError, RECORD_BYTES, RECORD_HEADER_BYTES, checkRecord, li
 
 export interface TailRecord {
   seq: number;
-  /** A copy of the event slot bytes. */
+  /** The event slot bytes: a view into a copy of the chunk read (4-byte aligned; not the reader's buffer). */
   payload: Uint8Array;
 }
 
@@ -34,6 +34,8 @@ export class JournalTail {
       const n = readSync(this.fd, this.buf, 0, Math.min(this.buf.length, max * RECORD_BYTES), this.offset);
       const whole = n - (n % RECORD_BYTES);
       const view = new DataView(this.buf.buffer, this.buf.byteOffset, whole);
+      // One copy per chunk (a memcpy), records are views into it: no per-record allocation of bytes.
+      let chunk: Uint8Array | null = null;
       for (let off = 0; off < whole && out.length < max; off += RECORD_BYTES) {
         const bad = checkRecord(this.buf, view, off, this.shard);
         if (bad !== null) throw new JournalCorruptError(this.file as string, this.offset + off, bad);
@@ -42,7 +44,8 @@ export class JournalTail {
         if (seq <= this.afterSeq) continue;
         if (seq !== this.afterSeq + 1) throw new JournalCorruptError(this.file as string, this.offset - RECORD_BYTES, `sequence ${seq} after ${this.afterSeq}`);
         this.afterSeq = seq;
-        out.push({ seq, payload: Uint8Array.from(this.buf.subarray(off + RECORD_HEADER_BYTES, off + RECORD_HEADER_BYTES + EVT_SLOT_BYTES)) });
+        chunk ??= new Uint8Array(this.buf.subarray(0, whole));
+        out.push({ seq, payload: chunk.subarray(off + RECORD_HEADER_BYTES, off + RECORD_HEADER_BYTES + EVT_SLOT_BYTES) });
       }
       if (out.length >= max) return out;
       if (whole > 0 && n === this.buf.length) continue; // more to read in this file

@@ -6,7 +6,7 @@
  */
 import { EVT_SYMBOL } from '../engine/event-slot.ts';
 import type { EngineSpec } from '../engine/config.ts';
-import { encodeEngineEvent } from './event-codec.ts';
+import { EngineEventBatchWriter, encodeEngineEvent } from './event-codec.ts';
 import type { EventSink, SinkRecord } from './event-sink.ts';
 import { JournalTail } from './journal-tail.ts';
 import { ShippedOffsets } from './shipped-offsets.ts';
@@ -33,7 +33,11 @@ export class KafkaShipper {
     private readonly journalDir: string,
     private readonly spec: EngineSpec,
     private readonly sink: EventSink,
-    private readonly opts: { batch?: number; minBackoffMs?: number; maxBackoffMs?: number; idleMs?: number } = {},
+    private readonly opts: {
+      batch?: number; minBackoffMs?: number; maxBackoffMs?: number; idleMs?: number;
+      /** Up to this many consecutive events of one symbol per Kafka record (an EngineEventBatch); 1 = one event per record. */
+      eventsPerRecord?: number;
+    } = {},
   ) {
     this.offsets = new ShippedOffsets(journalDir, spec.shards);
     this.tails = Array.from({ length: spec.shards }, (_, k) => new JournalTail(journalDir, k, this.offsets.get(k)));
@@ -64,23 +68,51 @@ export class KafkaShipper {
       if (!batch) {
         const recs = this.tails[k].next(this.opts.batch ?? 2_000);
         if (recs.length === 0) continue;
-        batch = recs.map((r) => {
-          const words = new Int32Array(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength / 4);
-          const sym = this.spec.symbols[words[EVT_SYMBOL]]?.name ?? '';
-          return { key: sym, value: encodeEngineEvent(k, words, 0, sym), shard: k, seq: r.seq };
-        });
+        batch = this.records(k, recs);
         this.pending[k] = batch;
       }
       await this.sink.send(batch);
-      const last = batch[batch.length - 1].seq;
+      const lastRec = batch[batch.length - 1];
+      const last = lastRec.seq + lastRec.count - 1;
       this.offsets.set(k, last);
       this.stats.shipped[k] = last;
       this.pending[k] = null;
-      this.stats.sent += batch.length;
-      n += batch.length;
+      const events = batch.reduce((c, r) => c + r.count, 0);
+      this.stats.sent += events;
+      n += events;
     }
     return n;
   }
+
+  /** Journal records → Kafka records: one event each, or runs of one symbol as an EngineEventBatch. */
+  private records(k: number, recs: Array<{ seq: number; payload: Uint8Array }>): SinkRecord[] {
+    const per = Math.max(1, this.opts.eventsPerRecord ?? 1);
+    const out: SinkRecord[] = [];
+    let run: { key: string; seq: number; words: Int32Array } | null = null;
+    const flush = (): void => {
+      if (!run) return;
+      const count = this.batchWriter.count;
+      const value = this.batchWriter.finish();
+      // A run of one stays a plain EngineEvent: a `count` header always means a batch of ≥ 2.
+      out.push({ key: run.key, value: count === 1 ? encodeEngineEvent(k, run.words, 0, run.key) : value, shard: k, seq: run.seq, count });
+      run = null;
+    };
+    for (const r of recs) {
+      const words = new Int32Array(r.payload.buffer, r.payload.byteOffset, r.payload.byteLength / 4);
+      const sym = this.spec.symbols[words[EVT_SYMBOL]]?.name ?? '';
+      if (per === 1) {
+        out.push({ key: sym, value: encodeEngineEvent(k, words, 0, sym, r.payload), shard: k, seq: r.seq, count: 1 });
+        continue;
+      }
+      if (run && (run.key !== sym || this.batchWriter.count >= per)) flush();
+      run ??= { key: sym, seq: r.seq, words };
+      this.batchWriter.add(k, words, 0, sym, r.payload);
+    }
+    flush();
+    return out;
+  }
+
+  private readonly batchWriter = new EngineEventBatchWriter();
 
   private async loop(): Promise<void> {
     const min = this.opts.minBackoffMs ?? 100;

@@ -14,9 +14,10 @@ interface Data {
   brokers: string[];
   topic: string;
   compression: 'none' | 'gzip';
+  eventsPerRecord: number;
 }
 const d = workerData as Data;
-const shipper = new KafkaShipper(d.journalDir, d.spec, new KafkaJsSink({ brokers: d.brokers, topic: d.topic, compression: d.compression }));
+const shipper = new KafkaShipper(d.journalDir, d.spec, new KafkaJsSink({ brokers: d.brokers, topic: d.topic, compression: d.compression }), { eventsPerRecord: d.eventsPerRecord });
 shipper.start();
 const report = (): void => parentPort!.postMessage({ type: 'kafka-stats', stats: shipper.stats });
 const timer = setInterval(report, 1_000);

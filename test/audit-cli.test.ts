@@ -5,7 +5,7 @@ import { EVT_SLOT_BYTES } from '../engine/event-slot.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
 import { compileConfig, demoConfig } from '../engine/config.ts';
 import { CommandType, OrderType, Side, TimeInForce } from '../engine/codes.ts';
-import { encodeEngineEvent } from '../persistence/event-codec.ts';
+import { EngineEventBatchWriter, encodeEngineEvent } from '../persistence/event-codec.ts';
 import { brokerUnavailable, startKafka } from './kafka-mock.ts';
 
 const missing = brokerUnavailable();
@@ -21,14 +21,24 @@ describe.skipIf(missing !== null)(`npm run audit${missing ? ` — SKIPPED: ${mis
       const spec = compileConfig(demoConfig());
       const eng = new InlineEngine(spec);
       const values: Buffer[] = [];
-      eng.onEvent((w, b, s) => values.push(Buffer.from(encodeEngineEvent(s, w.slice(b, b + EVT_SLOT_BYTES / 4), 0))));
+      const slots: Array<[number, Int32Array]> = [];
+      eng.onEvent((w, b, s) => {
+        slots.push([s, w.slice(b, b + EVT_SLOT_BYTES / 4)]);
+        values.push(Buffer.from(encodeEngineEvent(s, w.slice(b, b + EVT_SLOT_BYTES / 4), 0)));
+      });
       for (let i = 0; i < 300; i++) {
         eng.submit({ type: CommandType.NEW, symbolId: i % 3, accountId: i % 3, side: i % 2 ? Side.SELL : Side.BUY, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, price: spec.symbols[i % 3].referencePrice + (i % 7) - 3, qty: 1 + (i % 4), clientOrderId: `a${i}` });
       }
       const kafka = new Kafka({ clientId: 't', brokers: k.brokers, logLevel: logLevel.NOTHING });
       const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
       await producer.connect();
-      await producer.send({ topic: 'ringmatch.events', messages: [...values.slice(0, 50).map((value) => ({ value })), { value: Buffer.from('garbage') }, ...values.slice(50).map((value) => ({ value }))] });
+      // Events 50…149 as two EngineEventBatch records (what KAFKA_EVENTS_PER_RECORD > 1 ships), the rest one per record.
+      const batch = (from: number, to: number): { value: Buffer; headers: Record<string, string> } => {
+        const bw = new EngineEventBatchWriter();
+        for (const s of slots.slice(from, to)) bw.add(s[0], s[1], 0);
+        return { value: Buffer.from(bw.finish()), headers: { shard: '0', seq: String(from + 1), count: String(to - from) } };
+      };
+      await producer.send({ topic: 'ringmatch.events', messages: [...values.slice(0, 50).map((value) => ({ value })), { value: Buffer.from('garbage') }, batch(50, 100), batch(100, 150), ...values.slice(150).map((value) => ({ value }))] });
       await producer.disconnect();
       const child = spawn(process.execPath, ['--import', 'tsx', CLI, '--brokers', k.brokers.join(','), '--from-beginning', '--idle-exit', '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';

@@ -11,6 +11,7 @@ import { decodeEngineEvent } from '../persistence/event-codec.ts';
 import { KafkaJsSink } from '../persistence/event-sink.ts';
 import { readJournal } from '../persistence/journal.ts';
 import { KafkaShipper } from '../persistence/kafka-shipper.ts';
+import { Audit } from '../persistence/audit.ts';
 import { EventCollector, flushReleases } from './engine-events.ts';
 import { testSpec } from './fixtures.ts';
 import { brokerUnavailable, startKafka } from './kafka-mock.ts';
@@ -100,4 +101,58 @@ describe.skipIf(missing !== null)(`Kafka event stream${missing ? ` — SKIPPED: 
       rmSync(dir, { recursive: true, force: true });
     }
   }, 150_000);
+
+  it('batch records (eventsPerRecord): runs of one symbol per record, and the audit consumer still rebuilds the engine\'s books', async () => {
+    const kafka = await startKafka();
+    const dir = mkdtempSync(join(tmpdir(), 'ringmatch-kafka-batch-'));
+    const spec = testSpec();
+    const engine = await Engine.start(spec, { journal: { dir }, tickIntervalMs: 0 });
+    const shipper = new KafkaShipper(dir, spec, new KafkaJsSink({ brokers: kafka.brokers, topic: 'batch.events', requestTimeoutMs: 1_000 }), { eventsPerRecord: 50, minBackoffMs: 50, maxBackoffMs: 400 });
+    try {
+      await kafka.topic('batch.events', 1);
+      const events = new EventCollector(engine);
+      for (const c of richStream(2_000, 31)) {
+        while (!engine.submit(c)) {
+          events.poll();
+          await new Promise((r) => setImmediate(r));
+        }
+      }
+      await flushReleases(engine, events);
+      await events.until(() => engine.isSettled());
+      const journaled = spec.symbols.map((_, k) => readJournal(dir, k).lastSeq);
+      shipper.start();
+      await until(() => shipper.stats.shipped.every((x, k) => x === journaled[k]), 30_000, 'shipping').catch((e: Error) => { throw new Error(`${e.message}: ${JSON.stringify(shipper.stats)} journal ${journaled}`); });
+      const audit = new Audit(spec);
+      let records = 0;
+      let batches = 0;
+      const consumer = new Kafka({ clientId: 'audit-batch', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).consumer({ groupId: 'audit-batch' });
+      await consumer.connect();
+      await consumer.subscribe({ topic: 'batch.events', fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ message }) => {
+          records++;
+          const count = Number(message.headers?.count?.toString() ?? 0);
+          if (count > 0) {
+            batches++;
+            expect(count).toBeGreaterThanOrEqual(2);
+            expect(count).toBeLessThanOrEqual(50);
+          }
+          const r = audit.onRecord(message.value as Buffer, count);
+          expect(r.kind).toBe('applied');
+        },
+      });
+      const total = journaled.reduce((a, b) => a + b, 0);
+      await until(() => audit.counts.applied === total, 60_000, 'the audit consumer to apply every event');
+      await consumer.disconnect();
+      expect(batches).toBeGreaterThan(0);
+      expect(records).toBeLessThan(total / 5); // batching happened
+      expect(audit.openGaps()).toEqual([]);
+      for (let k = 0; k < spec.shards; k++) expect(audit.stateHashes()[k]).toBe(await engine.query<string>(shardAgent(k), { what: 'stateHash' }));
+    } finally {
+      await shipper.stop();
+      await engine.stop();
+      await kafka.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
