@@ -16,9 +16,9 @@ import { allocationSpec } from './allocation.ts';
 import { CMD_WORDS, exchangeCoreMix } from './workloads.ts';
 import { fmt, machine, writeResult } from './common.ts';
 
-const EVENTS = Number(process.argv[2] ?? 400_000);
+const EVENTS = Number(process.argv[2] ?? 2_000_000);
 const OUTAGE_S = Number(process.argv[3] ?? 10);
-const PER_RECORD = Number(process.argv[4] ?? 1);
+const PER_RECORD = Number(process.argv[4] ?? 256); // the server's default (KAFKA_EVENTS_PER_RECORD)
 const dir = mkdtempSync(join(tmpdir(), 'ringmatch-kbench-'));
 const kafka = await startKafka();
 try {
