@@ -44,6 +44,35 @@ export interface AllocationResult {
    * numbers for a while; steady state is the window after that settled.
    */
   windows: Array<{ gcs: number; heapGrowthBytes: number }>;
+  /**
+   * Only when no window was clean: where one more window allocated (V8's sampling heap profiler,
+   * top sites by bytes, innermost frames first) — the evidence for finding the cause.
+   */
+  allocationSites?: Array<{ bytes: number; stack: string }>;
+}
+
+/** Run `run` under the sampling heap profiler; the top allocation sites (cold, diagnostics). */
+async function allocationSites(run: () => void): Promise<Array<{ bytes: number; stack: string }>> {
+  const { Session } = await import('node:inspector/promises');
+  const session = new Session();
+  session.connect();
+  try {
+    await session.post('HeapProfiler.startSampling', { samplingInterval: 512, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+    run();
+    const { profile } = await session.post('HeapProfiler.stopSampling');
+    interface Node { callFrame: { functionName: string; url: string }; selfSize: number; children: Node[] }
+    const sites = new Map<string, number>();
+    const walk = (n: Node, stack: string[]): void => {
+      const here = `${n.callFrame.functionName || '(anonymous)'}@${n.callFrame.url.split('/').slice(-2).join('/')}`;
+      const st = [here, ...stack].slice(0, 5);
+      if (n.selfSize > 0) sites.set(st.join(' < '), (sites.get(st.join(' < ')) ?? 0) + n.selfSize);
+      for (const c of n.children) walk(c, [here, ...stack]);
+    };
+    walk(profile.head as unknown as Node, []);
+    return [...sites].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([stack, bytes]) => ({ bytes, stack }));
+  } finally {
+    session.disconnect();
+  }
 }
 
 async function measure(name: string, operations: number, warm: () => void, rewarm: () => void, runs: Array<() => void>): Promise<AllocationResult> {
@@ -65,9 +94,11 @@ async function measure(name: string, operations: number, warm: () => void, rewar
   }
   const windows = measured.map((w) => ({ gcs: w.gcs, heapGrowthBytes: w.heapGrowthBytes }));
   const steady = [...windows].sort((a, b) => a.gcs - b.gcs || a.heapGrowthBytes - b.heapGrowthBytes)[0];
+  const clean = steady.gcs === 0 && steady.heapGrowthBytes < 256 * 1024;
   return {
     name, operations, gcs: measured.reduce((n, w) => n + w.gcs, 0), byKind: Object.assign({}, ...measured.map((w) => w.byKind)),
     heapGrowthBytes: Math.min(...windows.map((w) => w.heapGrowthBytes)), steady, windows,
+    ...(clean ? {} : { allocationSites: await allocationSites(runs[runs.length - 1]) }),
   };
 }
 
