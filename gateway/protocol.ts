@@ -254,13 +254,35 @@ const EXEC_TYPES: Record<number, string> = {
   [EventType.REJECTED]: 'rejected', [EventType.EXPIRED]: 'expired',
 };
 
-/** The report for the order an event is about (the taker for TRADE). */
-export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | undefined, id: string | number | undefined): ExecutionReport {
+/** A report's prices and quantities in integer units (what the binary encoding sends), filled alongside the decimals. */
+export interface ReportUnits {
+  price: number;
+  quantity: number;
+  lastPrice: number;
+  lastQuantity: number;
+  cumQuantity: number;
+  leavesQuantity: number;
+  canceledQuantity: number;
+}
+
+export function reportUnits(): ReportUnits {
+  return { price: 0, quantity: 0, lastPrice: 0, lastQuantity: 0, cumQuantity: 0, leavesQuantity: 0, canceledQuantity: 0 };
+}
+
+/** The report for the order an event is about (the taker for TRADE); `u` (optional) receives the units. */
+export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | undefined, id: string | number | undefined, u: ReportUnits = reportUnits()): ExecutionReport {
   const type = w[b + EVT_TYPE];
   const meta = w[b + EVT_META];
   const fmtP = (v: number): string => (sym ? formatUnits(v, sym.tick) : String(v));
   const fmtQ = (v: number): string => (sym ? formatUnits(v, sym.lot) : String(v));
   const orderType = (meta >>> 4) & 0xf;
+  u.price = orderType === OrderType.MARKET ? 0 : getI64(w, b + EVT_PRICE);
+  u.quantity = getI64(w, b + EVT_QTY);
+  u.cumQuantity = getI64(w, b + EVT_CUM);
+  u.leavesQuantity = getI64(w, b + EVT_LEAVES);
+  u.lastPrice = 0;
+  u.lastQuantity = 0;
+  u.canceledQuantity = 0;
   const r: ExecutionReport = {
     type: 'execution_report',
     execType: EXEC_TYPES[type] ?? 'unknown',
@@ -270,21 +292,24 @@ export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | unde
     side: SIDE_NAMES[meta & 0xf] ?? '',
     orderType: TYPE_NAMES[orderType] ?? '',
     timeInForce: TIF_NAMES[(meta >>> 8) & 0xf] ?? '',
-    price: orderType === OrderType.MARKET ? '' : fmtP(getI64(w, b + EVT_PRICE)),
-    quantity: fmtQ(getI64(w, b + EVT_QTY)),
+    price: orderType === OrderType.MARKET ? '' : fmtP(u.price),
+    quantity: fmtQ(u.quantity),
     orderStatus: STATUS_NAMES[w[b + EVT_STATUS]] ?? '',
-    cumQuantity: fmtQ(getI64(w, b + EVT_CUM)),
-    leavesQuantity: fmtQ(getI64(w, b + EVT_LEAVES)),
+    cumQuantity: fmtQ(u.cumQuantity),
+    leavesQuantity: fmtQ(u.leavesQuantity),
     seq: getI64(w, b + EVT_SEQ),
     ts: getI64(w, b + EVT_TS),
   };
   if (type === EventType.TRADE) {
-    r.lastPrice = fmtP(getI64(w, b + EVT_LAST_PRICE));
-    r.lastQuantity = fmtQ(getI64(w, b + EVT_LAST_QTY));
+    u.lastPrice = getI64(w, b + EVT_LAST_PRICE);
+    u.lastQuantity = getI64(w, b + EVT_LAST_QTY);
+    r.lastPrice = fmtP(u.lastPrice);
+    r.lastQuantity = fmtQ(u.lastQuantity);
     r.tradeId = String(getI64(w, b + EVT_TRADE_ID));
     r.liquidity = 'taker';
   } else if (type === EventType.CANCELED || type === EventType.EXPIRED) {
-    r.canceledQuantity = fmtQ(getI64(w, b + EVT_LAST_QTY));
+    u.canceledQuantity = getI64(w, b + EVT_LAST_QTY);
+    r.canceledQuantity = fmtQ(u.canceledQuantity);
     r.reason = REASON_NAMES[w[b + EVT_CODE]] ?? String(w[b + EVT_CODE]);
   } else if (type === EventType.REPLACED) {
     r.origClientOrderId = readClordString(w, b + EVT_OTHER_CLORD);
@@ -334,11 +359,18 @@ export function reportJson(r: ExecutionReport, id?: string | number): string {
   return `${s}}`;
 }
 
-/** The maker's report of a TRADE event. */
-export function makerReportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | undefined): ExecutionReport {
+/** The maker's report of a TRADE event; `u` (optional) receives the units. */
+export function makerReportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | undefined, u: ReportUnits = reportUnits()): ExecutionReport {
   const meta = w[b + EVT_MAKER_META];
   const fmtP = (v: number): string => (sym ? formatUnits(v, sym.tick) : String(v));
   const fmtQ = (v: number): string => (sym ? formatUnits(v, sym.lot) : String(v));
+  u.price = getI64(w, b + EVT_LAST_PRICE);
+  u.quantity = getI64(w, b + EVT_MAKER_QTY);
+  u.lastPrice = u.price;
+  u.lastQuantity = getI64(w, b + EVT_LAST_QTY);
+  u.cumQuantity = getI64(w, b + EVT_MAKER_CUM);
+  u.leavesQuantity = getI64(w, b + EVT_MAKER_LEAVES);
+  u.canceledQuantity = 0;
   return {
     type: 'execution_report',
     execType: 'trade',
@@ -348,13 +380,13 @@ export function makerReportFromEvent(w: Int32Array, b: number, sym: SymbolSpec |
     side: SIDE_NAMES[meta & 0xf] ?? '',
     orderType: TYPE_NAMES[(meta >>> 4) & 0xf] ?? '',
     timeInForce: TIF_NAMES[(meta >>> 8) & 0xf] ?? '',
-    price: fmtP(getI64(w, b + EVT_LAST_PRICE)),
-    quantity: fmtQ(getI64(w, b + EVT_MAKER_QTY)),
+    price: fmtP(u.price),
+    quantity: fmtQ(u.quantity),
     orderStatus: STATUS_NAMES[w[b + EVT_MAKER_STATUS]] ?? '',
-    lastPrice: fmtP(getI64(w, b + EVT_LAST_PRICE)),
-    lastQuantity: fmtQ(getI64(w, b + EVT_LAST_QTY)),
-    cumQuantity: fmtQ(getI64(w, b + EVT_MAKER_CUM)),
-    leavesQuantity: fmtQ(getI64(w, b + EVT_MAKER_LEAVES)),
+    lastPrice: fmtP(u.lastPrice),
+    lastQuantity: fmtQ(u.lastQuantity),
+    cumQuantity: fmtQ(u.cumQuantity),
+    leavesQuantity: fmtQ(u.leavesQuantity),
     tradeId: String(getI64(w, b + EVT_TRADE_ID)),
     liquidity: 'maker',
     seq: getI64(w, b + EVT_SEQ),

@@ -25,10 +25,10 @@ import type { SlotHandler } from '../ring/ring.ts';
 import { MarketData } from '../feeds/market-data.ts';
 import { EventPump } from './event-pump.ts';
 import {
-  GatewayCode, ORDER_ENTRY_TYPES, ProtocolError, encodeOrderEntry, errorObject, makerReportFromEvent, parseJson, reportFromEvent, reportJson,
+  GatewayCode, ORDER_ENTRY_TYPES, ProtocolError, encodeOrderEntry, errorObject, makerReportFromEvent, parseJson, reportFromEvent, reportJson, reportUnits,
   requestId, symbolTable,
 } from './protocol.ts';
-import { decodeBinary, encodeBinary } from './proto-codec.ts';
+import { decodeBinary, encodeBinary, encodeReportEnvelope } from './proto-codec.ts';
 import type { MarketDataMessage } from '../feeds/market-data.ts';
 import type { ClientMessage, SymbolTable } from './protocol.ts';
 
@@ -79,9 +79,11 @@ class Outgoing {
     private readonly gw: Gateway,
     /** The JSON text when the caller built it already (execution reports). */
     private json: string | null = null,
+    /** A direct binary encoder (execution reports), instead of the generic one. */
+    private readonly toBinary: (() => Uint8Array) | null = null,
   ) {}
   encoded(binary: boolean): string | Uint8Array {
-    if (binary) return (this.bin ??= this.gw.encodeBinary(this.msg));
+    if (binary) return (this.bin ??= this.toBinary ? this.toBinary() : this.gw.encodeBinary(this.msg));
     return (this.json ??= JSON.stringify(this.msg));
   }
 }
@@ -553,10 +555,12 @@ export class Gateway {
     const sym = this.spec.symbols[w[b + EVT_SYMBOL]];
     const account = w[b + EVT_ACCOUNT];
     if (account >= 0 && account < this.byAccount.length && this.byAccount[account].size > 0) {
-      const report = reportFromEvent(w, b, sym, undefined);
-      const plain = new Outgoing(report as unknown as OutMsg, this, reportJson(report));
+      const u = reportUnits();
+      const report = reportFromEvent(w, b, sym, undefined, u);
+      const plain = new Outgoing(report as unknown as OutMsg, this, reportJson(report), () => encodeReportEnvelope(report, u, undefined));
       // The requesting connection also gets the request id echoed.
-      const echoed = p && p.id !== undefined && p.conn.account === account ? new Outgoing({ ...report, id: p.id } as unknown as OutMsg, this, reportJson(report, p.id)) : null;
+      const rid = p && p.id !== undefined && p.conn.account === account ? p.id : undefined;
+      const echoed = rid !== undefined ? new Outgoing({ ...report, id: rid } as unknown as OutMsg, this, reportJson(report, rid), () => encodeReportEnvelope(report, u, rid)) : null;
       for (const c of this.byAccount[account]) this.queue(c, echoed && c === p?.conn ? echoed : plain);
       const ingress = getI64(w, b + EVT_INGRESS_TS);
       if (ingress > 0) this.latency.recordValue(Math.max(1, nowUs() - ingress));
@@ -564,8 +568,9 @@ export class Gateway {
     if (type === EventType.TRADE) {
       const maker = w[b + EVT_MAKER_ACCOUNT];
       if (maker >= 0 && maker < this.byAccount.length && this.byAccount[maker].size > 0) {
-        const mr = makerReportFromEvent(w, b, sym);
-        const report = new Outgoing(mr as unknown as OutMsg, this, reportJson(mr));
+        const mu = reportUnits();
+        const mr = makerReportFromEvent(w, b, sym, mu);
+        const report = new Outgoing(mr as unknown as OutMsg, this, reportJson(mr), () => encodeReportEnvelope(mr, mu, undefined));
         for (const c of this.byAccount[maker]) this.queue(c, report);
       }
     }
