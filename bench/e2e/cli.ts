@@ -10,7 +10,7 @@
  *   --ack-mode fast|durable         the embedded server's ack mode (fast; durable waits for fsync)
  *   --shards N --symbols N          the embedded server's matching shards / symbols (1 / 1)
  *   --no-journal        the embedded server without its journal (default: journal on, as in production)
- *   --sweep r1,r2,…     rates to sweep, JSON, stopping at the first that misses the bound
+ *   --sweep r1,r2,…     rates to sweep, JSON, until the first the server cannot carry in full
  *                       (1000,2500,5000,10000,25000,50000,100000,250000); --no-sweep
  *   --sweep-duration S  seconds per sweep step (5); --p99-bound US  the sweep's p99 bound (1000)
  *   --no-floor          skip the bare uWebSockets.js echo floor
@@ -107,7 +107,7 @@ async function main(): Promise<number> {
   const files = writeReport(out, summary, distributions, plot);
   process.stdout.write(`\n${textTable(tableRows(summary.phases))}\n\n`);
   for (const g of summary.goals) process.stdout.write(`${g.met === null ? 'n/a ' : g.met ? 'met ' : 'MISS'}  ${g.goal}: ${g.measured}\n`);
-  if (summary.sweep) process.stdout.write(`sweep: best ${summary.sweep.best?.toLocaleString('en-US') ?? 'none'}/s within p99 ${summary.sweep.boundP99Us} µs. ${summary.sweep.bottleneck}\n`);
+  if (summary.sweep) process.stdout.write(`sweep: highest rate within p99 ${summary.sweep.boundP99Us} µs: ${summary.sweep.best?.toLocaleString('en-US') ?? 'none'}/s; highest carried in full: ${summary.sweep.maxSustained?.toLocaleString('en-US') ?? 'none'}/s. ${summary.sweep.bottleneck}\n`);
   const eng = summary.phases.find((p) => p.stages);
   if (eng?.stages) {
     process.stdout.write(`\nserver stages (${eng.name}, µs): ${eng.stages.map((s) => `${s.stage} p50 ${s.p50} / p99 ${s.p99}`).join(' · ')}\n`);

@@ -12,7 +12,7 @@ import { OpenLoopSchedule } from './schedule.ts';
 import { percentileSvg, tableRows, writeReport } from './report.ts';
 import type { PhaseResult, Summary } from './report.ts';
 import { parseArgs } from './cli.ts';
-import { bottleneck, passes } from './harness.ts';
+import { bottleneck, passes, sustains } from './harness.ts';
 
 describe('open-loop schedule', () => {
   it('fixes every intended send time in advance: exactly `rate` orders per second', () => {
@@ -95,7 +95,7 @@ describe('report', () => {
       }
       const summary: Summary = {
         tool: 'ringmatch e2e latency harness', date: '2026-11-21T00:00:00Z', machine: { cpu: 'test cpu', cores: 2 }, target: 'embedded', settings: {},
-        phases: [phase({ name: 'floor-json', kind: 'floor' }), phase({})], sweep: { boundP99Us: 1000, rates: [1000], best: 1000, bottleneck: 'none' },
+        phases: [phase({ name: 'floor-json', kind: 'floor' }), phase({})], sweep: { boundP99Us: 1000, rates: [1000], best: 1000, maxSustained: 1000, bottleneck: 'none' },
         goals: [{ goal: 'ack p99 ≤ 100 µs (JSON)', measured: '120 µs', met: false }], inProcess: { 'matching-throughput': { opsPerSec: 1 } },
       };
       const files = writeReport(dir, summary, [{ file: 'engine-json-ack.hgrm', histogram: eng }], [{ label: 'uWS echo floor (json)', histogram: floor }, { label: 'ringmatch order → ack (json)', histogram: eng }]);
@@ -131,6 +131,10 @@ describe('sweep judgement and flags', () => {
     expect(passes(phase({}), 100)).toBe(false);
     expect(passes(phase({ achievedPerSec: 900 }), 1000)).toBe(false);
     expect(passes(phase({ errors: { '-10009': 3 } }), 1000)).toBe(false);
+    expect(sustains(phase({}))).toBe(true);
+    expect(sustains(phase({ ack: { ...phase({}).ack, p99: 50_000 } }))).toBe(true); // slow but carried
+    expect(sustains(phase({ ack: { ...phase({}).ack, p99: 250_000 } }))).toBe(false); // queueing up
+    expect(sustains(phase({ missingAcks: 1 }))).toBe(false);
     expect(bottleneck(phase({ errors: { '-10009': 3 }, sendLag: { count: 1, p50: 1, p90: 1, p99: 5000, p999: 1, p9999: 1, max: 1, mean: 1 } }), 1000, 2)).toMatch(/-10009×3.*fell behind/);
   });
 

@@ -337,9 +337,18 @@ export async function runPhase(o: HarnessOptions, p: PhaseSpec): Promise<PhaseOu
   }
 }
 
-export function passes(r: PhaseResult, boundUs: number): boolean {
+/** Beyond this p99 the server is queueing the rate up (its input ring absorbs a few seconds), not carrying it. */
+export const SUSTAIN_P99_CAP_US = 100_000;
+
+/** The server carried the rate: (nearly) all of it answered, without errors, p99 under the queueing cap. */
+export function sustains(r: PhaseResult): boolean {
   const errs = Object.values(r.errors).reduce((a, b) => a + b, 0);
-  return r.ack.count > 0 && r.ack.p99 <= boundUs && r.achievedPerSec >= 0.95 * r.ratePerSec && errs === 0 && r.missingAcks === 0;
+  return r.ack.count > 0 && r.achievedPerSec >= 0.95 * r.ratePerSec && errs === 0 && r.missingAcks === 0 && r.ack.p99 <= SUSTAIN_P99_CAP_US;
+}
+
+/** Carried, and within the p99 bound. */
+export function passes(r: PhaseResult, boundUs: number): boolean {
+  return sustains(r) && r.ack.p99 <= boundUs;
 }
 
 /** What held a failing sweep step back, from what was measured. */
@@ -352,6 +361,7 @@ export function bottleneck(r: PhaseResult, boundUs: number, cores: number): stri
   if (r.serverCpuCores !== null && r.serverCpuCores + r.clientCpuCores > 0.85 * cores) why.push(`the box is CPU-bound: server ${r.serverCpuCores.toFixed(2)} + client ${r.clientCpuCores.toFixed(2)} cores of ${cores}`);
   if (r.ack.p99 > boundUs) why.push(`ack p99 ${r.ack.p99} µs > ${boundUs} µs`);
   if (r.achievedPerSec < 0.95 * r.ratePerSec) why.push(`answered only ${Math.round(r.achievedPerSec).toLocaleString('en-US')}/s`);
+  if (r.ack.p99 > SUSTAIN_P99_CAP_US) why.push('queueing: the rate is not carried');
   return `At ${r.ratePerSec.toLocaleString('en-US')}/s: ${why.join('; ') || 'no single cause measured'}.`;
 }
 
@@ -365,7 +375,7 @@ export function goals(phases: PhaseResult[], sweep: Summary['sweep']): GoalCheck
   if (json) out.push({ goal: 'ack p99 ≤ 100 µs (JSON)', measured: `${json.ack.p99} µs`, met: json.ack.p99 <= 100 });
   if (json) out.push({ goal: 'ack p99.99 ≤ 1 ms (JSON)', measured: `${json.ack.p9999} µs`, met: json.ack.p9999 <= 1_000 });
   if (pb) out.push({ goal: 'protobuf path measured', measured: pb.ack.count > 0 ? `ack p50 ${pb.ack.p50} µs, p99 ${pb.ack.p99} µs` : 'no order was answered', met: pb.ack.count > 0 });
-  if (sweep) out.push({ goal: `≥ 250,000 orders/s sustained with p99 ack < ${sweep.boundP99Us} µs`, measured: sweep.best === null ? 'no rate met the bound' : `${sweep.best.toLocaleString('en-US')}/s`, met: sweep.best !== null && sweep.best >= 250_000 });
+  if (sweep) out.push({ goal: `≥ 250,000 orders/s sustained with p99 ack < ${sweep.boundP99Us} µs`, measured: `${sweep.best === null ? 'no rate met the bound' : `${sweep.best.toLocaleString('en-US')}/s within the bound`}; carried in full up to ${sweep.maxSustained === null ? 'none' : `${sweep.maxSustained.toLocaleString('en-US')}/s`}`, met: sweep.best !== null && sweep.best >= 250_000 });
   return out;
 }
 
@@ -449,19 +459,25 @@ export async function runSuite(o: HarnessOptions): Promise<SuiteOutcome> {
     let sweep: Summary['sweep'] = null;
     if (o.sweepRates.length > 0) {
       let best: number | null = null;
+      let maxSustained: number | null = null;
       let why = 'every swept rate met the bound';
+      let missed: string | null = null;
       for (const rate of o.sweepRates) {
         o.log(`sweep: ${rate.toLocaleString('en-US')}/s for ${o.sweepDurationSec} s (JSON)`);
         await settle(http, o.log);
         const out = await runPhase(o, { name: `sweep-${rate}`, kind: 'engine', url, keys: conns, encoding: 'json', rate, durationSec: o.sweepDurationSec, warmupSec: Math.min(1, o.sweepDurationSec / 3), order: spec, serverPid: server?.pid });
         record(out, '');
         if (passes(out.result, o.boundP99Us)) best = rate;
-        else {
+        else missed ??= bottleneck(out.result, o.boundP99Us, Number(m.cores));
+        // Keep going while the rate is carried (answered, no errors) — the p99 may be noise-bound
+        // below the capacity; stop at the first rate the server cannot carry.
+        if (!sustains(out.result)) {
           why = bottleneck(out.result, o.boundP99Us, Number(m.cores));
           break;
         }
+        maxSustained = rate;
       }
-      sweep = { boundP99Us: o.boundP99Us, rates: o.sweepRates, best, bottleneck: why };
+      sweep = { boundP99Us: o.boundP99Us, rates: o.sweepRates, best, maxSustained, bottleneck: missed && why === 'every swept rate met the bound' ? missed : missed ? `${missed} ${why}` : why };
     }
     const settings = { ...o, log: undefined, keys: o.keys.length > 0 ? '(given)' : '(generated)', adminKey: o.adminKey ? '(given)' : undefined, makerKey: o.makerKey ? '(given)' : undefined };
     const summary: Summary = {

@@ -55,7 +55,8 @@ export interface Summary {
   target: string;
   settings: Record<string, unknown>;
   phases: PhaseResult[];
-  sweep: { boundP99Us: number; rates: number[]; best: number | null; bottleneck: string } | null;
+  /** best: highest rate within the p99 bound; maxSustained: highest rate answered in full without errors. */
+  sweep: { boundP99Us: number; rates: number[]; best: number | null; maxSustained: number | null; bottleneck: string } | null;
   goals: GoalCheck[];
   /** The in-process benchmarks' latest results (bench/results/*.json), for one place to read. */
   inProcess: Record<string, unknown>;
@@ -162,7 +163,7 @@ export function writeReport(dir: string, summary: Summary, distributions: Array<
   }).join('\n');
   const goals = [['goal', 'measured', 'met'], ...summary.goals.map((g) => [g.goal, g.measured, g.met === null ? 'n/a' : g.met ? 'yes' : 'NO'])];
   const sweep = summary.sweep
-    ? `<p>Rate sweep (p99 ack bound ${us(summary.sweep.boundP99Us)}): highest rate within the bound <b>${summary.sweep.best === null ? 'none' : summary.sweep.best.toLocaleString('en-US')}</b> orders/s. ${esc(summary.sweep.bottleneck)}</p>`
+    ? `<p>Rate sweep (p99 ack bound ${us(summary.sweep.boundP99Us)}): highest rate within the bound <b>${summary.sweep.best === null ? 'none' : summary.sweep.best.toLocaleString('en-US')}</b> orders/s; highest rate carried in full <b>${summary.sweep.maxSustained === null ? 'none' : summary.sweep.maxSustained.toLocaleString('en-US')}</b> orders/s. ${esc(summary.sweep.bottleneck)}</p>`
     : '';
   const inProc = Object.keys(summary.inProcess).length === 0 ? '<p>No in-process results found (run <code>npm run bench:core</code>).</p>'
     : `<pre>${esc(JSON.stringify(summary.inProcess, null, 2))}</pre>`;
