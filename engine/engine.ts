@@ -107,15 +107,47 @@ export class Engine {
     this.eventRings = eventRings;
     this.eventDoorbell = eventDoorbell;
     this.shardOf = Int32Array.from(spec.symbols, (x) => x.shard);
-    const names = [Stage.RISK as string, ...eventRings.map((_, k) => shardThreadName(k))];
+    const names = [Stage.RISK as string, ...eventRings.map((_, k) => shardThreadName(k)), ...(opts.journal ? [Stage.JOURNAL as string] : [])];
+    this.journalAgent = opts.journal ? 1 + eventRings.length : -1;
     this.supervisor = new Supervisor({
       names,
       cannotRestart: () => (this.journalState ? null : 'no journal is configured: a dead worker\'s state cannot be rebuilt (restart the server)'),
       whileDown: (agent) => { if (agent === RISK_AGENT) this.skipRiskEvents(); },
       blockedOn: (agent) => this.restartBlockedOn(agent),
-      spawn: (agent) => this.spawn(agent, true),
+      spawn: (agent) => (agent === this.journalAgent ? this.spawnJournal() : this.spawn(agent, true)),
       onPhase: (agent, phase, detail) => this.onAgentPhase?.(names[agent], phase, detail),
     }, { ...DEFAULT_SUPERVISOR, ...opts.supervisor });
+  }
+
+  /** Supervisor index of the persistence thread J (after the shards), or -1 without a journal. */
+  readonly journalAgent: number;
+  private journalConsumerIndex = 0;
+
+  /**
+   * Start (or restart) the persistence thread J. A restarted J continues from its ring cursor, which
+   * only moves after a commit, and skips events the journal already holds (JournalAgent).
+   */
+  private async spawnJournal(): Promise<unknown> {
+    const j = this.opts.journal;
+    if (!j || !this.journalState || !this.journalControl || !this.journalDoorbell) throw new Error('no journal configured');
+    const { worker, ready } = await startWorker<{ repaired: unknown[]; durable: number[] }>(JOURNAL_ENTRY, {
+      dir: j.dir, segmentBytes: j.segmentBytes, eventRings: this.eventRings.map((r) => r.buffer), consumerIndex: this.journalConsumerIndex,
+      doorbell: this.journalDoorbell.buffer, wake: this.eventDoorbell.buffer, state: this.journalState.buffer, control: this.journalControl.buffer, idle: this.spec.idle,
+    }, { name: Stage.JOURNAL });
+    this.journalWorker = worker;
+    this.journalOpen ??= { repaired: ready.repaired, durable: ready.durable };
+    let dead = false;
+    const died = (error: Error): void => {
+      if (dead || this.stopping) return;
+      dead = true;
+      if (this.journalState) Atomics.store(this.journalState, journalStatusWord(this.eventRings.length), 3);
+      this.failures.push({ agent: Stage.JOURNAL, error, at: Date.now() });
+      this.onFailure?.(Stage.JOURNAL, error);
+      this.supervisor.onDeath(this.journalAgent, error);
+    };
+    worker.on('error', died);
+    worker.on('exit', (code) => died(new Error(`${Stage.JOURNAL} thread exited (code ${code})`)));
+    return ready;
   }
 
   /** Start agent 0 (risk) or 1 + k (shard k) on a new thread and wire it up; resolves when ready. */
@@ -166,6 +198,7 @@ export class Engine {
 
   /** Why agent can not be rebuilt yet (null: go). */
   private restartBlockedOn(agent: number): string | null {
+    if (agent === this.journalAgent) return null; // its own ring cursors keep everything it has not made durable
     if (this.journalStatus() !== 'running') return `the journal thread is ${this.journalStatus()}`;
     if (agent !== RISK_AGENT) {
       return this.journalCaughtUpShard(agent - 1) ? null : 'the journal is catching up with the dead shard\'s events';
@@ -190,7 +223,7 @@ export class Engine {
 
   /** Fault injection (tests, drills): kill an agent's thread abruptly, as a crash would. */
   async killAgent(agent: number): Promise<void> {
-    const w = this.workers[agent];
+    const w = agent === this.journalAgent ? this.journalWorker : this.workers[agent];
     if (!w || this.supervisor.up[agent] === 0) throw new Error(`agent ${agent} is not running`);
     await w.terminate();
   }
@@ -203,7 +236,7 @@ export class Engine {
     const up = this.supervisor.up;
     if (up[0] === 0) return false;
     if (symbol >= 0) return symbol >= this.shardOf.length || up[1 + this.shardOf[symbol]] === 1;
-    for (let k = 1; k < up.length; k++) if (up[k] === 0) return false;
+    for (let k = 1; k <= this.shardInputs.length; k++) if (up[k] === 0) return false;
     return true;
   }
 
@@ -241,26 +274,17 @@ export class Engine {
       throw e;
     }
     if (opts.journal) {
-      const journalState = new Int32Array(new SharedArrayBuffer(journalStateBytes(n)));
-      const journalControl = new Int32Array(new SharedArrayBuffer(64));
+      engine.journalState = new Int32Array(new SharedArrayBuffer(journalStateBytes(n)));
+      engine.journalControl = new Int32Array(new SharedArrayBuffer(64));
+      engine.journalDoorbell = journalDoorbell;
+      engine.journalConsumerIndex = journalConsumer;
       try {
-        const { worker, ready } = await startWorker<{ repaired: unknown[]; durable: number[] }>(JOURNAL_ENTRY, {
-          dir: opts.journal.dir, segmentBytes: opts.journal.segmentBytes, eventRings: eventRings.map((r) => r.buffer), consumerIndex: journalConsumer,
-          doorbell: journalDoorbell.buffer, wake: eventDoorbell.buffer, state: journalState.buffer, control: journalControl.buffer, idle: spec.idle,
-        }, { name: Stage.JOURNAL });
-        engine.journalWorker = worker;
-        engine.journalOpen = { repaired: ready.repaired, durable: ready.durable };
-        worker.on('error', (error: Error) => {
-          engine.failures.push({ agent: Stage.JOURNAL, error, at: Date.now() });
-          engine.onFailure?.(Stage.JOURNAL, error);
-        });
+        await engine.spawnJournal();
       } catch (e) {
+        engine.journalState = null;
         await engine.stop();
         throw e;
       }
-      engine.journalState = journalState;
-      engine.journalControl = journalControl;
-      engine.journalDoorbell = journalDoorbell;
     }
     engine.externalCount = external;
     const tick = opts.tickIntervalMs ?? 1;
@@ -380,7 +404,7 @@ export class Engine {
     clearTimeout(timer);
     for (const p of this.ports) p.close();
     // The journal stops last: the matching workers have exited, so every event is in the rings.
-    if (this.journalWorker && this.journalControl && this.journalDoorbell) {
+    if (this.journalWorker && this.journalControl && this.journalDoorbell && this.supervisor.up[this.journalAgent] === 1) {
       const jw = this.journalWorker;
       const exit = new Promise<void>((res) => { jw.once('exit', () => res()); });
       Atomics.store(this.journalControl, 0, 1);

@@ -4,10 +4,17 @@
  * are momentarily empty or a buffer is full — natural group commit: the busier the engine, the
  * bigger the batches. After each commit it publishes the shard's durable sequence (low 32 bits,
  * compare with seqDiff) and rings the gateway's doorbell, which `durable` ack mode waits on.
+ *
+ * Its ring cursor moves only after a commit: an event leaves the ring's care only once it is on
+ * disk. A restarted J (supervisor) therefore finds every event it had not made durable still in
+ * the ring, and skips the ones the journal already holds (written, but the cursor not yet moved).
  */
 import { Doorbell } from '../ring/doorbell.ts';
 import type { RingConsumer } from '../ring/ring.ts';
 import { JournalWriter } from './journal.ts';
+import { seqDiff } from '../ring/layout.ts';
+import { EVT_SEQ } from '../engine/event-slot.ts';
+import { getI64 } from '../engine/int64.ts';
 import type { JournalWriterOptions } from './journal.ts';
 
 /** Shared words of the persistence thread (Int32, one 64-byte line each). */
@@ -27,6 +34,10 @@ export class JournalAgent {
   readonly writers: JournalWriter[];
   private commits = 0;
   private records = 0;
+  /** Per shard: ring position up to which events are appended (released after the next commit). */
+  private readonly consumed: Int32Array;
+  /** Events found in the ring that the journal already held (after a restart). */
+  skipped = 0;
 
   constructor(
     dir: string,
@@ -38,6 +49,7 @@ export class JournalAgent {
   ) {
     this.writers = rings.map((_, k) => new JournalWriter(dir, k, opts));
     rings.forEach((_, k) => Atomics.store(state, durableWord(k), this.writers[k].durableSequence() | 0));
+    this.consumed = Int32Array.from(rings, (c) => c.position());
   }
 
   doWork(): number {
@@ -46,28 +58,41 @@ export class JournalAgent {
       const c = this.rings[k];
       const avail = c.available();
       if (avail === 0) continue;
-      const take = avail < this.batch ? avail : this.batch;
+      // `available` counts from the released cursor; what is appended but not yet durable sits before `consumed`.
+      const pending = seqDiff(this.consumed[k], c.position());
+      const fresh = avail - pending;
+      if (fresh === 0) continue;
+      const take = fresh < this.batch ? fresh : this.batch;
       const ring = c.ring;
       const w = this.writers[k];
-      let seq = c.position();
-      try {
-        for (let i = 0; i < take; i++) {
-          w.append(ring.words, ring.slotWord(seq));
-          seq = (seq + 1) | 0;
-        }
-      } finally {
-        c.release(seq);
+      let pos = this.consumed[k];
+      const last = w.lastSequence();
+      for (let i = 0; i < take; i++) {
+        const b = ring.slotWord(pos);
+        if (getI64(ring.words, b + EVT_SEQ) <= last) this.skipped++;
+        else w.append(ring.words, b);
+        pos = (pos + 1) | 0;
       }
+      this.consumed[k] = pos;
       n += take;
+      // A full buffer made the writer commit inside append: hand back (and announce) what is durable.
+      const durablePos = (pos - (w.lastSequence() - w.durableSequence())) | 0;
+      if (seqDiff(durablePos, c.position()) > 0) {
+        c.release(durablePos);
+        Atomics.store(this.state, durableWord(k), w.durableSequence() | 0);
+        this.wake?.wake();
+      }
     }
     if (n === 0) {
-      // Rings are empty: make what we have durable now (natural group commit).
+      // Nothing new: make what we have durable now (natural group commit), then hand the slots back.
       let committed = false;
       for (let k = 0; k < this.writers.length; k++) {
         const w = this.writers[k];
-        if (w.pendingRecords() === 0) continue;
-        Atomics.store(this.state, durableWord(k), w.commit() | 0);
-        committed = true;
+        if (w.pendingRecords() > 0) {
+          Atomics.store(this.state, durableWord(k), w.commit() | 0);
+          committed = true;
+        }
+        if (this.rings[k].position() !== this.consumed[k]) this.rings[k].release(this.consumed[k]);
       }
       if (committed) {
         this.commits++;
@@ -83,13 +108,14 @@ export class JournalAgent {
   }
 
   hasWork(): boolean {
-    return this.rings.some((c) => c.available() > 0) || this.writers.some((w) => w.pendingRecords() > 0);
+    return this.rings.some((c, k) => c.available() > seqDiff(this.consumed[k], c.position()) || c.position() !== this.consumed[k]) || this.writers.some((w) => w.pendingRecords() > 0);
   }
 
   close(): void {
     for (let k = 0; k < this.writers.length; k++) {
       Atomics.store(this.state, durableWord(k), this.writers[k].commit() | 0);
       this.writers[k].close();
+      if (this.rings[k].position() !== this.consumed[k]) this.rings[k].release(this.consumed[k]);
     }
     this.wake?.wake();
   }
