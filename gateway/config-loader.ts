@@ -16,6 +16,8 @@ export interface FileConfig extends EngineConfig {
   adminKey?: string;
   maxMessageBytes?: number;
   rateLimit?: { perSecond?: number; burst?: number };
+  /** Enables POST /v1/admin/fault/kill/:thread for drills (default false). */
+  faultInjection?: boolean;
   maxBackpressureBytes?: number;
   tls?: { keyFile: string; certFile: string; passphrase?: string };
   /** Journal every event under dataDir/journal (default true). */
@@ -98,6 +100,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
     maxBackpressureBytes: positiveInt(engine.maxBackpressureBytes, 'maxBackpressureBytes', DEFAULT_GATEWAY.maxBackpressureBytes),
     tls: engine.tls,
     ackMode,
+    faultInjection: env.RINGMATCH_FAULT_INJECTION === '1' || env.RINGMATCH_FAULT_INJECTION === 'true' || engine.faultInjection === true,
   };
   const snapshotIntervalSec = engine.snapshotIntervalSec === 0 ? 0 : positiveInt(engine.snapshotIntervalSec, 'snapshotIntervalSec', 600, 7 * 86_400);
   return { engine, spec, gateway, dataDir: env.DATA_DIR ?? engine.dataDir ?? './data', source, generatedAdminKey, journal, snapshotIntervalSec };

@@ -26,6 +26,7 @@ import { startWorker } from '../ring/threads.ts';
 import type { ShipperStats as KafkaStats } from '../persistence/kafka-shipper.ts';
 import { durableWord } from '../persistence/journal-agent.ts';
 import { SnapshotPool } from '../persistence/snapshot-pool.ts';
+import { DEFAULT_SUPERVISOR, Supervisor } from '../engine/supervisor.ts';
 import { loadLatestSnapshot } from '../persistence/snapshot.ts';
 
 const log = pino(
@@ -93,17 +94,40 @@ async function main(): Promise<number> {
     else if (phase === 'failed' || phase === 'backoff') log.error({ agent, phase, detail }, 'engine thread restart');
     else log.warn({ agent, phase }, 'engine thread restart');
   };
-  let kafka: { worker: import('node:worker_threads').Worker; stats: KafkaStats | null } | null = null;
+  // The Kafka shipping thread (K), restarted by its own supervisor if it dies: it resumes from the
+  // durably recorded last shipped sequence, so nothing is skipped (and consumers de-duplicate).
+  let kafka: { worker: import('node:worker_threads').Worker | null; stats: KafkaStats | null; sup: Supervisor } | null = null;
+  let stopping = false;
   if (process.env.KAFKA_BROKERS && cfg.journal) {
     const topic = process.env.KAFKA_TOPIC ?? 'ringmatch.events';
-    const { worker } = await startWorker(new URL('../persistence/kafka.worker.ts', import.meta.url), {
-      journalDir, spec, brokers: process.env.KAFKA_BROKERS.split(','), topic, compression: process.env.KAFKA_COMPRESSION === 'gzip' ? 'gzip' : 'none', eventsPerRecord,
-    }, { name: 'K' });
-    kafka = { worker, stats: null };
-    worker.on('message', (m: { type?: string; stats?: KafkaStats }) => {
-      if (m.type === 'kafka-stats' && kafka) kafka.stats = m.stats ?? null;
-    });
-    worker.on('error', (err) => log.error({ err }, 'kafka shipping thread failed'));
+    const brokers = process.env.KAFKA_BROKERS.split(',');
+    const startK = async (): Promise<unknown> => {
+      const { worker } = await startWorker(new URL('../persistence/kafka.worker.ts', import.meta.url), {
+        journalDir, spec, brokers, topic, compression: process.env.KAFKA_COMPRESSION === 'gzip' ? 'gzip' : 'none', eventsPerRecord,
+      }, { name: 'K' });
+      const k = kafka as NonNullable<typeof kafka>;
+      k.worker = worker;
+      k.stats = null;
+      worker.on('message', (m: { type?: string; stats?: KafkaStats }) => {
+        if (m.type === 'kafka-stats' && k.worker === worker) k.stats = m.stats ?? null;
+      });
+      let dead = false;
+      const died = (err: Error): void => {
+        if (dead || stopping) return;
+        dead = true;
+        log.error({ err }, 'kafka shipping thread failed');
+        k.sup.onDeath(0, err);
+      };
+      worker.on('error', died);
+      worker.on('exit', (code) => died(new Error(`K thread exited (code ${code})`)));
+      return { type: 'ready' };
+    };
+    const sup = new Supervisor({
+      names: ['K'], cannotRestart: () => null, whileDown: () => {}, blockedOn: () => null, spawn: startK,
+      onPhase: (_a, phase, detail) => log[phase === 'running' ? 'warn' : 'error']({ phase, detail }, 'kafka shipping thread restart'),
+    }, { ...DEFAULT_SUPERVISOR, minBackoffMs: 500 });
+    kafka = { worker: null, stats: null, sup };
+    await startK();
     log.info({ brokers: process.env.KAFKA_BROKERS, topic, eventsPerRecord }, 'kafka: shipping the journal');
   } else if (process.env.KAFKA_BROKERS) {
     log.warn('KAFKA_BROKERS is set but the journal is off: Kafka shipping follows the journal, so it is off too');
@@ -113,8 +137,17 @@ async function main(): Promise<number> {
     if (!kafka) return { state: 'off' };
     const durable = engine.eventRings.map((_, k) => (engine.journalState ? Atomics.load(engine.journalState, durableWord(k)) >>> 0 : 0));
     const st = kafka.stats;
-    return st ? { state: st.state, shipped: st.shipped, lag: durable.map((d, k) => Math.max(0, d - st.shipped[k])), failures: st.failures, lastError: st.lastError } : { state: 'starting' };
+    const thread = kafka.sup.snapshot()[0];
+    if (kafka.sup.up[0] === 0) return { state: 'restarting', restarts: thread.restarts, lastError: thread.lastError };
+    return st ? { state: st.state, shipped: st.shipped, lag: durable.map((d, k) => Math.max(0, d - st.shipped[k])), failures: st.failures, lastError: st.lastError, restarts: thread.restarts } : { state: 'starting', restarts: thread.restarts };
   };
+  if (kafka) {
+    const k = kafka;
+    gateway.killKafka = async () => {
+      if (!k.worker || k.sup.up[0] === 0) throw new Error('K is not running');
+      await k.worker.terminate();
+    };
+  }
   if (recover) log.info({ events: gateway.replayJournal(journalDir, snapshotDir) }, 'recovery: market-data books rebuilt (snapshot + journal)');
   let snapshots: SnapshotPool | null = null;
   let snapshotTimer: NodeJS.Timeout | null = null;
@@ -209,10 +242,15 @@ async function main(): Promise<number> {
   await snapshots?.close();
   if (kafka) {
     const k = kafka;
-    const stopped = new Promise<void>((r) => k.worker.on('message', (m: { type?: string }) => { if (m.type === 'stopped') r(); }));
-    k.worker.postMessage({ type: 'stop' });
-    await Promise.race([stopped, new Promise((r) => setTimeout(r, 5_000))]);
-    await k.worker.terminate();
+    stopping = true;
+    await k.sup.stop();
+    const w = k.worker;
+    if (w && k.sup.up[0] === 1) {
+      const stopped = new Promise<void>((r) => w.on('message', (m: { type?: string }) => { if (m.type === 'stopped') r(); }));
+      w.postMessage({ type: 'stop' });
+      await Promise.race([stopped, new Promise((r) => setTimeout(r, 5_000))]);
+      await w.terminate();
+    }
   }
   const trades = gateway.counters.events.get(EventType.TRADE) ?? 0;
   const summary = { commands: engine.stats()[0].commands, events: [...gateway.counters.events.values()].reduce((a, b) => a + b, 0), trades, demoEvents: events };

@@ -48,11 +48,13 @@ export interface GatewayOptions {
   tls?: { keyFile: string; certFile: string; passphrase?: string };
   /** `fast`: reports leave after matching. `durable`: only after the journal fsynced the event. */
   ackMode: 'fast' | 'durable';
+  /** Enables POST /v1/admin/fault/kill/:thread (chaos drills; admin key required). Default off. */
+  faultInjection: boolean;
 }
 
 export const DEFAULT_GATEWAY: GatewayOptions = {
   host: '127.0.0.1', port: 9001, adminKey: '', maxMessageBytes: 16 * 1024, rateLimit: { perSecond: 2_000, burst: 4_000 },
-  maxViolations: 1_000, maxBackpressureBytes: 4 * 1024 * 1024, idleTimeoutSec: 120, ackMode: 'fast',
+  maxViolations: 1_000, maxBackpressureBytes: 4 * 1024 * 1024, idleTimeoutSec: 120, ackMode: 'fast', faultInjection: false,
 };
 
 interface Conn {
@@ -112,7 +114,9 @@ export class Gateway {
   /** Set by the process when snapshots are available: build one now (POST /v1/admin/snapshot). */
   requestSnapshot: (() => Promise<unknown>) | null = null;
   /** Set by the process when Kafka shipping runs: its state and lag, for health and metrics. */
-  kafkaStatus: () => { state: string; shipped?: number[]; lag?: number[]; failures?: number; lastError?: string | null } = () => ({ state: 'off' });
+  /** Set by the process when a Kafka thread runs: kills it (fault injection). */
+  killKafka: (() => Promise<void>) | null = null;
+  kafkaStatus: () => { state: string; shipped?: number[]; lag?: number[]; failures?: number; lastError?: string | null; restarts?: number } = () => ({ state: 'off' });
   private sweepTimer: NodeJS.Timeout | null = null;
   private nextConn = 1;
   private nextCorrelation = 1;
@@ -601,7 +605,7 @@ export class Gateway {
       const kafka = this.kafkaStatus().state;
       // Kafka backing off is degraded (events pile up in the journal, nothing is lost).
       // Past failures that the supervisor recovered from are history (listed), not degradation.
-      const ok = failed.length === 0 && this.engine.supervisor.allUp() && (journal === 'off' || journal === 'running') && kafka !== 'backing-off';
+      const ok = failed.length === 0 && this.engine.supervisor.allUp() && (journal === 'off' || journal === 'running') && kafka !== 'backing-off' && kafka !== 'restarting';
       json(res, ok ? '200 OK' : '503 Service Unavailable', {
         status: ok ? 'ok' : 'degraded', agents, supervisor, rings: lag,
         failures: this.engine.failures.slice(-20).map((f) => ({ agent: f.agent, error: f.error.message, at: new Date(f.at).toISOString() })),
@@ -661,6 +665,25 @@ export class Gateway {
         (e: Error) => { if (!aborted) json(res, '500 Internal Server Error', { message: `snapshot failed: ${e.message}` }); },
       );
     });
+    app.post('/v1/admin/fault/kill/:thread', (res, req) => {
+      if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
+      if (!this.opts.faultInjection) return json(res, '404 Not Found', { message: 'fault injection is off: set "faultInjection": true or RINGMATCH_FAULT_INJECTION=1 (drills only)' });
+      const thread = decodeURIComponent(req.getParameter(0) ?? '');
+      const shard = /^M(\d+)$/.exec(thread);
+      let kill: (() => Promise<void>) | null = null;
+      if (thread === 'R') kill = () => this.engine.killAgent(RISK_AGENT);
+      else if (shard && Number(shard[1]) < this.spec.shards) kill = () => this.engine.killAgent(1 + Number(shard[1]));
+      else if (thread === 'J' && this.engine.journalAgent >= 0) kill = () => this.engine.killAgent(this.engine.journalAgent);
+      else if (thread === 'K' && this.killKafka) kill = this.killKafka;
+      if (!kill) return json(res, '404 Not Found', { message: `no thread ${JSON.stringify(thread.slice(0, 20))}: R, M0…M${this.spec.shards - 1}${this.engine.journalAgent >= 0 ? ', J' : ''}${this.killKafka ? ', K' : ''}` });
+      let aborted = false;
+      res.onAborted(() => { aborted = true; });
+      this.log.warn({ thread }, 'fault injection: killing a thread');
+      kill().then(
+        () => { if (!aborted) json(res, '202 Accepted', { killed: thread }); },
+        (e: Error) => { if (!aborted) json(res, '409 Conflict', { message: e.message }); },
+      );
+    });
     admin('/v1/admin/symbols/:symbol/halt', CommandType.HALT_SYMBOL, 'symbol');
     admin('/v1/admin/symbols/:symbol/resume', CommandType.RESUME_SYMBOL, 'symbol');
     admin('/v1/admin/accounts/:account/disable', CommandType.DISABLE_ACCOUNT, 'account');
@@ -718,6 +741,7 @@ export class Gateway {
     metric('ringmatch_kafka_up', 'gauge', '1 while Kafka shipping is running (0 when backing off or off).', [['', k.state === 'running' ? 1 : 0]]);
     metric('ringmatch_kafka_lag_events', 'gauge', 'Events journaled but not yet shipped to Kafka, per shard.', (k.lag ?? []).map((v, i) => [`{shard="${i}"}`, v]));
     metric('ringmatch_kafka_failures_total', 'counter', 'Failed Kafka sends (each followed by a backoff).', [['', k.failures ?? 0]]);
+    metric('ringmatch_kafka_thread_restarts_total', 'counter', 'Restarts of the Kafka shipping thread after it died.', [['', k.restarts ?? 0]]);
     const q = (p: number): number => this.latency.getValueAtPercentile(p);
     // Rows are appended to the metric name: quantile labels, then the summary's _count series.
     metric('ringmatch_order_to_report_microseconds', 'summary', 'Gateway receive → execution report sent, µs (HDR).', [

@@ -13,7 +13,7 @@ import { shardAgent } from '../engine/engine.ts';
 import { decodeEvent, EVT_SLOT_BYTES } from '../engine/event-slot.ts';
 import { GatewayCode } from '../gateway/protocol.ts';
 import { readJournal } from '../persistence/journal.ts';
-import { gatewayHarness } from './gateway-fixture.ts';
+import { ADMIN_KEY, gatewayHarness } from './gateway-fixture.ts';
 import type { Msg } from './ws-client.ts';
 
 const h = gatewayHarness('each');
@@ -102,6 +102,10 @@ describe('supervisor behind the gateway', () => {
       expect(r).toMatchObject({ type: 'error', code: GatewayCode.SHARD_FAILED });
     }
     expect(await c.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
+    // Fault injection is off unless configured: the drill endpoint says so.
+    const drill = await fetch(`${srv.http}/v1/admin/fault/kill/R`, { method: 'POST', headers: { 'x-admin-key': ADMIN_KEY } });
+    expect(drill.status).toBe(404);
+    expect(((await drill.json()) as { message: string }).message).toMatch(/fault injection is off/);
     const health = await fetch(`${srv.http}/health/deep`);
     expect(health.status).toBe(503);
     expect(((await health.json()) as { supervisor: Array<{ agent: string; phase: string }> }).supervisor[1]).toMatchObject({ agent: 'M0', phase: 'failed' });
