@@ -25,7 +25,8 @@ import { loadLatestSnapshot } from '../persistence/snapshot.ts';
 const snapshot = (workerData as EngineWorkerData).recoverFrom && (workerData as EngineWorkerData).snapshotDir
   ? loadLatestSnapshot((workerData as EngineWorkerData).snapshotDir as string, (workerData as EngineWorkerData).spec)
   : null;
-import { EVT_SLOT_BYTES } from './event-slot.ts';
+import { EVT_COMMAND_SEQ, EVT_SLOT_BYTES } from './event-slot.ts';
+import { seqDiff } from '../ring/layout.ts';
 
 /** Replay one shard's journal (after `afterSeq`) through `apply`, reporting progress (recovery; cold). */
 function replayShard(dir: string, shard: number, agentName: string, apply: (w: Int32Array) => void, afterSeq = 0): number {
@@ -70,10 +71,17 @@ if (data.role === 'risk') {
   if (data.recoverFrom) {
     if (snapshot) risk.importState(snapshot.risk);
     let replayed = 0;
-    for (let k = 0; k < data.shardInputs.length; k++) replayed += replayShard(data.recoverFrom, k, 'R', (w) => risk.replayEvent(w, 0), snapshot?.seqs[k] ?? 0);
+    // Newest command sequence each shard's journal holds (the snapshot's, for a shard with no tail).
+    const seenBy = data.shardInputs.map(() => snapshot?.risk.commandSeq ?? 0);
+    for (let k = 0; k < data.shardInputs.length; k++) {
+      replayed += replayShard(data.recoverFrom, k, 'R', (w) => {
+        risk.replayEvent(w, 0);
+        if (seqDiff(w[EVT_COMMAND_SEQ], seenBy[k]) > 0) seenBy[k] = w[EVT_COMMAND_SEQ];
+      }, snapshot?.seqs[k] ?? 0);
+    }
     risk.validateInternalState();
     agent.resumeAt(risk.commandSeq);
-    if (data.restart) report = { type: 'ready', replayed, skipped: agent.skipForwarded() };
+    if (data.restart) report = { type: 'ready', replayed, skipped: agent.skipForwarded(seenBy) };
   }
   doWork = () => agent.doWork();
   hasWork = () => agent.hasWork();

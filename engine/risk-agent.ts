@@ -18,7 +18,8 @@ import { RING_FULL } from '../ring/ring.ts';
 import type { RingConsumer, RingProducer } from '../ring/ring.ts';
 import { sleepMs } from '../ring/idle.ts';
 import type { WorkSource } from '../ring/idle.ts';
-import { CMD_INGRESS_TS, CMD_SEQ, CMD_SLOT_BYTES } from './command-slot.ts';
+import { CMD_INGRESS_TS, CMD_SEQ, CMD_SLOT_BYTES, CMD_TYPE } from './command-slot.ts';
+import { CommandType } from './codes.ts';
 import { EVT_COMMAND_SEQ } from './event-slot.ts';
 import { getI64, putI64 } from './int64.ts';
 import { nowUs } from './clock.ts';
@@ -143,26 +144,46 @@ export class RiskAgent implements WorkSource {
   }
 
   /**
-   * Restart of the risk stage (cold): after rebuilding from the journal, hand back the commands
-   * at the head of the input that the dead stage had admitted and forwarded (their command
-   * sequence is stamped in the slot and is covered by the journal). Returns how many.
+   * Restart of the risk stage (cold), after rebuilding from the journal. The dead stage may have
+   * committed some of its last batch's commands to some shards and not to others (it commits the
+   * shard rings one after the other). `seenBy[k]` is the newest command sequence in shard k's
+   * journal; every shard has processed all its input before this runs, so a command (its sequence
+   * stamped in the slot by the dead stage) reached shard k iff its sequence ≤ seenBy[k].
+   * Each command at the head of the input is then: unseen by its shards → left to be admitted
+   * normally; seen by all of them → turned into a TICK (done; never admitted twice); an
+   * account-wide command seen by some shards only → forwarded as it was to the others, then a
+   * TICK. Stops at the first slot no stage had stamped. Returns how many it took over.
    */
-  skipForwarded(): number {
+  skipForwarded(seenBy: readonly number[]): number {
     const c = this.input;
     const ring = c.ring;
+    const words = ring.words;
     let seq = c.position();
     const end = (seq + c.available()) | 0;
     let n = 0;
     while (seq !== end) {
-      const cs = ring.words[ring.slotWord(seq) + CMD_SEQ];
-      if (cs === 0 || seqDiff(cs, this.risk.commandSeq) > 0) break;
+      const b = ring.slotWord(seq);
+      const cs = words[b + CMD_SEQ];
+      if (cs === 0) break;
+      const route = this.risk.routeOf(words, b);
+      if (route === NO_SHARD) {
+        seq = (seq + 1) | 0;
+        continue;
+      }
+      const targets = route === ALL_SHARDS ? Array.from({ length: this.nShards }, (_, k) => k) : [route];
+      const seen = targets.filter((k) => seqDiff(cs, seenBy[k]) <= 0);
+      if (seen.length > 0) {
+        for (const k of targets) if (!seen.includes(k)) this.forward(k, words, b, cs);
+        for (let k = 0; k < this.nShards; k++) this.toShards[k].commit();
+        words[b + CMD_TYPE] = CommandType.TICK; // done: admitting it again would repeat it
+        n++;
+      } else {
+        // Not delivered anywhere: it is admitted afresh below. Clear the dead stage's stamp, so
+        // that if this stage dies too before reaching it, the next one sees it as never admitted.
+        words[b + CMD_SEQ] = 0;
+      }
       seq = (seq + 1) | 0;
-      n++;
     }
-    c.release(seq);
-    this.pos = seq;
-    this.commands = (this.commands + n) | 0;
-    this.stats[this.statLine + STAT_COMMANDS] = this.commands;
     return n;
   }
 

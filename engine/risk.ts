@@ -161,6 +161,23 @@ export class RiskEngine {
    * that must see the command (ALL_SHARDS for account-wide commands). Rejected commands still go
    * to a shard, which turns them into REJECTED events: every outcome is an event in a journal.
    */
+  /**
+   * Where `admit` sends this command, without admitting it (cold; a restarted risk stage uses it
+   * to tell which shards already have a command): the symbol's shard, ALL_SHARDS for account-wide
+   * commands, NO_SHARD for TICK. Rejected commands go to the home shard, as in admit.
+   */
+  routeOf(w: Int32Array, b: number): number {
+    const type = w[b + CMD_TYPE];
+    if (type === CommandType.TICK) return NO_SHARD;
+    const s = w[b + CMD_SYMBOL];
+    const a = w[b + CMD_ACCOUNT];
+    const home = s >= 0 && s < this.nSymbols ? this.shardOf[s] : 0;
+    const accountOk = a >= 0 && a < this.nAccounts;
+    if (type === CommandType.MASS_CANCEL && accountOk && s === -1) return ALL_SHARDS;
+    if ((type === CommandType.DISABLE_ACCOUNT || type === CommandType.ENABLE_ACCOUNT) && accountOk) return ALL_SHARDS;
+    return home;
+  }
+
   admit(w: Int32Array, b: number): number {
     // Never 0: a 0 in the slot means "not admitted yet" to a restarted risk stage.
     this.commandSeq = (this.commandSeq + 1) | 0 || 1;
