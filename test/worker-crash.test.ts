@@ -35,8 +35,10 @@ describe('supervisor: killed engine threads come back without losing or repeatin
     const engine = await Engine.start(spec, { journal: { dir } });
     engines.push(engine);
     const phases: string[] = [];
+    const details: string[] = [];
     engine.onAgentPhase = (agent, phase, detail) => {
       phases.push(`${agent}:${phase}`);
+      if (phase === 'running') details.push(`${agent} ${JSON.stringify(detail)}`);
       if (process.env.RINGMATCH_TEST_VERBOSE) console.log(agent, phase, JSON.stringify(detail));
     };
     const events = new EventCollector(engine);
@@ -102,7 +104,7 @@ describe('supervisor: killed engine threads come back without losing or repeatin
     const all = events.perShard.flat();
     const answered = new Set(all.map((e) => e.correlationId));
     const missing = stream.map((c, i) => (c.type === CommandType.TICK ? 0 : i + 1)).filter((c) => c !== 0 && !answered.has(c));
-    expect(missing).toEqual([]);
+    expect(missing, `restarts: ${details.join(' | ')}`).toEqual([]);
     expect(submitted).toBe(stream.length);
     expect(kills.size).toBe(0);
     const outcomes = new Map<number, number>();
