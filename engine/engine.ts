@@ -136,18 +136,25 @@ export class Engine {
     }, { name: Stage.JOURNAL });
     this.journalWorker = worker;
     this.journalOpen ??= { repaired: ready.repaired, durable: ready.durable };
+    this.watch(worker, Stage.JOURNAL, this.journalAgent, () => {
+      if (this.journalState) Atomics.store(this.journalState, journalStatusWord(this.eventRings.length), 3);
+    });
+    return ready;
+  }
+
+  /** A worker's death (error or exit) after start-up: record it, mark it down, tell the supervisor. */
+  private watch(worker: Worker, name: string, agent: number, markDown: () => void): void {
     let dead = false;
     const died = (error: Error): void => {
       if (dead || this.stopping) return;
       dead = true;
-      if (this.journalState) Atomics.store(this.journalState, journalStatusWord(this.eventRings.length), 3);
-      this.failures.push({ agent: Stage.JOURNAL, error, at: Date.now() });
-      this.onFailure?.(Stage.JOURNAL, error);
-      this.supervisor.onDeath(this.journalAgent, error);
+      markDown();
+      this.failures.push({ agent: name, error, at: Date.now() });
+      this.onFailure?.(name, error);
+      this.supervisor.onDeath(agent, error);
     };
     worker.on('error', died);
-    worker.on('exit', (code) => died(new Error(`${Stage.JOURNAL} thread exited (code ${code})`)));
-    return ready;
+    worker.on('exit', (code) => died(new Error(`${name} thread exited (code ${code})`)));
   }
 
   /** Start agent 0 (risk) or 1 + k (shard k) on a new thread and wire it up; resolves when ready. */
@@ -182,17 +189,7 @@ export class Engine {
       else w.reject(new Error(r.error));
     });
     ch.port1.unref();
-    let dead = false;
-    const died = (error: Error): void => {
-      if (dead || this.stopping) return;
-      dead = true;
-      Atomics.store(this.control, agentLine(agent) + STAT_STATE, AgentState.FAILED);
-      this.failures.push({ agent: name, error, at: Date.now() });
-      this.onFailure?.(name, error);
-      this.supervisor.onDeath(agent, error);
-    };
-    worker.on('error', died);
-    worker.on('exit', (code) => died(new Error(`${name} thread exited (code ${code})`)));
+    this.watch(worker, name, agent, () => Atomics.store(this.control, agentLine(agent) + STAT_STATE, AgentState.FAILED));
     return ready;
   }
 

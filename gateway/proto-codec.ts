@@ -11,6 +11,7 @@ import { DecimalError, formatUnits, toUnits } from '../engine/decimal.ts';
 import { MAX_UNITS } from '../engine/int64.ts';
 import type { SymbolSpec } from '../engine/config.ts';
 import { GatewayCode, ProtocolError } from './protocol.ts';
+import { writeInt64 } from '../persistence/event-codec.ts';
 import type { ClientMessage, ExecutionReport, ReportUnits, SymbolTable } from './protocol.ts';
 
 const root = protobuf.loadSync(fileURLToPath(new URL('../proto/ringmatch.proto', import.meta.url)));
@@ -210,15 +211,6 @@ export function peekServerEnvelope(bytes: Uint8Array): ServerFramePeek {
   return { id: m.id ?? '', body: m.body ?? '', execType: r?.execType ?? '', clientOrderId: r?.clientOrderId ?? '', code: m.error?.code ?? r?.rejectCode ?? 0 };
 }
 
-/** int64/uint64 field: the uint32 varint for 0 ≤ v < 2^32 is the same bytes; others go through Long. */
-function writeI64(wr: protobuf.Writer, field: number, v: number, unsigned: boolean): void {
-  if (v === 0) return;
-  wr.uint32(field << 3);
-  if (v > 0 && v < 4294967296) wr.uint32(v);
-  else if (unsigned) wr.uint64(v);
-  else wr.int64(v);
-}
-
 function writeStr(wr: protobuf.Writer, field: number, v: string | undefined): void {
   if (v) wr.uint32((field << 3) | 2).string(v);
 }
@@ -235,7 +227,7 @@ export function encodeReportEnvelope(r: ExecutionReport, u: ReportUnits, id: str
   wr.uint32((35 << 3) | 2).fork();
   const known = r.symbol !== '';
   writeStr(wr, 1, r.execType);
-  writeI64(wr, 2, r.orderId === '' ? 0 : Number(r.orderId), true);
+  writeInt64(wr, 2, r.orderId === '' ? 0 : Number(r.orderId), true);
   writeStr(wr, 3, r.clientOrderId);
   writeStr(wr, 4, r.origClientOrderId);
   writeStr(wr, 5, r.symbol);
@@ -246,24 +238,24 @@ export function encodeReportEnvelope(r: ExecutionReport, u: ReportUnits, id: str
   const tif = TIF_NUM[r.timeInForce] ?? 0;
   if (tif) wr.uint32(8 << 3).uint32(tif);
   if (known) {
-    writeI64(wr, 9, u.price, false);
-    writeI64(wr, 10, u.quantity, false);
+    writeInt64(wr, 9, u.price, false);
+    writeInt64(wr, 10, u.quantity, false);
   }
   writeStr(wr, 11, r.orderStatus);
   if (known) {
-    writeI64(wr, 12, r.lastPrice === undefined ? 0 : u.lastPrice, false);
-    writeI64(wr, 13, r.lastQuantity === undefined ? 0 : u.lastQuantity, false);
-    writeI64(wr, 14, u.cumQuantity, false);
-    writeI64(wr, 15, u.leavesQuantity, false);
-    writeI64(wr, 16, r.canceledQuantity === undefined ? 0 : u.canceledQuantity, false);
+    writeInt64(wr, 12, r.lastPrice === undefined ? 0 : u.lastPrice, false);
+    writeInt64(wr, 13, r.lastQuantity === undefined ? 0 : u.lastQuantity, false);
+    writeInt64(wr, 14, u.cumQuantity, false);
+    writeInt64(wr, 15, u.leavesQuantity, false);
+    writeInt64(wr, 16, r.canceledQuantity === undefined ? 0 : u.canceledQuantity, false);
   }
-  writeI64(wr, 17, r.tradeId === undefined ? 0 : Number(r.tradeId), true);
+  writeInt64(wr, 17, r.tradeId === undefined ? 0 : Number(r.tradeId), true);
   writeStr(wr, 18, r.liquidity);
   writeStr(wr, 19, r.rejectReason);
   if (r.rejectCode) wr.uint32(20 << 3).sint32(r.rejectCode);
   writeStr(wr, 21, r.reason);
-  writeI64(wr, 22, r.seq, true);
-  writeI64(wr, 23, r.ts, true);
+  writeInt64(wr, 22, r.seq, true);
+  writeInt64(wr, 23, r.ts, true);
   wr.ldelim();
   return wr.finish();
 }

@@ -58,6 +58,18 @@ const FIELDS: Array<[number, number, Kind]> = [
 ];
 
 /**
+ * An int64/uint64 field from a safe-integer number (proto3: 0 is left out). Non-negative values
+ * below 2^32 have the same varint as uint32 (no Long needed); the rest go through int64/uint64.
+ */
+export function writeInt64(wr: protobuf.Writer, field: number, v: number, unsigned: boolean): void {
+  if (v === 0) return;
+  wr.uint32(field << 3);
+  if (v > 0 && v < 4294967296) wr.uint32(v);
+  else if (unsigned) wr.uint64(v);
+  else wr.int64(v);
+}
+
+/**
  * Write one EngineEvent with protobufjs's Writer, field by field (proto3: zero fields are left
  * out, as the decoder's defaults). ~3× faster than reflection (`encodeEngineEventReflect`), whose
  * bytes decode to the same message (tested on every event type).
@@ -84,13 +96,7 @@ function writeEngineEvent(wr: protobuf.Writer, shard: number, w: Int32Array, b: 
     const f = FIELDS[i];
     const kind = f[2];
     if (kind === 'u64' || kind === 'i64') {
-      const v = getI64(w, b + f[0]);
-      if (v === 0) continue;
-      wr.uint32(f[1] << 3);
-      // Non-negative values below 2^32 have the same varint as uint32; the rest go through int64.
-      if (v > 0 && v < 4294967296) wr.uint32(v);
-      else if (kind === 'u64') wr.uint64(v);
-      else wr.int64(v);
+      writeInt64(wr, f[1], getI64(w, b + f[0]), kind === 'u64');
     } else {
       const v = w[b + f[0]];
       if (v === 0) continue;

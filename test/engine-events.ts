@@ -2,6 +2,7 @@
 import { decodeEvent } from '../engine/event-slot.ts';
 import type { DecodedEvent } from '../engine/event-slot.ts';
 import type { Engine } from '../engine/engine.ts';
+import type { Command } from '../engine/command-slot.ts';
 import type { RingConsumer, SlotHandler } from '../ring/ring.ts';
 
 export class EventCollector implements SlotHandler {
@@ -50,3 +51,22 @@ export async function flushReleases(engine: Engine, events: EventCollector): Pro
     await new Promise((r) => setImmediate(r));
   }
 }
+
+/**
+ * Submit commands in order, waiting while the input ring is full (`ingressFromUs`: stamp ingress
+ * times 10 µs apart from there, for reproducible releases), then apply every release and wait until
+ * the engine has settled and `events` has read everything.
+ */
+export async function submitAndSettle(engine: Engine, events: EventCollector, commands: Iterable<Command>, ingressFromUs?: number): Promise<void> {
+  let ts = ingressFromUs ?? 0;
+  for (const c of commands) {
+    const cmd = ingressFromUs === undefined ? c : { ...c, ingressTs: (ts += 10) };
+    while (!engine.submit(cmd)) {
+      events.poll();
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+  await flushReleases(engine, events); // every release applied before comparing
+  await events.until(() => engine.isSettled());
+}
+

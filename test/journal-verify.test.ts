@@ -12,7 +12,7 @@ import { Engine, shardAgent } from '../engine/engine.ts';
 import { listSegments } from '../persistence/journal.ts';
 import { verifyJournals } from '../persistence/journal-verify.ts';
 import type { VerifyProgress } from '../persistence/journal-verify.ts';
-import { EventCollector, flushReleases } from './engine-events.ts';
+import { EventCollector, submitAndSettle } from './engine-events.ts';
 import { testConfig, testSpec } from './fixtures.ts';
 import { richStream } from './streams.ts';
 
@@ -28,15 +28,7 @@ beforeAll(async () => {
   const spec = testSpec();
   const engine = await Engine.start(spec, { journal: { dir, segmentBytes: 64 * 1024 }, tickIntervalMs: 0 });
   const events = new EventCollector(engine);
-  let ts = 1_700_000_000_000_000;
-  for (const c of richStream(4_000, 5)) {
-    while (!engine.submit({ ...c, ingressTs: (ts += 10) })) {
-      events.poll();
-      await new Promise((r) => setImmediate(r));
-    }
-  }
-  await flushReleases(engine, events);
-  await events.until(() => engine.isSettled());
+  await submitAndSettle(engine, events, richStream(4_000, 5), 1_700_000_000_000_000);
   hashes = await Promise.all([0, 1].map((k) => engine.query<string>(shardAgent(k), { what: 'stateHash' })));
   counts = events.perShard.map((e) => e.length);
   await engine.stop();

@@ -12,7 +12,7 @@ import { KafkaJsSink } from '../persistence/event-sink.ts';
 import { readJournal } from '../persistence/journal.ts';
 import { KafkaShipper } from '../persistence/kafka-shipper.ts';
 import { Audit } from '../persistence/audit.ts';
-import { EventCollector, flushReleases } from './engine-events.ts';
+import { EventCollector, submitAndSettle } from './engine-events.ts';
 import { testSpec } from './fixtures.ts';
 import { brokerUnavailable, startKafka } from './kafka-mock.ts';
 import { richStream } from './streams.ts';
@@ -46,14 +46,7 @@ describe.skipIf(missing !== null)(`Kafka event stream${missing ? ` — SKIPPED: 
       await kafka.topic('ringmatch.events', 1);
       const events = new EventCollector(engine);
       const submit = async (seed: number, n: number): Promise<void> => {
-        for (const c of richStream(n, seed)) {
-          while (!engine.submit(c)) {
-            events.poll();
-            await new Promise((r) => setImmediate(r));
-          }
-        }
-        await flushReleases(engine, events); // every release applied before comparing
-        await events.until(() => engine.isSettled());
+        await submitAndSettle(engine, events, richStream(n, seed));
         await until(() => engine.journalCaughtUp(), 10_000, 'the journal');
       };
       const journaled = (): number[] => spec.symbols.map((_, k) => readJournal(dir, k).lastSeq);
@@ -112,14 +105,7 @@ describe.skipIf(missing !== null)(`Kafka event stream${missing ? ` — SKIPPED: 
     try {
       await kafka.topic('batch.events', 1);
       const events = new EventCollector(engine);
-      for (const c of richStream(2_000, 31)) {
-        while (!engine.submit(c)) {
-          events.poll();
-          await new Promise((r) => setImmediate(r));
-        }
-      }
-      await flushReleases(engine, events);
-      await events.until(() => engine.isSettled());
+      await submitAndSettle(engine, events, richStream(2_000, 31));
       await until(() => engine.journalCaughtUp(), 10_000, 'the journal');
       const journaled = Array.from({ length: spec.shards }, (_, k) => readJournal(dir, k).lastSeq);
       shipper.start();

@@ -1,45 +1,24 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { CommandType, OrderType, Side, TimeInForce } from '../engine/codes.ts';
-import { Engine, RISK_AGENT, shardAgent } from '../engine/engine.ts';
+import { Engine } from '../engine/engine.ts';
 import type { RecoveryProgress } from '../engine/engine-protocol.ts';
 import { readJournal } from '../persistence/journal.ts';
-import { EventCollector, flushReleases } from './engine-events.ts';
+import { EventCollector, submitAndSettle } from './engine-events.ts';
+import { engineScope, stateHashes } from './engine-scope.ts';
 import { testSpec } from './fixtures.ts';
 import { richStream } from './streams.ts';
 
-const dirs: string[] = [];
-const engines: Engine[] = [];
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.stop()));
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function hashes(engine: Engine, shards: number): Promise<string[]> {
-  const out = [await engine.query<string>(RISK_AGENT, { what: 'stateHash' })];
-  for (let k = 0; k < shards; k++) out.push(await engine.query<string>(shardAgent(k), { what: 'stateHash' }));
-  return out;
-}
+const { engines, tempDir } = engineScope();
+const hashes = stateHashes;
 
 describe('recovery on start (threaded engine + journal)', () => {
   it('a restarted engine rebuilds identical books and risk from the journal, then carries on', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ringmatch-recover-'));
-    dirs.push(dir);
+    const dir = tempDir('ringmatch-recover-');
     const spec = testSpec();
     const first = await Engine.start(spec, { journal: { dir }, tickIntervalMs: 0 });
     engines.push(first);
     const events = new EventCollector(first);
-    let ts = 1_700_000_000_000_000;
-    for (const c of richStream(3_000, 9)) {
-      while (!first.submit({ ...c, ingressTs: (ts += 10) })) {
-        events.poll();
-        await new Promise((r) => setImmediate(r));
-      }
-    }
-    await flushReleases(first, events); // every release applied before comparing
-    await events.until(() => first.isSettled());
+    await submitAndSettle(first, events, richStream(3_000, 9), 1_700_000_000_000_000);
     const before = await hashes(first, spec.shards);
     const counts = events.perShard.map((e) => e.length);
     engines.splice(0);

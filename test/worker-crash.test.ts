@@ -3,34 +3,20 @@
  * mid-batch included) while commands keep flowing. The supervisor restarts them on the same rings
  * from snapshot + journal. Nothing may be lost or repeated.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { CommandType, EventType } from '../engine/codes.ts';
 import { Engine, RISK_AGENT, shardAgent } from '../engine/engine.ts';
-import { readJournal } from '../persistence/journal.ts';
-import { EventCollector, flushReleases } from './engine-events.ts';
+import { EventCollector, flushReleases, submitAndSettle } from './engine-events.ts';
+import { engineScope, stateHashes, stopAndRebuild } from './engine-scope.ts';
 import { testSpec } from './fixtures.ts';
 import { richStream } from './streams.ts';
 
-const dirs: string[] = [];
-const engines: Engine[] = [];
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.stop()));
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-async function hashes(engine: Engine, shards: number): Promise<string[]> {
-  const out = [await engine.query<string>(RISK_AGENT, { what: 'stateHash' })];
-  for (let k = 0; k < shards; k++) out.push(await engine.query<string>(shardAgent(k), { what: 'stateHash' }));
-  return out;
-}
+const { engines, tempDir } = engineScope();
+const hashes = stateHashes;
 
 describe('supervisor: killed engine threads come back without losing or repeating anything', () => {
   it('kills matching shards five times and the risk stage twice under load, some stuck mid-batch', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ringmatch-crash-worker-'));
-    dirs.push(dir);
+    const dir = tempDir('ringmatch-crash-worker-');
     const spec = testSpec();
     const engine = await Engine.start(spec, { journal: { dir } });
     engines.push(engine);
@@ -119,24 +105,14 @@ describe('supervisor: killed engine threads come back without losing or repeatin
     // The live state is sound and equals a fresh rebuild from the journal.
     for (let a = 0; a <= spec.shards; a++) await engine.query(a, { what: 'validate' });
     const live = await hashes(engine, spec.shards);
-    const counts = events.perShard.map((e) => e.length);
-    engines.splice(0);
-    await engine.stop();
-    counts.forEach((n, k) => expect(readJournal(dir, k).lastSeq).toBe(n));
-    const rebuilt = await Engine.start(spec, { journal: { dir }, recover: true, tickIntervalMs: 0 });
-    engines.push(rebuilt);
-    expect(await hashes(rebuilt, spec.shards)).toEqual(live);
+    expect(await stopAndRebuild(engines, engine, dir, spec, events.perShard.map((e) => e.length))).toEqual(live);
   });
 
   it('restarts a worker that dies right after a recovered start, before any new event', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ringmatch-crash-worker-'));
-    dirs.push(dir);
+    const dir = tempDir('ringmatch-crash-worker-');
     const spec = testSpec();
     const first = await Engine.start(spec, { journal: { dir }, tickIntervalMs: 0 });
-    const events = new EventCollector(first);
-    for (const c of richStream(500, 3)) first.submit(c);
-    await flushReleases(first, events);
-    await events.until(() => first.isSettled());
+    await submitAndSettle(first, new EventCollector(first), richStream(500, 3));
     const before = await hashes(first, spec.shards);
     await first.stop();
     const second = await Engine.start(spec, { journal: { dir }, recover: true, tickIntervalMs: 0 });
@@ -151,8 +127,7 @@ describe('supervisor: killed engine threads come back without losing or repeatin
   });
 
   it('kills the journal thread under load three times: it comes back, the journal holds every event once, in order', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ringmatch-crash-journal-'));
-    dirs.push(dir);
+    const dir = tempDir('ringmatch-crash-journal-');
     const spec = testSpec();
     const engine = await Engine.start(spec, { journal: { dir, segmentBytes: 256 * 1024 } });
     engines.push(engine);
@@ -181,15 +156,9 @@ describe('supervisor: killed engine threads come back without losing or repeatin
     await events.until(() => engine.isSettled() && engine.journalCaughtUp(), 60_000);
     const jh = engine.supervisor.snapshot().find((h) => h.agent === 'J');
     expect(jh, JSON.stringify(engine.failures.map((f) => f.error.message))).toMatchObject({ phase: 'running', restarts: 3 });
-    const counts = events.perShard.map((e) => e.length);
     const live = await hashes(engine, spec.shards);
-    engines.splice(0);
-    await engine.stop();
-    // readJournal verifies CRCs and refuses any gap or duplicate; the counts must match exactly.
-    counts.forEach((n, k) => expect(readJournal(dir, k).lastSeq).toBe(n));
-    const rebuilt = await Engine.start(spec, { journal: { dir }, recover: true, tickIntervalMs: 0 });
-    engines.push(rebuilt);
-    expect(await hashes(rebuilt, spec.shards)).toEqual(live);
+    // The journal holds exactly the events seen, each once, in order, and rebuilds the same state.
+    expect(await stopAndRebuild(engines, engine, dir, spec, events.perShard.map((e) => e.length))).toEqual(live);
   });
 
   it('without a journal a dead shard is reported failed, not restarted', async () => {

@@ -13,6 +13,7 @@ import WebSocket from 'ws';
 import type * as hdr from 'hdr-histogram-js';
 import type { StageRow } from '../../gateway/stage-stats.ts';
 import { machine } from '../common.ts';
+import { formatUnits, parseStep, toUnits } from '../../engine/decimal.ts';
 import { mergeEncoded, summarize } from './histograms.ts';
 import type { LoadWorkerData, LoadWorkerResult, OrderSpec } from './load-worker.ts';
 import type { GoalCheck, PhaseResult, Series, Summary } from './report.ts';
@@ -160,40 +161,18 @@ export function startEchoServer(): Promise<Proc> {
 
 interface SymbolInfo { symbol: string; tickSize: string; lotSize: string; referencePrice: string }
 
-/** Decimal string × 10^k units helpers (exact, for prices a few ticks from the reference). */
-function toUnits(text: string, step: string): bigint {
-  const dec = (s: string): [bigint, number] => {
-    const [i, f = ''] = s.split('.');
-    return [BigInt(i + f), f.length];
-  };
-  const [v, vs] = dec(text);
-  const [st, ss] = dec(step);
-  const scale = Math.max(vs, ss);
-  const vv = v * 10n ** BigInt(scale - vs);
-  const sv = st * 10n ** BigInt(scale - ss);
-  return vv / sv;
-}
-
-function fromUnits(units: bigint, step: string): string {
-  const f = step.includes('.') ? step.split('.')[1].length : 0;
-  const [si, sf = ''] = step.split('.');
-  const stepInt = BigInt(si + sf);
-  const v = units * stepInt;
-  const s = v.toString().padStart(f + 1, '0');
-  return f === 0 ? s : `${s.slice(0, -f)}.${s.slice(-f)}`.replace(/\.?0+$/, '') || '0';
-}
-
 /** Prices for the mix: IOC orders cross the maker's quotes one tick either side of the reference. */
 export async function orderSpec(http: string, symbol: string): Promise<{ spec: OrderSpec; makerBid: string; makerAsk: string }> {
   const list = (await (await fetch(`${http}/v1/symbols`)).json()) as SymbolInfo[];
   const s = list.find((x) => x.symbol === symbol);
   if (!s) throw new Error(`symbol ${symbol} is not served by ${http} (it has ${list.map((x) => x.symbol).join(', ')})`);
-  const ref = toUnits(s.referencePrice, s.tickSize);
-  const px = (u: bigint): { text: string; units: string } => ({ text: fromUnits(u, s.tickSize), units: u.toString() });
-  const qty = { text: fromUnits(1n, s.lotSize), units: '1' };
+  const tick = parseStep(s.tickSize, 'tickSize');
+  const ref = toUnits(s.referencePrice, tick, 'referencePrice');
+  const px = (u: number): { text: string; units: string } => ({ text: formatUnits(u, tick), units: String(u) });
+  const qty = { text: formatUnits(1, parseStep(s.lotSize, 'lotSize')), units: '1' };
   return {
-    spec: { symbol, buyPrice: px(ref + 1n), sellPrice: px(ref - 1n), passiveBuy: px(ref - 20n), quantity: qty },
-    makerBid: px(ref - 1n).text, makerAsk: px(ref + 1n).text,
+    spec: { symbol, buyPrice: px(ref + 1), sellPrice: px(ref - 1), passiveBuy: px(ref - 20), quantity: qty },
+    makerBid: px(ref - 1).text, makerAsk: px(ref + 1).text,
   };
 }
 
