@@ -153,7 +153,7 @@ describe('smoke: npm run bench -- --quick', () => {
   it('runs floor, engine (JSON and protobuf) and a short sweep against a real server and writes the report', () => {
     const out = mkdtempSync(join(tmpdir(), 'ringmatch-bench-smoke-'));
     try {
-      const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/e2e/cli.ts', '--quick', '--out', out], { cwd: new URL('../../', import.meta.url), encoding: 'utf8', timeout: 120_000 });
+      const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/e2e/cli.ts', '--quick', '--out', out], { cwd: new URL('../../', import.meta.url), encoding: 'utf8', timeout: 170_000 });
       expect(r.status, r.stderr.slice(-2000)).toBe(0);
       expect(r.stderr).toMatch(/engine-json: \d+\/2 s/); // progress while it runs
       expect(r.stdout).toMatch(/p99\.99/);
@@ -172,5 +172,5 @@ describe('smoke: npm run bench -- --quick', () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });
