@@ -40,7 +40,7 @@ try {
   writer.close();
   const events = writer.lastSequence();
 
-  const engine = await Engine.start(spec, { journal: { dir: journal }, recover: true, snapshotDir: snapshots, tickIntervalMs: 0 });
+  const engine = await Engine.start(spec, { journal: { dir: journal }, recover: true, snapshotDir: snapshots });
   try {
     const fromJournal = { M0: await restart(engine, shardAgent(0)), R: await restart(engine, RISK_AGENT) };
     const pool = new SnapshotPool(1);

@@ -31,8 +31,6 @@ export interface AccountConfig {
 }
 
 export interface EngineConfig {
-  /** Risk-stage release lag in µs (see engine/risk-agent.ts). Default 100. */
-  releaseLagUs?: number;
   /** Matching shards (worker threads). Default 1, sized for a 2-core box. */
   shards?: number;
   /** Decimal places of the notional unit that credit limits and order notionals use. Default 8. */
@@ -46,7 +44,7 @@ export interface EngineConfig {
    * typical L3; a 64K ring (16 MiB) made every event write a cache miss in profiles.
    */
   ringCapacity?: number;
-  /** Wait strategy of the worker threads. Default 'backoff'. */
+  /** Wait strategy of the worker threads. Default 'park' on ≤ 2 cores, else 'backoff'. */
   idle?: IdleKind;
   symbols: SymbolConfig[];
   accounts: AccountConfig[];
@@ -81,7 +79,6 @@ export interface AccountSpec {
 
 export interface EngineSpec {
   shards: number;
-  releaseLagUs: number;
   notionalDecimals: number;
   notionalUnit: ExactDecimal;
   orderCapacityPerShard: number;
@@ -136,7 +133,9 @@ export function compileConfig(cfg: EngineConfig): EngineSpec {
   const riskOrderCapacity = intField(cfg.riskOrderCapacity, 'riskOrderCapacity', 16, 1 << 26, 1 << 20);
   const ringCapacity = intField(cfg.ringCapacity, 'ringCapacity', 16, 1 << 24, 1 << 14);
   if ((ringCapacity & (ringCapacity - 1)) !== 0) throw new ConfigError('ringCapacity', `${ringCapacity} is not a power of two`, 'use e.g. 16384');
-  const releaseLagUs = intField(cfg.releaseLagUs, 'releaseLagUs', 0, 10_000_000, 100);
+  if ((cfg as { releaseLagUs?: unknown }).releaseLagUs !== undefined) {
+    throw new ConfigError('releaseLagUs', 'no longer exists: the risk stage applies fills and cancels as they arrive', 'delete the field (docs/engine.md, "Determinism")');
+  }
   // Small boxes: park right away (spinning steals the CPU that wakes the other threads).
   const idle = cfg.idle ?? (availableParallelism() <= 2 ? 'park' : 'backoff');
   if (idle !== 'backoff' && idle !== 'busy-spin' && idle !== 'park') throw new ConfigError('idle', `unknown wait strategy ${JSON.stringify(idle)}`, 'use "park", "backoff" or "busy-spin"');
@@ -201,7 +200,7 @@ export function compileConfig(cfg: EngineConfig): EngineSpec {
       cancelOnDisconnect: a.cancelOnDisconnect ?? false,
     };
   });
-  return { shards, releaseLagUs, notionalDecimals, notionalUnit, orderCapacityPerShard, riskOrderCapacity, ringCapacity, idle, symbols, accounts };
+  return { shards, notionalDecimals, notionalUnit, orderCapacityPerShard, riskOrderCapacity, ringCapacity, idle, symbols, accounts };
 }
 
 /** The embedded defaults: a few demo symbols and dev accounts (keys printed at start). */

@@ -9,8 +9,8 @@
  *                                word 2 commands     commands processed (wraps)
  *                                word 3 events       events published (wraps)
  *                                word 4 processed    commands fully processed and their events
- *                                                    committed (M agents; the risk stage's watermark)
- *                                word 5 waits        times the agent waited on a full ring or a watermark
+ *                                                    committed (M agents; R: its last command sequence)
+ *                                word 5 waits        times the agent waited for room in a full ring
  * ```
  * Agents: 0 = risk stage R, 1 + k = matching shard k.
  */

@@ -20,8 +20,6 @@ export interface EngineWorkerData {
   shardDoorbells: SharedArrayBuffer[];
   /** Doorbells of event-ring consumers, by consumer index (rung by M<k> when it commits). */
   eventDoorbells: SharedArrayBuffer[];
-  releaseLagUs: number;
-  historyCommands: number;
   idle: IdleKind;
   port: MessagePort;
   /** Rebuild state from this journal directory before reporting ready (recovery). */

@@ -28,12 +28,6 @@ type WorkerBase = Omit<EngineWorkerData, 'role' | 'shard' | 'doorbell' | 'port' 
 export interface EngineOptions {
   /** Event-ring consumers besides the risk stage (gateway, feeds, journal…). Default 1. */
   externalConsumers?: number;
-  /** See RiskAgent. Default: the spec's releaseLagUs (100 µs unless configured). */
-  releaseLagUs?: number;
-  /** Power of two. Default 65,536. */
-  historyCommands?: number;
-  /** Send a TICK every this many ms while commands are flowing (0 = never). Default 1. */
-  tickIntervalMs?: number;
   /** Journal every event under this directory on a persistence thread (J). Default: off. */
   journal?: { dir: string; segmentBytes?: number };
   /** Rebuild books and risk from the journal before starting (needs `journal`). */
@@ -67,8 +61,6 @@ export class Engine {
   readonly eventDoorbell: Doorbell;
   private readonly control: Int32Array;
   private readonly scratch = new Int32Array(CMD_SLOT_BYTES / 4);
-  private lastSubmitMs = 0;
-  private tickTimer: NodeJS.Timeout | null = null;
   private nextQueryId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private stopped = false;
@@ -256,7 +248,7 @@ export class Engine {
       spec, control: control.buffer as SharedArrayBuffer, input: input.buffer,
       shardInputs: shardInputs.map((r) => r.buffer), eventRings: eventRings.map((r) => r.buffer),
       shardDoorbells: shardDoorbells.map((d) => d.buffer), eventDoorbells,
-      releaseLagUs: opts.releaseLagUs ?? spec.releaseLagUs, historyCommands: opts.historyCommands ?? 1 << 16, idle: spec.idle,
+      idle: spec.idle,
       recoverFrom: opts.recover && opts.journal ? opts.journal.dir : undefined,
       snapshotDir: opts.snapshotDir,
     };
@@ -284,11 +276,6 @@ export class Engine {
       }
     }
     engine.externalCount = external;
-    const tick = opts.tickIntervalMs ?? 1;
-    if (tick > 0) {
-      engine.tickTimer = setInterval(() => engine.tickIfBusy(), tick);
-      engine.tickTimer.unref();
-    }
     return engine;
   }
 
@@ -312,7 +299,6 @@ export class Engine {
 
   commitCommands(): void {
     this.input.commit();
-    this.lastSubmitMs = Date.now();
   }
 
   /** Cold: submit a Command object. Keeps its ingressTs if given. False when the ring is full. */
@@ -330,19 +316,6 @@ export class Engine {
     encodeCommand({ ...cmd, ingressTs: cmd.ingressTs ?? ts }, this.scratch, 0);
     for (let i = 0; i < this.scratch.length; i++) w[b + i] = this.scratch[i];
     this.commitCommands();
-  }
-
-  /** Advance the risk stage's release clock (see RiskAgent). */
-  tick(ingressTs?: number): boolean {
-    return this.submit({ type: CommandType.TICK, symbolId: -1, accountId: -1, ingressTs });
-  }
-
-  private tickIfBusy(): void {
-    if (this.stopped || Date.now() - this.lastSubmitMs > 50) return;
-    const b = this.tryClaimCommand();
-    if (b < 0) return;
-    this.input.ring.words[b] = CommandType.TICK;
-    this.input.commit(); // not commitCommands: a tick is not activity
   }
 
   /** Cold: ask one agent (0 = risk, 1 + k = shard k) a question. */
@@ -384,7 +357,6 @@ export class Engine {
   async stop(drainTimeoutMs = 5_000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.tickTimer) clearInterval(this.tickTimer);
     const t0 = Date.now();
     // Drain, also through a restart in progress (the dead agent's input is processed when it is back).
     while (!this.isSettled(null) && (this.supervisor.allUp() || this.supervisor.recovering()) && Date.now() - t0 < drainTimeoutMs) {
@@ -416,15 +388,18 @@ export class Engine {
   private stopping = false;
 
   /**
-   * True when everything submitted has been admitted, matched and published, and external
-   * consumer `index` has read every event. Each agent stores its counter after committing its
-   * output, so "counter == what its producer sent" means nothing is in flight.
+   * True when everything submitted has been admitted, matched and published, the risk stage has
+   * applied every event (while it is up), and external consumer `index` has read every event.
+   * Each agent stores its counter after committing its output, so "counter == what its producer
+   * sent" means nothing is in flight.
    */
   isSettled(index: number | null = FIRST_EXTERNAL_CONSUMER): boolean {
     const c = this.control;
     if (c[agentLine(RISK_AGENT) + STAT_COMMANDS] !== this.input.ring.producerCursor()) return false;
+    const riskUp = this.supervisor.up[RISK_AGENT] === 1;
     for (let k = 0; k < this.shardInputs.length; k++) {
       if (Atomics.load(c, agentLine(shardAgent(k)) + STAT_PROCESSED) !== this.shardInputs[k].producerCursor()) return false;
+      if (riskUp && this.eventRings[k].lag(RISK_EVENT_CONSUMER) !== 0) return false;
       if (index !== null && this.eventRings[k].lag(index) !== 0) return false;
     }
     return true;

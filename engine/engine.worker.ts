@@ -63,11 +63,8 @@ if (data.role === 'risk') {
   const input = new RingConsumer(new RingBuffer(data.input), 0);
   const toShards = data.shardInputs.map((b, k) => new RingProducer(new RingBuffer(b), [new Doorbell(data.shardDoorbells[k])]));
   const fromShards = data.eventRings.map((b) => new RingConsumer(new RingBuffer(b), RISK_EVENT_CONSUMER));
-  const processedWords = data.shardInputs.map((_, k) => agentLine(shardAgent(k)) + STAT_PROCESSED);
   const stageLatency = latencyHistogram();
-  const agent = new RiskAgent(risk, input, toShards, fromShards, control, line, processedWords, {
-    releaseLagUs: data.releaseLagUs, historyCommands: data.historyCommands, latency: stageLatency,
-  });
+  const agent = new RiskAgent(risk, input, toShards, fromShards, control, line, { latency: stageLatency });
   if (data.recoverFrom) {
     if (snapshot) risk.importState(snapshot.risk);
     let replayed = 0;
@@ -80,7 +77,6 @@ if (data.role === 'risk') {
       }, snapshot?.seqs[k] ?? 0);
     }
     risk.validateInternalState();
-    agent.resumeAt(risk.commandSeq);
     if (data.restart) report = { type: 'ready', replayed, skipped: agent.skipForwarded(seenBy) };
   }
   doWork = () => agent.doWork();
@@ -90,7 +86,7 @@ if (data.role === 'risk') {
       case 'stateHash': return risk.stateHash();
       case 'validate': risk.validateInternalState(); return true;
       case 'account': return risk.account(q.account ?? 0);
-      case 'riskStats': return { liveOrders: risk.liveOrders(), forcedReleases: agent.forcedReleases, commandSeq: risk.commandSeq };
+      case 'riskStats': return { liveOrders: risk.liveOrders(), commandSeq: risk.commandSeq };
       case 'stageLatency': {
         const s = summarize(stageLatency);
         if (q.reset) stageLatency.reset();

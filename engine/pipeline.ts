@@ -9,14 +9,14 @@
  *                             ▼
  *                     M matching shard k (worker "M<k>") ──event ring E[k] (SPMC, 256 B slots)──┐
  *                                                                                                │
- *        consumer 0: R (releases reservations, moves the price band)  ◀───────────────────────────┤
+ *        consumer 0: R (releases reservations as events arrive, moves the price band)  ◀───────────────────────────┤
  *        consumer 1: G (execution reports, market data; issue #3)      ◀───────────────────────────┤
  *        consumer 1+x: J journal (persistence thread; the last consumer) ◀────────────────────────────┘
  *        (market data E is projected on the main thread from G's cursor; Kafka K follows the journal files)
  * ```
  *
- * Determinism: R applies shard events at points fixed by the input (see RiskAgent), so the same
- * command sequence with the same ingress timestamps yields the same events, run after run.
+ * R applies shard events as they arrive (never waits on M); every risk decision is an event in the
+ * journal, so replay and restarts follow the journal (docs/engine.md, "Determinism").
  */
 export const Stage = { GATEWAY: 'G', RISK: 'R', MATCH: 'M', JOURNAL: 'J', FEEDS: 'E' } as const;
 

@@ -31,8 +31,7 @@ describe('RiskAgent.skipForwarded (restart of the risk stage)', () => {
     }
     gw.commit();
     const stats = new Int32Array(64);
-    const agent = new RiskAgent(new RiskEngine(spec), new RingConsumer(input, 0), shardRings.map((r) => new RingProducer(r)), events.map((r) => new RingConsumer(r, 0)), stats, 0, [4, 20], { releaseLagUs: 0, historyCommands: 16 });
-    agent.resumeAt(13);
+    const agent = new RiskAgent(new RiskEngine(spec), new RingConsumer(input, 0), shardRings.map((r) => new RingProducer(r)), events.map((r) => new RingConsumer(r, 0)), stats, 0);
     expect(agent.skipForwarded([13, 10])).toBe(2);
     const slot = (i: number): number => input.slotWord(i);
     expect([0, 1, 2, 3, 4].map((i) => input.words[slot(i) + CMD_TYPE])).toEqual([CommandType.NEW, CommandType.TICK, CommandType.TICK, CommandType.NEW, CommandType.NEW]);

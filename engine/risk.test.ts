@@ -36,6 +36,15 @@ describe('order-level risk checks', () => {
     eng.risk.validateInternalState();
   });
 
+  it('decides afresh on a slot a dead risk stage had already stamped with a reject (restart re-admission)', () => {
+    const e = new InlineEngine(testSpec());
+    const slot = new Int32Array(32);
+    encodeCommand({ ...nw(1, Side.BUY, 10000, 1), rejectCode: ResultCode.RISK_CREDIT_LIMIT }, slot, 0);
+    e.risk.admit(slot, 0);
+    expect(slot[CMD_REJECT]).toBe(ResultCode.OK);
+    e.risk.validateInternalState();
+  });
+
   it('accepts the band edges exactly', () => {
     expect(eng.submit(nw(1, Side.BUY, 11000, 1))[0].type).toBe(EventType.ACCEPTED);
     expect(eng.submit(nw(1, Side.SELL, 9000, 1))[0].type).toBe(EventType.ACCEPTED);

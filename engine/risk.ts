@@ -182,6 +182,9 @@ export class RiskEngine {
     // Never 0: a 0 in the slot means "not admitted yet" to a restarted risk stage.
     this.commandSeq = (this.commandSeq + 1) | 0 || 1;
     w[b + CMD_SEQ] = this.commandSeq;
+    // The decision is this admission's alone: a restarted stage re-admits commands the dead one
+    // had stamped but delivered nowhere, and its decision may differ (fills arrived meanwhile).
+    w[b + CMD_REJECT] = ResultCode.OK;
     const type = w[b + CMD_TYPE];
     const s = w[b + CMD_SYMBOL];
     const a = w[b + CMD_ACCOUNT];

@@ -234,7 +234,6 @@ async function main(): Promise<number> {
   log.info('stopping: no new connections or orders; draining in-flight commands');
   demo?.stop();
   if (ticker) clearInterval(ticker);
-  engine.tick();
   if (snapshotTimer) clearInterval(snapshotTimer);
   await gateway.close();
   await pump?.stop();

@@ -729,7 +729,7 @@ export class Gateway {
     metric('ringmatch_slow_consumer_closes_total', 'counter', 'Connections closed for not reading.', [['', this.counters.slowConsumerCloses]]);
     const st = this.engine.stats();
     metric('ringmatch_agent_commands_total', 'counter', 'Commands processed per engine thread.', st.map((a) => [`{agent="${a.name}"}`, a.commands >>> 0]));
-    metric('ringmatch_agent_waits_total', 'counter', 'Times an engine thread waited on a full ring or the release watermark.', st.map((a) => [`{agent="${a.name}"}`, a.waits >>> 0]));
+    metric('ringmatch_agent_waits_total', 'counter', 'Times an engine thread waited for room in a full ring (backpressure).', st.map((a) => [`{agent="${a.name}"}`, a.waits >>> 0]));
     metric('ringmatch_agent_up', 'gauge', '1 while the engine thread runs.', st.map((a) => [`{agent="${a.name}"}`, a.state === 'running' ? 1 : 0]));
     const sup = this.engine.supervisor.snapshot();
     metric('ringmatch_agent_restarts_total', 'counter', 'Successful supervisor restarts per engine thread.', sup.map((h) => [`{agent="${h.agent}"}`, h.restarts]));

@@ -42,20 +42,9 @@ export class EventCollector implements SlotHandler {
 export { rng as prng } from '../bench/workloads.ts';
 
 /**
- * Submit a TICK that makes every earlier command's releases due (tests use it to flush), retrying
- * while the input ring is full — a dropped tick would leave the last releases unapplied.
- */
-export async function flushReleases(engine: Engine, events: EventCollector): Promise<void> {
-  while (!engine.tick(Number.MAX_SAFE_INTEGER - 1)) {
-    events.poll();
-    await new Promise((r) => setImmediate(r));
-  }
-}
-
-/**
  * Submit commands in order, waiting while the input ring is full (`ingressFromUs`: stamp ingress
- * times 10 µs apart from there, for reproducible releases), then apply every release and wait until
- * the engine has settled and `events` has read everything.
+ * times 10 µs apart from there), then wait until the engine has settled — every command matched,
+ * every event applied by the risk stage — and `events` has read everything.
  */
 export async function submitAndSettle(engine: Engine, events: EventCollector, commands: Iterable<Command>, ingressFromUs?: number): Promise<void> {
   let ts = ingressFromUs ?? 0;
@@ -66,7 +55,6 @@ export async function submitAndSettle(engine: Engine, events: EventCollector, co
       await new Promise((r) => setImmediate(r));
     }
   }
-  await flushReleases(engine, events); // every release applied before comparing
   await events.until(() => engine.isSettled());
 }
 

@@ -42,7 +42,7 @@ export async function stopAndRebuild(engines: Engine[], engine: Engine, dir: str
   if (i >= 0) engines.splice(i, 1);
   await engine.stop();
   counts.forEach((n, k) => expect(readJournal(dir, k).lastSeq).toBe(n));
-  const rebuilt = await Engine.start(spec, { journal: { dir }, recover: true, tickIntervalMs: 0 });
+  const rebuilt = await Engine.start(spec, { journal: { dir }, recover: true });
   engines.push(rebuilt);
   return stateHashes(rebuilt, spec.shards);
 }

@@ -1,17 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommandType, EventType, OrderType, Side, Stp, TimeInForce } from '../engine/codes.ts';
 import type { Command } from '../engine/command-slot.ts';
 import { Engine } from '../engine/engine.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
 import { decodeEvent } from '../engine/event-slot.ts';
 import type { DecodedEvent } from '../engine/event-slot.ts';
-import { EventCollector, flushReleases, prng } from './engine-events.ts';
+import { EventCollector, prng } from './engine-events.ts';
+import { engineScope, stateHashes, stopAndRebuild } from './engine-scope.ts';
 import { testSpec } from './fixtures.ts';
 
-const engines: Engine[] = [];
-afterEach(async () => {
-  await Promise.all(engines.splice(0).map((e) => e.stop()));
-});
+const { engines, tempDir } = engineScope();
 
 async function start(opts: Parameters<typeof Engine.start>[1]): Promise<Engine> {
   const e = await Engine.start(testSpec(), opts);
@@ -51,23 +49,28 @@ function stream(n: number, seed: number): Command[] {
   return cmds;
 }
 
-/** Submit everything (waiting when the ring is full), then a far-future TICK to flush releases. */
-async function runThreaded(engine: Engine, cmds: Command[]): Promise<Array<Array<Omit<DecodedEvent, 'ts'>>>> {
+/**
+ * Submit one command at a time, each only once the engine has settled from the one before (matched,
+ * every event applied by the risk stage): the threaded pipeline then sees what the single-threaded
+ * one sees, so both must decide alike.
+ */
+async function runLockstep(engine: Engine, cmds: Command[]): Promise<Array<Array<Omit<DecodedEvent, 'ts'>>>> {
   const events = new EventCollector(engine);
+  const t0 = Date.now();
   for (const c of cmds) {
-    while (!engine.submit(c)) {
+    expect(engine.submit(c)).toBe(true);
+    while (!engine.isSettled()) {
       events.poll();
+      if (Date.now() - t0 > 50_000) throw new Error('lockstep run did not settle');
       await new Promise((r) => setImmediate(r));
     }
   }
-  await flushReleases(engine, events); // every release applied before comparing
-  await events.until(() => engine.isSettled());
   return events.perShard.map((list) => list.map(({ ts: _ts, ...rest }) => rest));
 }
 
 describe('threaded engine (risk stage + 2 matching shards on worker threads)', () => {
   it('accepts, matches and reports through the rings', async () => {
-    const engine = await start({ tickIntervalMs: 1 });
+    const engine = await start({});
     const events = new EventCollector(engine);
     expect(engine.submit({ type: CommandType.NEW, symbolId: 1, accountId: 1, side: Side.SELL, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, price: 10000, qty: 5, clientOrderId: 's1' })).toBe(true);
     expect(engine.submit({ type: CommandType.NEW, symbolId: 1, accountId: 2, side: Side.BUY, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, price: 10000, qty: 3, clientOrderId: 'b1' })).toBe(true);
@@ -77,16 +80,14 @@ describe('threaded engine (risk stage + 2 matching shards on worker threads)', (
     expect(events.perShard[1][2]).toMatchObject({ lastPrice: 10000, lastQty: 3, leavesQty: 0, makerLeavesQty: 2 });
     await expect(engine.query(0, { what: 'validate' })).resolves.toBe(true);
     await expect(engine.query(2, { what: 'depth', symbol: 1, side: Side.SELL })).resolves.toEqual([[10000, 2, 1]]);
-    // Releases reach the risk stage once a later tick advances its clock: account 2's order is done.
-    await new Promise((r) => setTimeout(r, 20));
-    engine.tick();
+    // The risk stage follows the fill as it arrives (no tick, no watermark): account 2's order is done.
     await events.until(() => engine.isSettled());
     const acct = await engine.query<{ openOrders: number; positions: number[] }>(0, { what: 'account', account: 2 });
     expect(acct).toMatchObject({ openOrders: 0, positions: [0, 3] });
   });
 
-  it('with releaseLagUs = 0 produces exactly the single-threaded engine\'s events', async () => {
-    const cmds = stream(3_000, 7);
+  it('fed one settled command at a time, produces exactly the single-threaded engine\'s events', async () => {
+    const cmds = stream(2_000, 7);
     const inline = new InlineEngine(testSpec());
     const expected: Array<Array<Omit<DecodedEvent, 'ts'>>> = [[], []];
     inline.onEvent((w, b, shard) => {
@@ -94,14 +95,14 @@ describe('threaded engine (risk stage + 2 matching shards on worker threads)', (
       expected[shard].push(e);
     });
     for (const c of cmds) inline.submit(c);
-    const engine = await start({ releaseLagUs: 0, tickIntervalMs: 0 });
-    const got = await runThreaded(engine, cmds);
-    expect(got[0].length + got[1].length).toBeGreaterThan(3_000);
+    const engine = await start({});
+    const got = await runLockstep(engine, cmds);
+    expect(got[0].length + got[1].length).toBeGreaterThan(2_000);
     expect(got).toEqual(expected);
   });
 
   it('stop() drains what was submitted before the workers exit', async () => {
-    const engine = await start({ tickIntervalMs: 0 });
+    const engine = await start({});
     const cmds = stream(5_000, 3);
     let sent = 0;
     let routed = 0; // each command reaches one shard; a mass cancel over all symbols reaches both
@@ -120,11 +121,10 @@ describe('threaded engine (risk stage + 2 matching shards on worker threads)', (
   });
 
   it('a bogus far-future ingress time cannot stall the engine (releases keep flowing)', async () => {
-    const engine = await start({ tickIntervalMs: 1 });
+    const engine = await start({});
     const events = new EventCollector(engine);
-    // A bogus far-future ingress time (retried until the ring takes it), then normal traffic.
-    await flushReleases(engine, events);
-    // More than two rings' worth of events after it: without the clamp, none would ever be due.
+    // A bogus far-future ingress time, then normal traffic: more than two rings' worth of events.
+    expect(engine.submit({ type: CommandType.NEW, symbolId: 0, accountId: 1, side: Side.BUY, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, price: 9990, qty: 1, clientOrderId: 'future', ingressTs: Number.MAX_SAFE_INTEGER - 1 })).toBe(true);
     for (const c of stream(3_000, 5)) {
       while (!engine.submit({ ...c, ingressTs: undefined })) {
         events.poll();
@@ -135,14 +135,24 @@ describe('threaded engine (risk stage + 2 matching shards on worker threads)', (
     expect(events.count()).toBeGreaterThan(3_000);
   });
 
-  it('is deterministic: the same input gives the same events, run after run', async () => {
-    const cmds = stream(20_000, 11);
-    const a = await runThreaded(await start({ releaseLagUs: 50, tickIntervalMs: 0 }), cmds);
-    const b = await runThreaded(await start({ releaseLagUs: 50, tickIntervalMs: 0 }), cmds);
-    expect(a[0].length + a[1].length).toBeGreaterThan(20_000);
-    expect(b).toEqual(a);
-    expect(a.flat().some((e) => e.type === EventType.TRADE)).toBe(true);
-    expect(a.flat().some((e) => e.code < -2000 && e.code > -2100)).toBe(true); // risk rejections happened
+  it('free-running (events applied as they arrive): the journal rebuilds exactly the live state', async () => {
+    const dir = tempDir('ringmatch-flow-');
+    const spec = testSpec();
+    const engine = await start({ journal: { dir } });
+    const events = new EventCollector(engine);
+    for (const c of stream(20_000, 11)) {
+      while (!engine.submit({ ...c, ingressTs: undefined })) {
+        events.poll();
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+    await events.until(() => engine.isSettled(), 60_000);
+    const all = events.perShard.flat();
+    expect(all.length).toBeGreaterThan(20_000);
+    expect(all.some((e) => e.type === EventType.TRADE)).toBe(true);
+    expect(all.some((e) => e.code < -2000 && e.code > -2100)).toBe(true); // risk rejections happened
+    await expect(engine.query(0, { what: 'validate' })).resolves.toBe(true);
+    const live = await stateHashes(engine, spec.shards);
+    expect(await stopAndRebuild(engines, engine, dir, spec, events.perShard.map((e) => e.length))).toEqual(live);
   });
 });
-

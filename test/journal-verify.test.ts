@@ -26,7 +26,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'ringmatch-verify-'));
   dir = join(root, 'journal');
   const spec = testSpec();
-  const engine = await Engine.start(spec, { journal: { dir, segmentBytes: 64 * 1024 }, tickIntervalMs: 0 });
+  const engine = await Engine.start(spec, { journal: { dir, segmentBytes: 64 * 1024 } });
   const events = new EventCollector(engine);
   await submitAndSettle(engine, events, richStream(4_000, 5), 1_700_000_000_000_000);
   hashes = await Promise.all([0, 1].map((k) => engine.query<string>(shardAgent(k), { what: 'stateHash' })));

@@ -40,7 +40,7 @@ describe.skipIf(missing !== null)(`Kafka event stream${missing ? ` — SKIPPED: 
     const kafka = await startKafka();
     const dir = mkdtempSync(join(tmpdir(), 'ringmatch-kafka-'));
     const spec = testSpec();
-    const engine = await Engine.start(spec, { journal: { dir }, tickIntervalMs: 0 });
+    const engine = await Engine.start(spec, { journal: { dir } });
     const shipper = new KafkaShipper(dir, spec, new KafkaJsSink({ brokers: kafka.brokers, topic: 'ringmatch.events', requestTimeoutMs: 1_000 }), { minBackoffMs: 50, maxBackoffMs: 400 });
     try {
       await kafka.topic('ringmatch.events', 1);
@@ -100,7 +100,7 @@ describe.skipIf(missing !== null)(`Kafka event stream${missing ? ` — SKIPPED: 
     const kafka = await startKafka();
     const dir = mkdtempSync(join(tmpdir(), 'ringmatch-kafka-batch-'));
     const spec = testSpec();
-    const engine = await Engine.start(spec, { journal: { dir }, tickIntervalMs: 0 });
+    const engine = await Engine.start(spec, { journal: { dir } });
     const shipper = new KafkaShipper(dir, spec, new KafkaJsSink({ brokers: kafka.brokers, topic: 'batch.events', requestTimeoutMs: 1_000 }), { eventsPerRecord: 50, minBackoffMs: 50, maxBackoffMs: 400 });
     try {
       await kafka.topic('batch.events', 1);

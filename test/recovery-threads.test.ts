@@ -15,7 +15,7 @@ describe('recovery on start (threaded engine + journal)', () => {
   it('a restarted engine rebuilds identical books and risk from the journal, then carries on', async () => {
     const dir = tempDir('ringmatch-recover-');
     const spec = testSpec();
-    const first = await Engine.start(spec, { journal: { dir }, tickIntervalMs: 0 });
+    const first = await Engine.start(spec, { journal: { dir } });
     engines.push(first);
     const events = new EventCollector(first);
     await submitAndSettle(first, events, richStream(3_000, 9), 1_700_000_000_000_000);
@@ -26,7 +26,7 @@ describe('recovery on start (threaded engine + journal)', () => {
     counts.forEach((n, k) => expect(readJournal(dir, k).lastSeq).toBe(n));
 
     const progress: RecoveryProgress[] = [];
-    const second = await Engine.start(spec, { journal: { dir }, recover: true, tickIntervalMs: 0, onRecoveryProgress: (p) => progress.push(p) });
+    const second = await Engine.start(spec, { journal: { dir }, recover: true, onRecoveryProgress: (p) => progress.push(p) });
     engines.push(second);
     expect(await hashes(second, spec.shards)).toEqual(before);
     expect(progress.filter((p) => p.done).map((p) => [p.agent, p.shard, p.records])).toEqual(

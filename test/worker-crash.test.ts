@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CommandType, EventType } from '../engine/codes.ts';
 import { Engine, RISK_AGENT, shardAgent } from '../engine/engine.ts';
-import { EventCollector, flushReleases, submitAndSettle } from './engine-events.ts';
+import { EventCollector, submitAndSettle } from './engine-events.ts';
 import { engineScope, stateHashes, stopAndRebuild } from './engine-scope.ts';
 import { testSpec } from './fixtures.ts';
 import { richStream } from './streams.ts';
@@ -45,6 +45,8 @@ describe('supervisor: killed engine threads come back without losing or repeatin
       const kind = kills.get(i);
       if (kind !== undefined) {
         kills.delete(i);
+        // The previous kill's restart first (the stream can outrun a restart now that nothing throttles it).
+        await events.until(() => engine.supervisor.allUp(), 60_000);
         if (round++ % 2 === 0) {
           // Kill it while it is stuck mid-batch: nobody reads the event rings, so they fill up, the
           // shards commit part of a batch and wait, and the risk stage waits for room behind them.
@@ -76,7 +78,6 @@ describe('supervisor: killed engine threads come back without losing or repeatin
       }
     }
     await events.until(() => engine.supervisor.allUp(), 60_000);
-    await flushReleases(engine, events);
     await events.until(() => engine.isSettled(), 60_000);
 
     const sup = engine.supervisor.snapshot();
@@ -111,11 +112,11 @@ describe('supervisor: killed engine threads come back without losing or repeatin
   it('restarts a worker that dies right after a recovered start, before any new event', async () => {
     const dir = tempDir('ringmatch-crash-worker-');
     const spec = testSpec();
-    const first = await Engine.start(spec, { journal: { dir }, tickIntervalMs: 0 });
+    const first = await Engine.start(spec, { journal: { dir } });
     await submitAndSettle(first, new EventCollector(first), richStream(500, 3));
     const before = await hashes(first, spec.shards);
     await first.stop();
-    const second = await Engine.start(spec, { journal: { dir }, recover: true, tickIntervalMs: 0 });
+    const second = await Engine.start(spec, { journal: { dir }, recover: true });
     engines.push(second);
     // The event rings of this process are empty: "caught up" must mean the journal's last record.
     await second.killAgent(shardAgent(0));
@@ -138,6 +139,8 @@ describe('supervisor: killed engine threads come back without losing or repeatin
     let kills = 0;
     for (let i = 0; i < stream.length; i++) {
       if (i > 0 && i % 3_000 === 0 && kills < 3) {
+        // The previous kill's restart first (the stream can outrun a restart now that nothing throttles it).
+        await events.until(() => engine.supervisor.up[engine.journalAgent] === 1, 60_000);
         if (process.env.DBG) process.stderr.write(`DBG ${Date.now() - t0} kill ${i}\n`);
         await engine.killAgent(engine.journalAgent);
         kills++;
@@ -152,7 +155,6 @@ describe('supervisor: killed engine threads come back without losing or repeatin
       }
     }
     await events.until(() => engine.supervisor.allUp(), 60_000);
-    await flushReleases(engine, events);
     await events.until(() => engine.isSettled() && engine.journalCaughtUp(), 60_000);
     const jh = engine.supervisor.snapshot().find((h) => h.agent === 'J');
     expect(jh, JSON.stringify(engine.failures.map((f) => f.error.message))).toMatchObject({ phase: 'running', restarts: 3 });

@@ -80,7 +80,7 @@ const phase = (over: Partial<PhaseResult>): PhaseResult => ({
   name: 'engine-json', kind: 'engine', encoding: 'json', mix: 'ioc', ratePerSec: 1000, durationSec: 2, warmupSec: 1, connections: 2, workers: 1,
   achievedPerSec: 1000, sent: 2000, acks: 2000, fills: 2000, rejects: 0, errors: {}, missingAcks: 0, closedEarly: 0,
   ack: { count: 1000, p50: 50, p90: 80, p99: 120, p999: 300, p9999: 400, max: 500, mean: 60 }, fill: null,
-  sendLag: { count: 1000, p50: 2, p90: 3, p99: 5, p999: 9, p9999: 10, max: 11, mean: 2 }, clientCpuCores: 0.9, clientElu: [0.8], serverCpuCores: 0.5, stages: null, ...over,
+  sendLag: { count: 1000, p50: 2, p90: 3, p99: 5, p999: 9, p9999: 10, max: 11, mean: 2 }, clientCpuCores: 0.9, clientElu: [0.8], serverCpuCores: 0.5, stages: null, riskWaitsPerCommand: null, ...over,
 });
 
 describe('report', () => {
@@ -120,8 +120,10 @@ describe('report', () => {
 
   it('table rows carry every percentile column', () => {
     const rows = tableRows([phase({})]);
-    expect(rows[0]).toEqual(['run', 'rate/s', 'achieved/s', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'fill p50', 'fill p99', 'errors', 'send lag p99', 'client CPU', 'server CPU']);
+    expect(rows[0]).toEqual(['run', 'rate/s', 'achieved/s', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'fill p50', 'fill p99', 'errors', 'send lag p99', 'client CPU', 'server CPU', 'R waits/cmd']);
     expect(rows[1].slice(3, 9)).toEqual(['50 µs', '80 µs', '120 µs', '300 µs', '400 µs', '500 µs']);
+    expect(rows[1].at(-1)).toBe('–');
+    expect(tableRows([phase({ riskWaitsPerCommand: 0.0004 })])[1].at(-1)).toBe('0.000');
   });
 });
 

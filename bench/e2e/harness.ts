@@ -208,6 +208,8 @@ export interface PhaseSpec {
   warmupSec: number;
   order: OrderSpec;
   serverPid?: number;
+  /** Engine phases: the server's HTTP base (for /metrics counters). */
+  http?: string;
   /** Engine phases: reset the server's stage timings after the warm-up and read them at the end. */
   stages?: { http: string; adminKey: string | null };
 }
@@ -216,6 +218,22 @@ export interface PhaseOutcome {
   result: PhaseResult;
   ack: hdr.Histogram;
   fill: hdr.Histogram;
+}
+
+/** The risk stage's waits and admitted commands from the server's /metrics (null when unreadable). */
+export async function riskCounters(http: string): Promise<{ waits: number; commands: number } | null> {
+  try {
+    const text = await (await fetch(`${http}/metrics`)).text();
+    const read = (name: string): number | null => {
+      const m = new RegExp(`^${name}\\{agent="R"\\} (\\d+)`, 'm').exec(text);
+      return m ? Number(m[1]) : null;
+    };
+    const waits = read('ringmatch_agent_waits_total');
+    const commands = read('ringmatch_agent_commands_total');
+    return waits === null || commands === null ? null : { waits, commands };
+  } catch {
+    return null;
+  }
 }
 
 /** Wait (≤ 30 s) until the server has drained what the previous run left in its rings. */
@@ -261,6 +279,7 @@ export async function runPhase(o: HarnessOptions, p: PhaseSpec): Promise<PhaseOu
       });
     });
     await Promise.all(ready);
+    const risk0 = p.kind === 'engine' && p.http ? await riskCounters(p.http) : null;
     const cpu0 = process.cpuUsage();
     const srv0 = procCpuSec(p.serverPid);
     const startUs = clockUs() + 200_000;
@@ -285,6 +304,7 @@ export async function runPhase(o: HarnessOptions, p: PhaseSpec): Promise<PhaseOu
     const wall = (Date.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const srv1 = procCpuSec(p.serverPid);
+    const risk1 = risk0 && p.http ? await riskCounters(p.http) : null;
     let stages: StageRow[] | null = null;
     if (p.stages) {
       try {
@@ -308,6 +328,7 @@ export async function runPhase(o: HarnessOptions, p: PhaseSpec): Promise<PhaseOu
       ack: summarize(ack), fill: p.kind === 'engine' && o.mix === 'ioc' ? summarize(fill) : null, sendLag: summarize(lag),
       clientCpuCores: (cpu.user + cpu.system) / 1e6 / wall, clientElu: results.sort((a, b) => a.index - b.index).map((r) => Math.round(r.elu * 100) / 100),
       serverCpuCores: srv0 !== null && srv1 !== null ? (srv1 - srv0) / wall : null, stages,
+      riskWaitsPerCommand: risk0 && risk1 && risk1.commands > risk0.commands ? ((risk1.waits - risk0.waits) >>> 0) / ((risk1.commands - risk0.commands) >>> 0) : null,
     };
     lag.destroy();
     return { result, ack, fill };
@@ -432,7 +453,7 @@ export async function runSuite(o: HarnessOptions): Promise<SuiteOutcome> {
     }
     for (const enc of o.encodings) {
       o.log(`engine: ${enc}, ${o.mix} orders, ${o.rate.toLocaleString('en-US')}/s for ${o.durationSec} s over ${o.connections} connections`);
-      const out = record(await runPhase(o, { name: `engine-${enc}`, kind: 'engine', url, keys: conns, encoding: enc, rate: o.rate, durationSec: o.durationSec, warmupSec: o.warmupSec, order: spec, serverPid: server?.pid, stages: { http, adminKey } }), `ringmatch order → ack (${enc})`);
+      const out = record(await runPhase(o, { name: `engine-${enc}`, kind: 'engine', url, keys: conns, encoding: enc, rate: o.rate, durationSec: o.durationSec, warmupSec: o.warmupSec, order: spec, serverPid: server?.pid, http, stages: { http, adminKey } }), `ringmatch order → ack (${enc})`);
       if (out.result.fill && out.result.fill.count > 0) plot.push({ label: `ringmatch order → fill (${enc})`, histogram: out.fill });
     }
     let sweep: Summary['sweep'] = null;
@@ -444,7 +465,7 @@ export async function runSuite(o: HarnessOptions): Promise<SuiteOutcome> {
       for (const rate of o.sweepRates) {
         o.log(`sweep: ${rate.toLocaleString('en-US')}/s for ${o.sweepDurationSec} s (JSON)`);
         await settle(http, o.log);
-        const out = await runPhase(o, { name: `sweep-${rate}`, kind: 'engine', url, keys: conns, encoding: 'json', rate, durationSec: o.sweepDurationSec, warmupSec: Math.min(1, o.sweepDurationSec / 3), order: spec, serverPid: server?.pid });
+        const out = await runPhase(o, { name: `sweep-${rate}`, kind: 'engine', url, keys: conns, encoding: 'json', rate, durationSec: o.sweepDurationSec, warmupSec: Math.min(1, o.sweepDurationSec / 3), order: spec, serverPid: server?.pid, http });
         record(out, '');
         if (passes(out.result, o.boundP99Us)) best = rate;
         else missed ??= bottleneck(out.result, o.boundP99Us, Number(m.cores));

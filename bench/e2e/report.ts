@@ -40,6 +40,8 @@ export interface PhaseResult {
   /** CPU of the server process, in cores (null when it is not ours: --target). */
   serverCpuCores: number | null;
   stages: StageRow[] | null;
+  /** Times the risk stage waited, per command it admitted, over the run (server's /metrics); null when unknown. */
+  riskWaitsPerCommand: number | null;
 }
 
 export interface GoalCheck {
@@ -119,7 +121,7 @@ const us = (v: number): string => (v >= 10_000 ? `${(v / 1000).toFixed(1)} ms` :
 
 /** Rows of the percentile table (console and HTML). */
 export function tableRows(phases: PhaseResult[]): string[][] {
-  const rows = [['run', 'rate/s', 'achieved/s', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'fill p50', 'fill p99', 'errors', 'send lag p99', 'client CPU', 'server CPU']];
+  const rows = [['run', 'rate/s', 'achieved/s', 'p50', 'p90', 'p99', 'p99.9', 'p99.99', 'max', 'fill p50', 'fill p99', 'errors', 'send lag p99', 'client CPU', 'server CPU', 'R waits/cmd']];
   for (const p of phases) {
     const errs = Object.values(p.errors).reduce((a, b) => a + b, 0) + p.missingAcks;
     rows.push([
@@ -127,6 +129,7 @@ export function tableRows(phases: PhaseResult[]): string[][] {
       us(p.ack.p50), us(p.ack.p90), us(p.ack.p99), us(p.ack.p999), us(p.ack.p9999), us(p.ack.max),
       p.fill && p.fill.count > 0 ? us(p.fill.p50) : '–', p.fill && p.fill.count > 0 ? us(p.fill.p99) : '–',
       String(errs), us(p.sendLag.p99), `${p.clientCpuCores.toFixed(2)}`, p.serverCpuCores === null ? '–' : p.serverCpuCores.toFixed(2),
+      p.riskWaitsPerCommand === null ? '–' : p.riskWaitsPerCommand.toFixed(3),
     ]);
   }
   return rows;
