@@ -7,6 +7,8 @@ export default defineConfig({
     // The box has 2 cores and several tests start worker threads of their own: two files at a time.
     maxWorkers: 2,
     pool: 'forks',
+    // Process tests run the compiled server (dist/), as npm start does: build it once first.
+    globalSetup: ['test/build-setup.ts'],
     projects: [
       {
         extends: true,

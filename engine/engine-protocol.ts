@@ -1,6 +1,7 @@
 /** What the main thread hands each engine worker, and the control-query messages (cold). */
 import type { MessagePort } from 'node:worker_threads';
 import type { IdleKind } from '../ring/idle.ts';
+import type { ThreadRuntime } from '../ring/threads.ts';
 import type { EngineSpec } from './config.ts';
 
 export interface EngineWorkerData {
@@ -36,6 +37,8 @@ export interface EngineWorkerData {
 /** The "ready" message of a restarted worker: what it found. */
 export interface RestartReport {
   type: 'ready';
+  /** What code the thread runs (compiled JS or TS source) and whether a TS loader is registered. */
+  runtime: ThreadRuntime;
   replayed?: number;
   skipped?: number;
   interrupted?: { commandSeq: number; published: number; reemitted: number } | null;

@@ -7,7 +7,8 @@ import { MessageChannel } from 'node:worker_threads';
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { Doorbell } from '../ring/doorbell.ts';
 import { RING_FULL, RingBuffer, RingConsumer, RingProducer } from '../ring/ring.ts';
-import { startWorker } from '../ring/threads.ts';
+import { moduleUrl, startWorker, threadRuntime } from '../ring/threads.ts';
+import type { ThreadRuntime } from '../ring/threads.ts';
 import { nowUs } from './clock.ts';
 import { CommandType } from './codes.ts';
 import { CMD_INGRESS_TS, CMD_SLOT_BYTES, encodeCommand } from './command-slot.ts';
@@ -40,9 +41,9 @@ export interface EngineOptions {
   supervisor?: Partial<SupervisorOptions>;
 }
 
-const JOURNAL_ENTRY = new URL('../persistence/journal.worker.ts', import.meta.url);
+const JOURNAL_ENTRY = moduleUrl('../persistence/journal.worker.ts', import.meta.url);
 
-const ENTRY = new URL('./engine.worker.ts', import.meta.url);
+const ENTRY = moduleUrl('./engine.worker.ts', import.meta.url);
 
 export interface AgentStats {
   name: string;
@@ -127,6 +128,7 @@ export class Engine {
       doorbell: this.journalDoorbell.buffer, wake: this.eventDoorbell.buffer, state: this.journalState.buffer, control: this.journalControl.buffer, idle: this.spec.idle,
     }, { name: Stage.JOURNAL });
     this.journalWorker = worker;
+    this.runtimes.set(Stage.JOURNAL, (ready as { runtime?: ThreadRuntime }).runtime ?? null);
     this.journalOpen ??= { repaired: ready.repaired, durable: ready.durable };
     this.watch(worker, Stage.JOURNAL, this.journalAgent, () => {
       if (this.journalState) Atomics.store(this.journalState, journalStatusWord(this.eventRings.length), 3);
@@ -171,6 +173,7 @@ export class Engine {
       },
     });
     this.workers[agent] = worker;
+    this.runtimes.set(name, (ready as { runtime?: ThreadRuntime }).runtime ?? null);
     this.ports[agent]?.close();
     this.ports[agent] = ch.port1;
     ch.port1.on('message', (r: WorkerReply) => {
@@ -382,6 +385,19 @@ export class Engine {
       await exit;
       clearTimeout(t);
     }
+  }
+
+  /** What code each engine thread runs (from its ready message), by thread name. */
+  private readonly runtimes = new Map<string, ThreadRuntime | null>();
+
+  /** Record a thread started outside the engine (the Kafka thread K). */
+  noteRuntime(name: string, rt: ThreadRuntime | null): void {
+    this.runtimes.set(name, rt);
+  }
+
+  /** Cold: this thread's and every engine thread's runtime (compiled JS or TS; TS loader or not). */
+  runtime(): Record<string, ThreadRuntime | null> {
+    return { G: threadRuntime(), ...Object.fromEntries(this.runtimes) };
   }
 
   /** Set once stop() has decided to end the threads: their exits are not failures. */

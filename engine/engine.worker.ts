@@ -9,6 +9,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { Doorbell } from '../ring/doorbell.ts';
 import { RingBuffer, RingConsumer, RingProducer } from '../ring/ring.ts';
 import { makeIdle } from '../ring/idle.ts';
+import { threadRuntime } from '../ring/threads.ts';
 import { nowUs } from './clock.ts';
 import { AgentState, RISK_AGENT, STAT_PROCESSED, STAT_STATE, STOP_WORD, agentLine, shardAgent } from './control.ts';
 import { MatchingShard, shardOptions } from './matching-shard.ts';
@@ -54,7 +55,7 @@ const line = agentLine(agentIndex);
 const doorbell = new Doorbell(data.doorbell);
 
 let doWork: (now: number) => number;
-let report: RestartReport = { type: 'ready' };
+let report: RestartReport = { type: 'ready', runtime: threadRuntime() };
 let hasWork: () => boolean;
 let answer: (q: WorkerQuery) => unknown;
 
@@ -77,7 +78,7 @@ if (data.role === 'risk') {
       }, snapshot?.seqs[k] ?? 0);
     }
     risk.validateInternalState();
-    if (data.restart) report = { type: 'ready', replayed, skipped: agent.skipForwarded(seenBy) };
+    if (data.restart) report = { type: 'ready', runtime: report.runtime, replayed, skipped: agent.skipForwarded(seenBy) };
   }
   doWork = () => agent.doWork();
   hasWork = () => agent.hasWork();
@@ -111,7 +112,7 @@ if (data.role === 'risk') {
     }, input, out, nowUs());
     shard = r.shard;
     Atomics.store(control, line + STAT_PROCESSED, input.position());
-    report = { type: 'ready', replayed: r.replayed, skipped: r.skipped, interrupted: r.interrupted, fullReplay: r.fullReplay };
+    report = { type: 'ready', runtime: report.runtime, replayed: r.replayed, skipped: r.skipped, interrupted: r.interrupted, fullReplay: r.fullReplay };
   } else {
     shard = new MatchingShard(shardOptions(spec, k), out);
     if (data.recoverFrom) {

@@ -22,7 +22,8 @@ import { loadConfig } from './config-loader.ts';
 import { DemoLoad } from './demo-load.ts';
 import { EventPump } from './event-pump.ts';
 import { Gateway } from './server.ts';
-import { startWorker } from '../ring/threads.ts';
+import { moduleUrl, startWorker } from '../ring/threads.ts';
+import type { ThreadRuntime } from '../ring/threads.ts';
 import type { ShipperStats as KafkaStats } from '../persistence/kafka-shipper.ts';
 import { durableWord } from '../persistence/journal-agent.ts';
 import { SnapshotPool } from '../persistence/snapshot-pool.ts';
@@ -102,12 +103,13 @@ async function main(): Promise<number> {
     const topic = process.env.KAFKA_TOPIC ?? 'ringmatch.events';
     const brokers = process.env.KAFKA_BROKERS.split(',');
     const startK = async (): Promise<unknown> => {
-      const { worker } = await startWorker(new URL('../persistence/kafka.worker.ts', import.meta.url), {
+      const { worker, ready } = await startWorker<{ runtime?: ThreadRuntime }>(moduleUrl('../persistence/kafka.worker.ts', import.meta.url), {
         journalDir, spec, brokers, topic, compression: process.env.KAFKA_COMPRESSION === 'gzip' ? 'gzip' : 'none', eventsPerRecord,
       }, { name: 'K' });
       const k = kafka as NonNullable<typeof kafka>;
       k.worker = worker;
       k.stats = null;
+      engine.noteRuntime('K', ready.runtime ?? null);
       worker.on('message', (m: { type?: string; stats?: KafkaStats }) => {
         if (m.type === 'kafka-stats' && k.worker === worker) k.stats = m.stats ?? null;
       });

@@ -609,7 +609,7 @@ export class Gateway {
       json(res, ok ? '200 OK' : '503 Service Unavailable', {
         status: ok ? 'ok' : 'degraded', agents, supervisor, rings: lag,
         failures: this.engine.failures.slice(-20).map((f) => ({ agent: f.agent, error: f.error.message, at: new Date(f.at).toISOString() })),
-        journal: this.engine.journalStatus(), ackMode: this.opts.ackMode, kafka: this.kafkaStatus(),
+        journal: this.engine.journalStatus(), ackMode: this.opts.ackMode, kafka: this.kafkaStatus(), runtime: this.engine.runtime(),
       });
     });
     app.get('/v1/stats/latency', (res) => {

@@ -11,7 +11,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { MessageChannel } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
-import { Piscina } from 'piscina';
+import { moduleUrl } from '../ring/threads.ts';
+import { TaskPool } from './task-pool.ts';
 import type { EngineSpec } from '../engine/config.ts';
 import { EVT_SLOT_BYTES } from '../engine/event-slot.ts';
 import { JournalCorruptError, listSegments, readJournal } from './journal.ts';
@@ -104,7 +105,7 @@ export async function verifyJournals(
   const shards = opts.shards ?? journalShards(dir);
   if (shards.length === 0) return [];
   const threads = Math.max(1, Math.min(opts.threads ?? availableParallelism(), shards.length));
-  const pool = new Piscina({ filename: new URL('./ts-task.mjs', import.meta.url).href, minThreads: threads, maxThreads: threads });
+  const pool = new TaskPool<ShardVerifyTask, ShardVerifyResult>(moduleUrl('./journal-verify.task.ts', import.meta.url), { minThreads: threads, maxThreads: threads });
   try {
     return await Promise.all(shards.map((shard) => {
       const ch = new MessageChannel();
@@ -112,7 +113,7 @@ export async function verifyJournals(
       // The task closes its end after its last progress message: 'close' means all were delivered.
       const drained = new Promise<void>((r) => ch.port1.once('close', () => r()));
       const task: ShardVerifyTask = { dir, shard, spec: opts.spec, port: ch.port2, progressEvery: opts.progressEvery };
-      const run = pool.run({ module: new URL('./journal-verify.task.ts', import.meta.url).href, task }, { transferList: [ch.port2] }) as Promise<ShardVerifyResult>;
+      const run = pool.run(task, { transferList: [ch.port2] });
       return run.then(
         async (result) => { await Promise.race([drained, new Promise((r) => setTimeout(r, 1_000))]); ch.port1.close(); return result; },
         (e: unknown) => { ch.port1.close(); throw e; },

@@ -23,7 +23,7 @@
  *
  * This module is synchronous by design: it runs on the persistence thread, never on the order path.
  */
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { EVT_SEQ, EVT_SLOT_BYTES, EVT_TYPE } from '../engine/event-slot.ts';
 import { getI64 } from '../engine/int64.ts';
@@ -79,9 +79,39 @@ export interface ReadResult {
   torn: TornTail | null;
 }
 
+/** First sequence of a segment file, from its name. */
+function segmentFirstSeq(file: string): number {
+  return Number(/(\d{20})\.seg$/.exec(file)?.[1] ?? 0);
+}
+
+/** The bytes of `file` from `offset` on (the whole file when 0). */
+function readFrom(file: string, offset: number): Buffer {
+  if (offset === 0) return readFileSync(file);
+  const size = statSync(file).size;
+  const buf = Buffer.alloc(Math.max(0, size - offset));
+  const fd = openSync(file, 'r');
+  try {
+    let at = 0;
+    while (at < buf.length) {
+      const n = readSync(fd, buf, at, buf.length - at, offset + at);
+      if (n === 0) break;
+      at += n;
+    }
+    return at === buf.length ? buf : buf.subarray(0, at);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
- * Read a shard's journal in order, verifying every record. `onRecord` gets the record's sequence,
- * the file's bytes and the payload's offset in them (valid only during the call).
+ * Read a shard's journal in order, verifying every record it reads. `onRecord` gets the record's
+ * sequence, the file's bytes and the payload's offset in them (valid only during the call).
+ *
+ * With `fromSeq` (recovery from a snapshot) it starts there: records are fixed-size and a segment is
+ * named by its first sequence, so it skips whole segments and seeks inside the one holding
+ * `fromSeq` — the first record read must carry exactly `fromSeq` (else JournalCorruptError). What
+ * lies before is not read (nor checked: `journal:verify` checks everything); `records` counts the
+ * records read. A 950k-event journal took ~1 s to skip through record by record before this.
  */
 export function readJournal(
   dir: string,
@@ -89,13 +119,31 @@ export function readJournal(
   opts: { repair?: boolean; fromSeq?: number; onRecord?: (seq: number, bytes: Uint8Array, payloadOffset: number) => void } = {},
 ): ReadResult {
   const files = listSegments(dir, shard);
+  const fromSeq = opts.fromSeq ?? 0;
   let lastSeq = 0;
   let records = 0;
   let torn: TornTail | null = null;
-  for (let f = 0; f < files.length; f++) {
+  let first = 0;
+  let skipRecords = 0;
+  if (fromSeq > 1) {
+    while (first + 1 < files.length && segmentFirstSeq(files[first + 1]) <= fromSeq) first++;
+    const segFirst = segmentFirstSeq(files[first] ?? '');
+    if (segFirst > 0 && segFirst <= fromSeq) {
+      skipRecords = fromSeq - segFirst;
+      lastSeq = fromSeq - 1;
+    }
+  }
+  for (let f = first; f < files.length; f++) {
     const file = files[f];
     const isLast = f === files.length - 1;
-    const bytes = readFileSync(file);
+    let base = 0;
+    if (f === first && skipRecords > 0) {
+      // Seek only when the segment holds every record before fromSeq; a journal that ends earlier
+      // (shorter than a snapshot says) is read whole, so lastSeq tells the truth.
+      if (Math.floor(statSync(file).size / RECORD_BYTES) >= skipRecords) base = skipRecords * RECORD_BYTES;
+      else lastSeq = 0;
+    }
+    const bytes = readFrom(file, base);
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     let off = 0;
     while (off < bytes.length) {
@@ -104,19 +152,19 @@ export function readJournal(
         const recordEnd = off + RECORD_BYTES;
         // Torn write: the damage reaches the end of the newest segment (nothing valid after it).
         if (isLast && recordEnd >= bytes.length) {
-          torn = { file, offset: off, bytes: bytes.length - off, reason: bad };
-          if (opts.repair) truncateFile(file, off);
+          torn = { file, offset: base + off, bytes: bytes.length - off, reason: bad };
+          if (opts.repair) truncateFile(file, base + off);
           break;
         }
-        throw new JournalCorruptError(file, off, bad);
+        throw new JournalCorruptError(file, base + off, bad);
       }
       const seq = view.getUint32(off + 16, true) + view.getUint32(off + 20, true) * 4294967296;
       if (lastSeq !== 0 && seq !== lastSeq + 1) {
-        throw new JournalCorruptError(file, off, `sequence ${seq} follows ${lastSeq} (a gap or a duplicate)`);
+        throw new JournalCorruptError(file, base + off, `sequence ${seq} follows ${lastSeq} (a gap or a duplicate)`);
       }
       lastSeq = seq;
       records++;
-      if (opts.onRecord && seq >= (opts.fromSeq ?? 0)) opts.onRecord(seq, bytes, off + RECORD_HEADER_BYTES);
+      if (opts.onRecord && seq >= fromSeq) opts.onRecord(seq, bytes, off + RECORD_HEADER_BYTES);
       off += RECORD_BYTES;
     }
   }

@@ -3,6 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Doorbell } from '../ring/doorbell.ts';
 import { RingBuffer, RingConsumer } from '../ring/ring.ts';
 import { makeIdle } from '../ring/idle.ts';
+import { threadRuntime } from '../ring/threads.ts';
 import type { IdleKind } from '../ring/idle.ts';
 import { JournalAgent, journalStatusWord } from './journal-agent.ts';
 
@@ -25,7 +26,7 @@ const rings = d.eventRings.map((b) => new RingConsumer(new RingBuffer(b), d.cons
 const agent = new JournalAgent(d.dir, rings, state, new Doorbell(d.wake), { segmentBytes: d.segmentBytes });
 const idle = makeIdle(d.idle, new Doorbell(d.doorbell), { hasWork: () => agent.hasWork() || Atomics.load(control, 0) !== 0 });
 Atomics.store(state, status, 1);
-parentPort!.postMessage({ type: 'ready', repaired: agent.writers.map((w) => w.repaired), durable: agent.writers.map((w) => w.durableSequence()) });
+parentPort!.postMessage({ type: 'ready', runtime: threadRuntime(), repaired: agent.writers.map((w) => w.repaired), durable: agent.writers.map((w) => w.durableSequence()) });
 try {
   while (Atomics.load(control, 0) === 0) idle.idle(agent.doWork());
   while (agent.doWork() > 0);

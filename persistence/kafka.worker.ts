@@ -3,6 +3,7 @@
  * its own event loop, so Kafka client work never runs on the gateway's thread. Reports its state
  * to the main thread once a second (control plane).
  */
+import { threadRuntime } from '../ring/threads.ts';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { EngineSpec } from '../engine/config.ts';
 import { KafkaJsSink } from './event-sink.ts';
@@ -31,4 +32,4 @@ parentPort!.on('message', (m: { type?: string }) => {
     });
   }
 });
-parentPort!.postMessage({ type: 'ready' });
+parentPort!.postMessage({ type: 'ready', runtime: threadRuntime() });

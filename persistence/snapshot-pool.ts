@@ -2,23 +2,26 @@
  * Builds snapshots on a piscina thread pool, never on the engine's threads or the gateway's loop.
  * One thread is plenty on a 2-core box (`maxThreads` scales it on bigger ones).
  */
-import { Piscina } from 'piscina';
+import { moduleUrl } from '../ring/threads.ts';
 import type { EngineSpec } from '../engine/config.ts';
 import type { SnapshotTask } from './snapshot.task.ts';
+import { TaskPool } from './task-pool.ts';
+
+type SnapshotResult = { path: string; seqs: number[]; orders: number; ms: number };
 
 export class SnapshotPool {
-  private readonly pool: Piscina;
+  private readonly pool: TaskPool<SnapshotTask, SnapshotResult>;
   private running: Promise<unknown> | null = null;
 
   constructor(maxThreads = 1) {
-    this.pool = new Piscina({ filename: new URL('./ts-task.mjs', import.meta.url).href, minThreads: 0, maxThreads, idleTimeout: 5_000 });
+    this.pool = new TaskPool(moduleUrl('./snapshot.task.ts', import.meta.url), { minThreads: 0, maxThreads, idleTimeout: 5_000 });
   }
 
   /** Build and write a snapshot up to `upTo`; one at a time (a second call waits for the first). */
-  async snapshot(journalDir: string, snapshotDir: string, spec: EngineSpec, upTo: number[]): Promise<{ path: string; seqs: number[]; orders: number; ms: number }> {
+  async snapshot(journalDir: string, snapshotDir: string, spec: EngineSpec, upTo: number[]): Promise<SnapshotResult> {
     while (this.running) await this.running.catch(() => undefined);
     const task: SnapshotTask = { journalDir, snapshotDir, spec, upTo };
-    const p = this.pool.run({ module: new URL('./snapshot.task.ts', import.meta.url).href, task }) as Promise<{ path: string; seqs: number[]; orders: number; ms: number }>;
+    const p = this.pool.run(task);
     this.running = p;
     try {
       return await p;

@@ -3,6 +3,36 @@ import type { TransferListItem } from 'node:worker_threads';
 
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
 
+/** True when this code runs as compiled JavaScript (production: `npm run build`, dist/). */
+export const COMPILED = import.meta.url.endsWith('.js');
+
+/** Where the TS loader's bootstrap marks a thread it registered tsx in. */
+const TS_LOADER_MARK = Symbol.for('ringmatch.tsLoader');
+
+/** What code this thread runs: compiled JS or TS source, and whether a TS loader is registered. */
+export interface ThreadRuntime {
+  code: 'js' | 'ts';
+  tsLoader: boolean;
+}
+
+export function threadRuntime(): ThreadRuntime {
+  const opts = `${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
+  const marked = (globalThis as Record<symbol, unknown>)[TS_LOADER_MARK] === true;
+  return { code: COMPILED ? 'js' : 'ts', tsLoader: marked || /\btsx\b|ts-node|strip-types|transform-types/.test(opts) };
+}
+
+/**
+ * The module `rel` (written as its TypeScript source path, e.g. './engine.worker.ts') relative to
+ * `base` (the caller's import.meta.url): the .js file the build emitted beside the caller when it
+ * runs compiled, the .ts source otherwise. Worker and task entries are URLs, which the compiler
+ * does not rewrite the way it rewrites imports.
+ */
+export function moduleUrl(rel: string, base: string): URL {
+  const u = new URL(rel, base);
+  if (base.endsWith('.js') && u.pathname.endsWith('.ts')) u.pathname = `${u.pathname.slice(0, -3)}.js`;
+  return u;
+}
+
 export class WorkerStartError extends Error {
   override name = 'WorkerStartError';
 }
@@ -14,7 +44,8 @@ export interface StartedWorker<T> {
 }
 
 /**
- * Start a TS worker and wait until it posts `{ type: 'ready' }`. A worker that throws while
+ * Start a worker and wait until it posts `{ type: 'ready' }`. A .js entry starts directly; a .ts
+ * entry (tests, benchmarks run from source) through a bootstrap that registers the TS loader. A worker that throws while
  * loading, exits early or stays silent past `readyTimeoutMs` rejects here (and is terminated)
  * instead of leaving the caller parked on a ring forever.
  */
@@ -23,7 +54,9 @@ export function startWorker<T = unknown>(
   data: Record<string, unknown>,
   opts: { name: string; readyTimeoutMs?: number; transferList?: TransferListItem[]; onMessage?: (msg: unknown) => void },
 ): Promise<StartedWorker<T>> {
-  const worker = new Worker(BOOTSTRAP, { workerData: { ...data, entry: entry.href }, name: opts.name, transferList: opts.transferList });
+  const worker = entry.pathname.endsWith('.js')
+    ? new Worker(entry, { workerData: data, name: opts.name, transferList: opts.transferList })
+    : new Worker(BOOTSTRAP, { workerData: { ...data, entry: entry.href }, name: opts.name, transferList: opts.transferList });
   const timeoutMs = opts.readyTimeoutMs ?? 15_000;
   return new Promise((resolve, reject) => {
     let settled = false;

@@ -3,5 +3,6 @@
 import { workerData } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
+globalThis[Symbol.for('ringmatch.tsLoader')] = true; // seen by threadRuntime() (ring/threads.ts)
 register();
 await import(workerData.entry);

@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,25 +7,11 @@ import { EVT_SLOT_BYTES, decodeEvent } from '../engine/event-slot.ts';
 import { readJournal } from '../persistence/journal.ts';
 import { Client } from './ws-client.ts';
 import { prng } from './engine-events.ts';
+import { startServerProcess } from './server-process.ts';
+import type { ServerProcess } from './server-process.ts';
 
-const MAIN = new URL('../gateway/main.ts', import.meta.url).pathname;
-
-function startServer(dataDir: string): Promise<{ child: ChildProcess; port: number; out: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN], { env: { ...process.env, PORT: '0', DATA_DIR: dataDir, ACK_MODE: 'durable', LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start: ${out}`)); }, 30_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /listening on ws:\/\/127\.0\.0\.1:(\d+)\/ws/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), out: () => out });
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}) before listening: ${out}`)); });
-  });
+function startServer(dataDir: string): Promise<ServerProcess> {
+  return startServerProcess({ DATA_DIR: dataDir, ACK_MODE: 'durable', LOG_LEVEL: 'warn' });
 }
 
 describe('crash recovery (SIGKILL under load, durable acks)', () => {

@@ -1,0 +1,11 @@
+/**
+ * vitest global setup: build the production JavaScript (dist/) once per test run, so process tests
+ * run what `npm start` runs. Fails the run loudly if the build fails.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export default function setup(): void {
+  const root = fileURLToPath(new URL('../', import.meta.url));
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+}
