@@ -3,7 +3,7 @@
  * load-generator threads, measure the transport floor, sweep rates, collect the server's stage
  * timings, and assemble the report. `cli.ts` is the command line around it.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { setPriority, tmpdir } from 'node:os';
@@ -123,7 +123,7 @@ export interface ServerHandle {
   stop(): Promise<void>;
 }
 
-/** Start ringmatch (npm start's entry) with a benchmark config: one account per connection, no rate limit. */
+/** Start ringmatch (npm start's compiled entry) with a benchmark config: one account per connection, no rate limit. */
 export async function startServer(o: HarnessOptions): Promise<ServerHandle> {
   const dir = mkdtempSync(join(tmpdir(), 'ringmatch-e2e-'));
   const adminKey = 'bench-admin';
@@ -141,7 +141,11 @@ export async function startServer(o: HarnessOptions): Promise<ServerHandle> {
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   let p: Proc;
   try {
-    p = await startProcess(['--import', 'tsx', 'gateway/main.ts', '--config', join(dir, 'config.json')], { LOG_LEVEL: 'warn' }, 'ringmatch server');
+    // What npm start runs: the compiled server (built here first, as npm start does).
+    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    // BENCH_SERVER_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    p = await startProcess([...nodeArgs, 'dist/gateway/main.js', '--config', join(dir, 'config.json')], { LOG_LEVEL: 'warn' }, 'ringmatch server');
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;
