@@ -128,6 +128,12 @@ export class Engine {
       doorbell: this.journalDoorbell.buffer, wake: this.eventDoorbell.buffer, state: this.journalState.buffer, control: this.journalControl.buffer, idle: this.spec.idle,
     }, { name: Stage.JOURNAL });
     this.journalWorker = worker;
+    worker.on('message', (m: { type?: string; error?: string | null }) => {
+      if (m.type === 'journal-blocked') {
+        this.journalError = m.error ?? null;
+        this.onJournalBlocked?.(this.journalError);
+      }
+    });
     this.runtimes.set(Stage.JOURNAL, (ready as { runtime?: ThreadRuntime }).runtime ?? null);
     this.journalOpen ??= { repaired: ready.repaired, durable: ready.durable };
     this.watch(worker, Stage.JOURNAL, this.journalAgent, () => {
@@ -421,11 +427,21 @@ export class Engine {
     return true;
   }
 
-  /** Journal thread state: 'off', 'running', 'stopped' or 'failed'. */
+  /** Why the journal cannot write right now (null while it can); see JournalAgent. */
+  journalError: string | null = null;
+  /** Called when the journal starts failing to write (with why) and when it recovers (null). */
+  onJournalBlocked: ((error: string | null) => void) | null = null;
+
+  /** Journal thread state: 'off', 'running', 'blocked' (cannot write; retrying), 'stopped' or 'failed'. */
   journalStatus(): string {
     if (!this.journalState) return 'off';
     const v = Atomics.load(this.journalState, journalStatusWord(this.eventRings.length));
-    return v === 1 ? 'running' : v === 2 ? 'stopped' : v === 3 ? 'failed' : 'starting';
+    return v === 1 ? 'running' : v === 4 ? 'blocked' : v === 2 ? 'stopped' : v === 3 ? 'failed' : 'starting';
+  }
+
+  /** Hot: whether the journal thread is up and writing (one atomic load). */
+  journalWriting(): boolean {
+    return this.journalState === null || Atomics.load(this.journalState, journalStatusWord(this.eventRings.length)) === 1;
   }
 
   /** True when the journal has read and fsynced every event every shard has committed. */

@@ -26,7 +26,7 @@ describe('Supervisor policy (no threads)', () => {
         return { type: 'ready' };
       },
       onPhase: (a, p) => log.push([sup.snapshot()[a].agent, p, Date.now()]),
-    }, { pollMs: 1, minBackoffMs: 20, maxBackoffMs: 50, stableMs: 60_000 });
+    }, { pollMs: 1, minBackoffMs: 20, maxBackoffMs: 50, stableMs: 60_000, quickDeathMs: 0 });
     sup.onDeath(1, new Error('boom'));
     sup.onDeath(1, new Error('again')); // already down: ignored
     expect(sup.up[1]).toBe(0);
@@ -68,10 +68,30 @@ describe('Supervisor policy (no threads)', () => {
     const sup = new Supervisor({
       names: ['R'], cannotRestart: () => null, whileDown: () => {}, blockedOn: () => 'never',
       spawn: async () => { spawned++; },
-    }, { pollMs: 1, minBackoffMs: 1, maxBackoffMs: 1, stableMs: 1 });
+    }, { pollMs: 1, minBackoffMs: 1, maxBackoffMs: 1, stableMs: 1, quickDeathMs: 0 });
     sup.onDeath(0, new Error('x'));
     await sup.stop();
     await new Promise((r) => setTimeout(r, 20));
     expect(spawned).toBe(0);
+  });
+
+  it('a restarted agent that dies within quickDeathMs counts as a failed restart: backoff grows instead of a restart loop', async () => {
+    const spawnedAt: number[] = [];
+    const sup = new Supervisor({
+      names: ['J'], cannotRestart: () => null, whileDown: () => {}, blockedOn: () => null,
+      spawn: async () => { spawnedAt.push(Date.now()); return { type: 'ready' }; },
+    }, { pollMs: 1, minBackoffMs: 20, maxBackoffMs: 1_000, stableMs: 60_000, quickDeathMs: 5_000 });
+    sup.onDeath(0, new Error('ENOSPC')); // the first death is an incident: restarted at once
+    await until(() => sup.up[0] === 1);
+    for (let i = 0; i < 3; i++) {
+      sup.onDeath(0, new Error('ENOSPC')); // up again, then dead at once: a failed restart
+      expect(sup.snapshot()[0]).toMatchObject({ phase: 'backoff', failedAttempts: i + 1 });
+      await until(() => sup.up[0] === 1);
+    }
+    const gaps = spawnedAt.slice(1).map((t, i) => t - spawnedAt[i]);
+    expect(gaps[0]).toBeGreaterThanOrEqual(19); // 20 ms, then 40, then 80
+    expect(gaps[1]).toBeGreaterThanOrEqual(39);
+    expect(gaps[2]).toBeGreaterThanOrEqual(79);
+    await sup.stop();
   });
 });

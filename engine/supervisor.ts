@@ -49,9 +49,14 @@ export interface SupervisorOptions {
   maxBackoffMs: number;
   /** A restart that stays up this long clears the failure count. */
   stableMs: number;
+  /**
+   * A restarted agent that dies within this long counts as a failed restart (backoff grows): it
+   * "reached running" but cannot stay up (e.g. the journal thread on a full disk restarted 154 times).
+   */
+  quickDeathMs: number;
 }
 
-export const DEFAULT_SUPERVISOR: SupervisorOptions = { pollMs: 2, minBackoffMs: 100, maxBackoffMs: 30_000, stableMs: 60_000 };
+export const DEFAULT_SUPERVISOR: SupervisorOptions = { pollMs: 2, minBackoffMs: 100, maxBackoffMs: 30_000, stableMs: 60_000, quickDeathMs: 5_000 };
 
 export class Supervisor {
   private readonly health: AgentHealth[];
@@ -82,7 +87,19 @@ export class Supervisor {
       this.setPhase(agent, 'failed', why);
       return;
     }
+    if (h.restarts > 0 && Date.now() - this.startedAt[agent] < this.opts.quickDeathMs) {
+      // Up again, then dead within seconds: a failed restart, not a fresh incident — back off.
+      h.failedAttempts++;
+      const delay = this.backoffMs(h);
+      this.setPhase(agent, 'backoff', { error: h.lastError, retryInMs: delay, diedAfterMs: Date.now() - this.startedAt[agent] });
+      this.later(delay, () => this.wait(agent));
+      return;
+    }
     this.wait(agent);
+  }
+
+  private backoffMs(h: AgentHealth): number {
+    return Math.min(this.opts.maxBackoffMs, this.opts.minBackoffMs * 2 ** (h.failedAttempts - 1));
   }
 
   snapshot(): AgentHealth[] {
@@ -149,7 +166,7 @@ export class Supervisor {
       (e: unknown) => {
         h.failedAttempts++;
         h.lastError = e instanceof Error ? e.message : String(e);
-        const delay = Math.min(this.opts.maxBackoffMs, this.opts.minBackoffMs * 2 ** (h.failedAttempts - 1));
+        const delay = this.backoffMs(h);
         this.setPhase(agent, 'backoff', { error: h.lastError, retryInMs: delay });
         this.later(delay, () => this.wait(agent));
       },

@@ -6,8 +6,8 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { ConfigError, compileConfig, demoConfig } from '../engine/config.ts';
 import type { EngineConfig, EngineSpec } from '../engine/config.ts';
-import { DEFAULT_GATEWAY } from './server.ts';
-import type { GatewayOptions } from './server.ts';
+import { DEFAULT_GATEWAY } from './options.ts';
+import type { GatewayOptions } from './options.ts';
 
 /** The JSON file: engine settings plus the process and gateway settings below. */
 export interface FileConfig extends EngineConfig {
@@ -16,6 +16,12 @@ export interface FileConfig extends EngineConfig {
   adminKey?: string;
   maxMessageBytes?: number;
   rateLimit?: { perSecond?: number; burst?: number };
+  /** Refused messages within `violationWindowMs` (10 s) that close a connection (default 1,000). */
+  maxViolations?: number;
+  /** Market-data topics (channel × symbol) per connection (default 256). */
+  maxSubscriptions?: number;
+  /** Subscribe/unsubscribe requests per second per connection (default 20, burst 50). */
+  subscribeRate?: { perSecond?: number; burst?: number };
   /** Enables POST /v1/admin/fault/kill/:thread for drills (default false). */
   faultInjection?: boolean;
   maxBackpressureBytes?: number;
@@ -96,6 +102,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
     rateLimit: {
       perSecond: positiveInt(engine.rateLimit?.perSecond, 'rateLimit.perSecond', DEFAULT_GATEWAY.rateLimit.perSecond),
       burst: positiveInt(engine.rateLimit?.burst, 'rateLimit.burst', DEFAULT_GATEWAY.rateLimit.burst),
+    },
+    maxViolations: positiveInt(engine.maxViolations, 'maxViolations', DEFAULT_GATEWAY.maxViolations),
+    maxSubscriptions: positiveInt(engine.maxSubscriptions, 'maxSubscriptions', DEFAULT_GATEWAY.maxSubscriptions, 1 << 16),
+    subscribeRate: {
+      perSecond: positiveInt(engine.subscribeRate?.perSecond, 'subscribeRate.perSecond', DEFAULT_GATEWAY.subscribeRate.perSecond),
+      burst: positiveInt(engine.subscribeRate?.burst, 'subscribeRate.burst', DEFAULT_GATEWAY.subscribeRate.burst),
     },
     maxBackpressureBytes: positiveInt(engine.maxBackpressureBytes, 'maxBackpressureBytes', DEFAULT_GATEWAY.maxBackpressureBytes),
     tls: engine.tls,

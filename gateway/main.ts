@@ -29,6 +29,8 @@ import { durableWord } from '../persistence/journal-agent.ts';
 import { SnapshotPool } from '../persistence/snapshot-pool.ts';
 import { DEFAULT_SUPERVISOR, Supervisor } from '../engine/supervisor.ts';
 import { loadLatestSnapshot } from '../persistence/snapshot.ts';
+import { DataDirError, lockDataDir } from '../persistence/data-lock.ts';
+import { LayoutMismatchError, checkJournalLayout } from '../persistence/journal-layout.ts';
 
 const log = pino(
   { name: 'ringmatch', level: process.env.LOG_LEVEL ?? 'info', redact: { paths: ['apiKey', '*.apiKey', 'accounts[*].apiKey', 'adminKey', 'token', '*.token'], censor: '[redacted]' } },
@@ -41,6 +43,14 @@ function arg(name: string): string | undefined {
 }
 
 async function main(): Promise<number> {
+  // Signals are taken from the first moment: one that arrives during start-up (recovery can take a
+  // while) stops the server cleanly once it is up, instead of killing it undrained. SIGHUP (terminal
+  // closed, or a reload attempt) is handled like SIGTERM: there is no reload.
+  let requestStop: () => void = () => undefined;
+  const stopRequested = new Promise<void>((resolve) => { requestStop = resolve; });
+  process.once('SIGINT', () => requestStop());
+  process.once('SIGTERM', () => requestStop());
+  process.once('SIGHUP', () => { log.warn('SIGHUP: stopping cleanly (there is no reload; restart to apply a new config)'); requestStop(); });
   let cfg;
   try {
     cfg = loadConfig(process.argv, process.env);
@@ -69,18 +79,52 @@ async function main(): Promise<number> {
   // Event-ring consumers on this thread: 1 = the gateway, 2 = the demo load (when on).
   const journalDir = join(cfg.dataDir, 'journal');
   const snapshotDir = join(cfg.dataDir, 'snapshots');
-  const recover = cfg.journal && existsSync(journalDir) && readdirSync(journalDir).length > 0;
-  if (cfg.journal) mkdirSync(journalDir, { recursive: true });
+  if (cfg.journal) {
+    // One process per data folder (a second writer would interleave the journal), and a clear
+    // refusal naming the path when the folder cannot be used.
+    try {
+      const lock = lockDataDir(cfg.dataDir);
+      if (lock.tookOverFrom !== null) log.warn({ lock: lock.path, pid: lock.tookOverFrom }, 'data folder lock left by a process that no longer runs: taken over');
+      mkdirSync(journalDir, { recursive: true, mode: 0o700 });
+      checkJournalLayout(journalDir, spec);
+    } catch (e) {
+      const msg = e instanceof DataDirError || e instanceof LayoutMismatchError ? e.message : `data folder ${cfg.dataDir}: ${(e as Error).message}: set dataDir or DATA_DIR to a writable folder`;
+      process.stderr.write(`ringmatch: ${msg}\n`);
+      return 2;
+    }
+  }
+  // Something to recover: shard folders in the journal (layout.json alone is not a journal).
+  const recover = cfg.journal && existsSync(journalDir) && readdirSync(journalDir).some((f) => f.startsWith('shard-'));
+  // Which snapshot recovery starts from; one that fails its checks is named with the reason and
+  // skipped (the threads skip it too and fall back to an older one or the journal alone).
+  const snap = recover
+    ? loadLatestSnapshot(snapshotDir, spec, (file, why) => {
+      log.warn({ file, why }, 'snapshot skipped: recovery falls back to an older snapshot or the journal');
+      process.stderr.write(`ringmatch: snapshot ${file} skipped: ${why}\n`);
+    })
+    : null;
   const t0 = Date.now();
-  const engine = await Engine.start(spec, {
-    externalConsumers: rate > 0 ? 2 : 1,
-    journal: cfg.journal ? { dir: journalDir } : undefined,
-    recover,
-    snapshotDir,
-    onRecoveryProgress: (p) => log.info({ agent: p.agent, shard: p.shard, records: p.records, done: p.done }, 'recovery: replaying the journal'),
-  });
+  let engine: Engine;
+  try {
+    engine = await Engine.start(spec, {
+      externalConsumers: rate > 0 ? 2 : 1,
+      journal: cfg.journal ? { dir: journalDir } : undefined,
+      recover,
+      snapshotDir,
+      onRecoveryProgress: (p) => log.info({ agent: p.agent, shard: p.shard, records: p.records, done: p.done }, 'recovery: replaying the journal'),
+    });
+  } catch (e) {
+    const msg = (e as Error).message;
+    const corrupt = /journal .*byte \d+|CRC32C|gap or a duplicate/.test(msg);
+    process.stderr.write(`ringmatch: cannot start: ${msg}\n`);
+    if (corrupt) {
+      process.stderr.write('ringmatch: the journal is damaged and may hold acknowledged orders: nothing was truncated. Keep a copy of the data folder, '
+        + `run "npm run journal:verify -- --journal ${journalDir} --config <this config>" for every shard's state, and restore the damaged segment from a replica or backup.\n`);
+    }
+    log.fatal({ err: e }, 'engine could not start');
+    return corrupt ? 4 : 1;
+  }
   if (recover) {
-    const snap = loadLatestSnapshot(snapshotDir, spec);
     if (snap) process.stdout.write(`starting from snapshot at ${snap.seqs.map((s2, k) => `shard ${k} seq ${s2}`).join(', ')}\n`);
     const replayed = engine.journalOpen?.durable ?? [];
     log.info({ events: replayed, ms: Date.now() - t0 }, 'recovery: books and risk rebuilt from the journal');
@@ -90,6 +134,10 @@ async function main(): Promise<number> {
     if (torn) log.warn({ shard: k, torn }, 'journal: a torn last record (crash mid-write) was found and truncated');
   }
   engine.onFailure = (agent, error) => log.error({ agent, err: error }, 'engine thread failed');
+  engine.onJournalBlocked = (error) => {
+    if (error) log.error({ error }, 'journal cannot write: durable orders are refused (JOURNAL_UNAVAILABLE) until it can; retrying');
+    else log.warn('journal writing again: orders accepted');
+  };
   engine.onAgentPhase = (agent, phase, detail) => {
     if (phase === 'running') log.warn({ agent, restart: detail }, 'engine thread restarted and rebuilt from snapshot + journal');
     else if (phase === 'failed' || phase === 'backoff') log.error({ agent, phase, detail }, 'engine thread restart');
@@ -228,11 +276,8 @@ async function main(): Promise<number> {
     })().catch((e: unknown) => log.warn({ err: e }, 'stats query failed'));
   }, 1000);
 
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-    if (duration > 0) setTimeout(resolve, duration * 1000).unref();
-  });
+  if (duration > 0) setTimeout(requestStop, duration * 1000).unref();
+  await stopRequested;
   log.info('stopping: no new connections or orders; draining in-flight commands');
   demo?.stop();
   if (ticker) clearInterval(ticker);
@@ -260,13 +305,32 @@ async function main(): Promise<number> {
   return 0;
 }
 
+// Process-level handlers, decided deliberately. Request and message handlers catch their own
+// exceptions (gateway/server.ts); one that still escapes is a bug in code outside any handler, with
+// unknown state: log it and exit (the journal holds every acknowledged event; a supervisor or
+// operator restarts the process). A rejected promise nobody handled is logged and counted — cold
+// paths (stats, snapshots) must not take the order path down.
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`ringmatch: fatal: uncaught exception: ${err.stack ?? String(err)}\n`);
+  log.fatal({ err }, 'uncaught exception: exiting');
+  log.flush();
+  process.exit(70);
+});
+process.on('unhandledRejection', (reason) => {
+  log.error({ err: reason }, 'unhandled promise rejection (logged; the server carries on)');
+});
+
 main().then(
   (code) => {
     log.flush();
     process.exitCode = code;
+    // Refused at start-up (bad config, data folder, port): exit now, whatever threads are up.
+    if (code !== 0) process.exit(code);
   },
   (e: unknown) => {
     process.stderr.write(`ringmatch: fatal: ${e instanceof Error ? e.stack : String(e)}\n`);
-    process.exitCode = 1;
+    log.flush();
+    // Never hang on live worker threads after a failed start.
+    process.exit(1);
   },
 );

@@ -24,6 +24,22 @@ const STP = ['none', 'cancel_newest', 'cancel_oldest', 'cancel_both', 'decrement
 
 type Obj = Record<string, unknown>;
 
+/**
+ * A protobuf enum field as its JSON name: 0 (unspecified) → undefined (the JSON path then applies
+ * the default or says it is required); a value the .proto does not define is refused, naming the
+ * field — protobuf keeps unknown enum numbers, and they must never turn into a default.
+ */
+function enumName(names: readonly string[], v: unknown, field: string, id: string | undefined, zeroIsValue = false): string | undefined {
+  const n = typeof v === 'number' ? v : 0;
+  if (n === 0 && !zeroIsValue) return undefined;
+  const name = Number.isInteger(n) && n >= 0 && n < names.length ? names[n] : '';
+  if (name === '') {
+    const allowed = names.map((x, i) => (x ? `${i} ${x}` : '')).filter(Boolean).join(', ');
+    throw new ProtocolError(GatewayCode.BAD_FIELD, `"${field}" ${String(v)} is not defined (${allowed})`, id);
+  }
+  return name;
+}
+
 interface LongLike { low: number; high: number; unsigned: boolean; toNumber(): number; toString(): string }
 
 /** An int64 field of a decoded message (number or Long) as a non-negative safe integer of units. */
@@ -82,9 +98,9 @@ export function decodeBinary(bytes: Uint8Array, table: SymbolTable): ClientMessa
       return { ...out, type: body, channels: [...(m.channels as string[])], symbols: [...(m.symbols as string[])] };
     case 'newOrder':
       return {
-        ...out, type: 'new_order', clientOrderId: str(m.clientOrderId), symbol: symName, side: SIDE[m.side as number] || undefined,
-        orderType: ORDER_TYPE[m.orderType as number] || undefined, timeInForce: TIF[m.timeInForce as number] || undefined,
-        stp: STP[m.stp as number], postOnly: m.postOnly, price: decimal(m.price, sym, 'price', id), quantity: decimal(m.quantity, sym, 'quantity', id),
+        ...out, type: 'new_order', clientOrderId: str(m.clientOrderId), symbol: symName, side: enumName(SIDE, m.side, 'side', id),
+        orderType: enumName(ORDER_TYPE, m.orderType, 'orderType', id), timeInForce: enumName(TIF, m.timeInForce, 'timeInForce', id),
+        stp: enumName(STP, m.stp, 'stp', id, true), postOnly: m.postOnly, price: decimal(m.price, sym, 'price', id), quantity: decimal(m.quantity, sym, 'quantity', id),
       };
     case 'cancelOrder':
       return { ...out, type: 'cancel_order', symbol: symName, orderId: idString(m.orderId) === '0' ? undefined : idString(m.orderId), clientOrderId: str(m.clientOrderId) };

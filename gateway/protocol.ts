@@ -39,6 +39,12 @@ export const GatewayCode = {
   SHARD_RECOVERING: -10013,
   /** The shard died and cannot be rebuilt in this process (no journal): operator action needed. */
   SHARD_FAILED: -10014,
+  /** The request could not be handled (a server bug, logged and counted); the connection stays. */
+  INTERNAL_ERROR: -10015,
+  /** Too many subscriptions on this connection (see maxSubscriptions). */
+  TOO_MANY_SUBSCRIPTIONS: -10016,
+  /** The journal cannot write (durable mode: nothing could be acknowledged): retry when health is ok. */
+  JOURNAL_UNAVAILABLE: -10017,
 } as const;
 
 const GATEWAY_NAMES = new Map<number, string>(Object.entries(GatewayCode).map(([k, v]) => [v, k]));
@@ -84,7 +90,35 @@ export function requestId(m: ClientMessage): string | number | undefined {
   return undefined;
 }
 
+/** Deepest JSON nesting a client message may have (requests are flat objects with flat arrays). */
+export const MAX_JSON_DEPTH = 8;
+
+/**
+ * How deeply `text` nests arrays/objects (strings skipped), stopping at `limit` + 1: checked before
+ * JSON.parse, so no recursive work (parse, stringify, error messages) ever sees a deep document.
+ */
+export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92 /* \\ */) i++;
+      else if (ch === 34 /* " */) inString = false;
+    } else if (ch === 34) {
+      inString = true;
+    } else if (ch === 91 /* [ */ || ch === 123 /* { */) {
+      if (++depth > max && (max = depth) > limit) return max;
+    } else if (ch === 93 /* ] */ || ch === 125 /* } */) {
+      depth--;
+    }
+  }
+  return max;
+}
+
 export function parseJson(text: string): ClientMessage {
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new ProtocolError(GatewayCode.BAD_JSON, `nested deeper than ${MAX_JSON_DEPTH} levels`);
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -110,7 +144,8 @@ function choice(m: ClientMessage, field: string, table: Record<string, number>, 
   const v = m[field];
   if ((v === undefined || v === null) && dflt !== undefined) return dflt;
   const s = str(m, field, id);
-  const r = table[s];
+  // Own keys only: "__proto__" or "toString" are not enum values.
+  const r = Object.hasOwn(table, s) ? table[s] : undefined;
   if (r === undefined) throw new ProtocolError(GatewayCode.BAD_FIELD, `"${field}" must be one of ${Object.keys(table).join(', ')}; got "${s.slice(0, 40)}"`, id);
   return r;
 }

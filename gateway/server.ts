@@ -31,31 +31,10 @@ import {
 import { decodeBinary, encodeBinary, encodeReportEnvelope } from './proto-codec.ts';
 import type { MarketDataMessage } from '../feeds/market-data.ts';
 import type { ClientMessage, SymbolTable } from './protocol.ts';
+import type { GatewayOptions } from './options.ts';
 
-export interface GatewayOptions {
-  host: string;
-  port: number;
-  adminKey: string;
-  /** Largest client message in bytes; larger ones get FRAME_TOO_LARGE (the connection stays). */
-  maxMessageBytes: number;
-  /** Token bucket per connection. */
-  rateLimit: { perSecond: number; burst: number };
-  /** After this many refused messages (rate limit or garbage) in a row, the connection is closed. */
-  maxViolations: number;
-  /** Per-connection send buffer limit; a connection over it is closed with a reason. */
-  maxBackpressureBytes: number;
-  idleTimeoutSec: number;
-  tls?: { keyFile: string; certFile: string; passphrase?: string };
-  /** `fast`: reports leave after matching. `durable`: only after the journal fsynced the event. */
-  ackMode: 'fast' | 'durable';
-  /** Enables POST /v1/admin/fault/kill/:thread (chaos drills; admin key required). Default off. */
-  faultInjection: boolean;
-}
-
-export const DEFAULT_GATEWAY: GatewayOptions = {
-  host: '127.0.0.1', port: 9001, adminKey: '', maxMessageBytes: 16 * 1024, rateLimit: { perSecond: 2_000, burst: 4_000 },
-  maxViolations: 1_000, maxBackpressureBytes: 4 * 1024 * 1024, idleTimeoutSec: 120, ackMode: 'fast', faultInjection: false,
-};
+export { DEFAULT_GATEWAY } from './options.ts';
+export type { GatewayOptions } from './options.ts';
 
 interface Conn {
   id: number;
@@ -63,6 +42,13 @@ interface Conn {
   tokens: number;
   refillAt: number;
   violations: number;
+  /** Start of the current violation window (ms). */
+  violationsSince: number;
+  /** Subscribe/unsubscribe token bucket. */
+  subTokens: number;
+  subRefillAt: number;
+  /** Market-data topics this connection is subscribed to. */
+  topics: Set<string>;
   closed: boolean;
   ws: WebSocket<Conn> | null;
   /** Encoding for messages the client did not ask for (reports, market data): its last frame's. */
@@ -98,7 +84,37 @@ interface Pending {
   canceled: number;
 }
 
+/** GET /v1/book/:symbol levels per side: default and most (docs/protocol.md). */
+export const BOOK_DEPTH_DEFAULT = 100;
+export const BOOK_DEPTH_MAX = 1_000;
+
 const CHANNELS = new Set(['trades', 'bbo', 'book', 'executions']);
+
+/** A value computed at most once per `ttlMs` and shared by every caller meanwhile (cold paths). */
+class Shared<T> {
+  private at = -Infinity;
+  private value: T | undefined;
+  constructor(private readonly ttlMs: number, private readonly compute: () => T) {}
+  get(): T {
+    const now = performance.now();
+    if (this.value === undefined || now - this.at >= this.ttlMs) {
+      this.value = this.compute();
+      this.at = now;
+    }
+    return this.value;
+  }
+  /** Forget the value (the next get computes afresh). */
+  clear(): void {
+    this.value = undefined;
+  }
+}
+
+/** A short, safe description of a client-supplied value for an error message (never recursive). */
+function describe(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.slice(0, 40));
+  if (v === null || typeof v !== 'object') return String(v).slice(0, 40);
+  return Array.isArray(v) ? 'a list' : 'an object';
+}
 
 export class Gateway {
   readonly app: TemplatedApp;
@@ -136,6 +152,8 @@ export class Gateway {
     rejects: new Map<number, number>(),
     errors: new Map<number, number>(),
     slowConsumerCloses: 0,
+    /** Exceptions caught in a message or request handler (server bugs; each answered and logged). */
+    handlerErrors: 0,
   };
 
   constructor(
@@ -169,26 +187,32 @@ export class Gateway {
     let n = 0;
     const snap = snapshotDir ? loadLatestSnapshot(snapshotDir, this.spec) : null;
     if (snap) for (const st of snap.shards) this.feeds.loadResting(st.orders);
+    const lastSeq: number[] = [];
     for (let k = 0; k < this.spec.shards; k++) {
-      readJournal(dir, k, {
+      lastSeq[k] = readJournal(dir, k, {
         fromSeq: (snap?.seqs[k] ?? 0) + 1,
         onRecord: (_seq, buf, at) => {
           bytes.set(buf.subarray(at, at + EVT_SLOT_BYTES));
           this.feeds.onEvent(slot, 0);
           n++;
         },
-      });
+      }).lastSeq;
     }
     // Recovered state is the starting point: nothing of it is re-published as trades or updates.
     this.feeds.flush({ publish: () => undefined });
+    this.feeds.resumeSequences(lastSeq);
     return n;
   }
 
   listen(): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.app.listen(this.opts.host, this.opts.port, (token) => {
+      // Exclusive: without it uWS listens with SO_REUSEPORT, and a second server on the same port
+      // starts "successfully" and takes half the connections. (The typings lack the host + options
+      // overload that the native listen accepts; 1 = LIBUS_LISTEN_EXCLUSIVE_PORT.)
+      const listen = this.app.listen as unknown as (host: string, port: number, options: number, cb: (token: us_listen_socket | false) => void) => void;
+      listen.call(this.app, this.opts.host, this.opts.port, 1, (token) => {
         if (!token) {
-          reject(new Error(`cannot listen on ${this.opts.host}:${this.opts.port} (in use, or not allowed)`));
+          reject(new Error(`cannot listen on ${this.opts.host}:${this.opts.port}: the port is in use (another ringmatch?) or not allowed`));
           return;
         }
         this.listenSocket = token;
@@ -241,7 +265,11 @@ export class Gateway {
           res.writeStatus('503 Service Unavailable').end('shutting down');
           return;
         }
-        const conn: Conn = { id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: Date.now(), violations: 0, closed: false, ws: null, binary: false, outbox: [] };
+        const now = Date.now();
+        const conn: Conn = {
+          id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: now, violations: 0, violationsSince: now,
+          subTokens: this.opts.subscribeRate.burst, subRefillAt: now, topics: new Set(), closed: false, ws: null, binary: false, outbox: [],
+        };
         res.upgrade(conn, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
       },
       open: (ws) => {
@@ -360,17 +388,23 @@ export class Gateway {
     }
     // Answers go back in the frame's encoding; unsolicited messages follow the last frame's.
     c.binary = isBinary;
-    let m: ClientMessage;
+    let m: ClientMessage | null = null;
     try {
       // Decode before returning: uWS neuters `message` when this callback ends.
       m = isBinary ? decodeBinary(new Uint8Array(message), this.table) : parseJson(Buffer.from(message).toString('utf8'));
       this.handle(c, m);
-      c.violations = 0;
     } catch (e) {
-      if (!(e instanceof ProtocolError)) throw e;
+      if (!(e instanceof ProtocolError)) {
+        // A bug, not the client's doing: answer, count, log — and keep serving (never rethrow out
+        // of a uWS callback: that ends the process and drops every client).
+        this.counters.handlerErrors++;
+        this.log.error({ err: e, conn: c.id }, 'message handler failed');
+        this.sendError(c, GatewayCode.INTERNAL_ERROR, 'the server could not handle this message (logged); the connection stays open', m ? requestId(m) : undefined, isBinary);
+        return;
+      }
       this.sendError(c, e.code, e.message, e.id, isBinary);
-      // The server's own state (saturated, restarting a shard) is not the client misbehaving.
-      if (e.code !== GatewayCode.ENGINE_BUSY && e.code !== GatewayCode.SHARD_RECOVERING && e.code !== GatewayCode.SHARD_FAILED) this.violation(c);
+      // The server's own state (saturated, restarting a shard, journal down) is not the client misbehaving.
+      if (e.code !== GatewayCode.ENGINE_BUSY && e.code !== GatewayCode.SHARD_RECOVERING && e.code !== GatewayCode.SHARD_FAILED && e.code !== GatewayCode.JOURNAL_UNAVAILABLE) this.violation(c);
     }
   }
 
@@ -386,7 +420,13 @@ export class Gateway {
     return true;
   }
 
+  /** A refused message; too many within the window close the connection (1008). */
   private violation(c: Conn): void {
+    const now = Date.now();
+    if (now - c.violationsSince > this.opts.violationWindowMs) {
+      c.violationsSince = now;
+      c.violations = 0;
+    }
     if (++c.violations >= this.opts.maxViolations && !c.closed && c.ws) {
       const ws = c.ws;
       c.closed = true;
@@ -435,6 +475,11 @@ export class Gateway {
     s.fill(0, 0, CMD_END);
     encodeOrderEntry(m, this.table, c.account, correlation, s, 0);
     if (!this.engine.routeUp(s[CMD_SYMBOL])) this.rejectDown(s[CMD_SYMBOL], id);
+    // Durable acks promise the journal has the event: while it cannot write, refuse at once and say
+    // why, rather than take orders that could never be acknowledged.
+    if (this.opts.ackMode === 'durable' && !this.engine.journalWriting()) {
+      throw new ProtocolError(GatewayCode.JOURNAL_UNAVAILABLE, `the journal cannot write (${this.engine.journalError ?? this.engine.journalStatus()}): nothing was sent to the engine; retry when /health/deep is ok`, id);
+    }
     const b = this.engine.tryClaimCommand();
     if (b < 0) throw new ProtocolError(GatewayCode.ENGINE_BUSY, 'the engine is saturated right now: retry shortly', id);
     const w = this.engine.input.ring.words;
@@ -474,37 +519,82 @@ export class Gateway {
     this.log.info({ account: this.spec.accounts[account].name }, 'cancel-on-disconnect: mass cancel sent');
   }
 
+  /**
+   * subscribe / unsubscribe. Bounded per connection: a token bucket on the requests themselves
+   * (each may send a whole book), at most `maxSubscriptions` topics, duplicates ignored (a topic
+   * already held gets no second snapshot). Lists are checked by length before any work; book
+   * snapshots come from the shared per-change cache (MarketData.snapshot), encoded once per change.
+   */
   private subscription(c: Conn, m: ClientMessage, id: string | number | undefined, on: boolean): void {
+    if (!this.takeSubscribeToken(c)) {
+      throw new ProtocolError(GatewayCode.RATE_LIMITED, `more than ${this.opts.subscribeRate.perSecond} subscribe/unsubscribe requests/s (burst ${this.opts.subscribeRate.burst}): slow down`, id);
+    }
     const channels = m.channels;
     const symbols = m.symbols;
-    if (!Array.isArray(channels) || channels.length === 0 || !channels.every((x) => typeof x === 'string' && CHANNELS.has(x))) {
+    if (!Array.isArray(channels) || channels.length === 0 || channels.length > CHANNELS.size * 4 || !channels.every((x) => typeof x === 'string' && CHANNELS.has(x))) {
       throw new ProtocolError(GatewayCode.BAD_FIELD, `"channels" must be a non-empty list of ${[...CHANNELS].join(', ')}`, id);
     }
-    const marketChannels = channels.filter((x) => x !== 'executions') as string[];
-    if (channels.includes('executions') && c.account < 0) throw new ProtocolError(GatewayCode.NOT_AUTHENTICATED, 'the executions channel needs authentication', id);
+    const wanted = [...new Set(channels as string[])];
+    const marketChannels = wanted.filter((x) => x !== 'executions');
+    if (wanted.includes('executions') && c.account < 0) throw new ProtocolError(GatewayCode.NOT_AUTHENTICATED, 'the executions channel needs authentication', id);
     if (marketChannels.length > 0 && (!Array.isArray(symbols) || symbols.length === 0)) throw new ProtocolError(GatewayCode.MISSING_FIELD, '"symbols" (a non-empty list) is required for market data', id);
-    const specs = (Array.isArray(symbols) ? (symbols as unknown[]) : []).map((s) => {
+    const list = Array.isArray(symbols) ? (symbols as unknown[]) : [];
+    if (list.length > this.opts.maxSubscriptions) throw new ProtocolError(GatewayCode.TOO_MANY_SUBSCRIPTIONS, `at most ${this.opts.maxSubscriptions} symbols per request`, id);
+    const specs = [...new Set(list.map((s) => {
       const spec = typeof s === 'string' ? this.table.bySymbol.get(s) : undefined;
-      if (!spec) throw new ProtocolError(ResultCode.RISK_UNKNOWN_SYMBOL, `unknown symbol ${JSON.stringify(s).slice(0, 40)}`, id);
+      if (!spec) throw new ProtocolError(ResultCode.RISK_UNKNOWN_SYMBOL, `unknown symbol ${describe(s)}`, id);
       return spec;
-    });
-    this.send(c, { type: on ? 'subscribed' : 'unsubscribed', channels: channels as string[], symbols: specs.map((s) => s.name), ...(id === undefined ? {} : { id }) });
+    }))];
+    const topicOf = (ch: string, name: string): string => `${c.binary ? 'pb:' : ''}${ch}.${name}`;
+    if (on) {
+      let adding = 0;
+      for (const ch of marketChannels) for (const s of specs) if (!c.topics.has(topicOf(ch, s.name))) adding++;
+      if (c.topics.size + adding > this.opts.maxSubscriptions) {
+        throw new ProtocolError(GatewayCode.TOO_MANY_SUBSCRIPTIONS, `this would hold ${c.topics.size + adding} topics; the limit is ${this.opts.maxSubscriptions} per connection (unsubscribe first)`, id);
+      }
+    }
+    this.send(c, { type: on ? 'subscribed' : 'unsubscribed', channels: wanted, symbols: specs.map((s) => s.name), ...(id === undefined ? {} : { id }) });
     for (const ch of marketChannels) {
       for (const s of specs) {
-        const topic = `${c.binary ? 'pb:' : ''}${ch}.${s.name}`;
+        const topic = topicOf(ch, s.name);
         // Every send may have closed the connection (slow consumer): re-check before each use.
         if (c.closed || !c.ws) return;
         if (!on) {
-          c.ws.unsubscribe(topic);
+          if (c.topics.delete(topic)) c.ws.unsubscribe(topic);
           continue;
         }
+        if (c.topics.has(topic)) continue; // already live: no second snapshot
         // Snapshot then subscribe, in one synchronous turn: no update can fall in between.
-        if (ch === 'book') this.send(c, this.feeds.snapshot(s.id));
+        if (ch === 'book') this.send(c, this.bookSnapshot(s.id));
         if (ch === 'bbo') this.send(c, this.feeds.bbo(s.id));
         if (c.closed || !c.ws) return;
         c.ws.subscribe(topic);
+        c.topics.add(topic);
       }
     }
+  }
+
+  /** The full book snapshot of a symbol as one shared message, encoded at most once per change. */
+  private readonly snapshots = new Map<number, { seq: number; out: Outgoing }>();
+  private bookSnapshot(symbol: number): Outgoing {
+    const snap = this.feeds.snapshot(symbol);
+    const hit = this.snapshots.get(symbol);
+    if (hit && hit.seq === snap.seq && hit.out.msg.bids === snap.bids) return hit.out;
+    const out = new Outgoing(snap, this);
+    this.snapshots.set(symbol, { seq: snap.seq, out });
+    return out;
+  }
+
+  private takeSubscribeToken(c: Conn): boolean {
+    const now = Date.now();
+    const { perSecond, burst } = this.opts.subscribeRate;
+    if (now > c.subRefillAt) {
+      c.subTokens = Math.min(burst, c.subTokens + ((now - c.subRefillAt) * perSecond) / 1000);
+      c.subRefillAt = now;
+    }
+    if (c.subTokens < 1) return false;
+    c.subTokens -= 1;
+    return true;
   }
 
   private sweepSlowConsumers(): void {
@@ -589,43 +679,66 @@ export class Gateway {
   // ------------------------------------------------------------------ HTTP
 
   private httpRoutes(): void {
-    const app = this.app;
     const json = (res: HttpResponse, status: string, body: unknown): void => {
       res.cork(() => {
-        res.writeStatus(status).writeHeader('content-type', 'application/json').end(JSON.stringify(body));
+        res.writeStatus(status).writeHeader('content-type', 'application/json').end(typeof body === 'string' ? body : JSON.stringify(body));
       });
     };
-    app.get('/health', (res) => json(res, '200 OK', { status: 'ok' }));
+    // Every handler runs guarded: an exception answers 500, is counted and logged, and the process
+    // and every other client carry on (a throw out of a uWS callback would end the process).
+    type Handler = (res: HttpResponse, req: HttpRequest) => void;
+    const guarded = (h: Handler): Handler => (res, req) => {
+      try {
+        h(res, req);
+      } catch (e) {
+        this.counters.handlerErrors++;
+        this.log.error({ err: e }, 'HTTP handler failed');
+        try {
+          json(res, '500 Internal Server Error', { code: GatewayCode.INTERNAL_ERROR, message: 'internal error (logged)' });
+        } catch {
+          // The response was already ended or aborted: nothing more to say to this client.
+        }
+      }
+    };
+    const app = {
+      get: (path: string, h: Handler) => this.app.get(path, guarded(h)),
+      post: (path: string, h: Handler) => this.app.post(path, guarded(h)),
+      any: (path: string, h: Handler) => this.app.any(path, guarded(h)),
+    };
+    /** A path parameter, URL-decoded; null when it is not valid percent-encoding. */
+    const param = (req: HttpRequest, i: number): string | null => {
+      try {
+        return decodeURIComponent(req.getParameter(i) ?? '');
+      } catch {
+        return null;
+      }
+    };
+    const badParam = (res: HttpResponse): void => json(res, '400 Bad Request', { code: GatewayCode.BAD_FIELD, message: 'malformed percent-encoding in the path' });
+    // Shallow health: the process serves — and can take orders (durable mode needs a writing journal).
+    app.get('/health', (res) => {
+      if (this.opts.ackMode === 'durable' && !this.engine.journalWriting()) {
+        return json(res, '503 Service Unavailable', { status: 'degraded', reason: `journal ${this.engine.journalStatus()}: ${this.engine.journalError ?? 'not writing'}` });
+      }
+      json(res, '200 OK', { status: 'ok' });
+    });
     app.get('/health/deep', (res) => {
-      const agents = this.engine.stats();
-      const failed = agents.filter((a) => a.state !== 'running');
-      const supervisor = this.engine.supervisor.snapshot();
-      const lag = this.engine.eventRings.map((r, k) => ({ shard: k, eventLag: r.lag(1), riskLag: r.lag(0) }));
-      const journal = this.engine.journalStatus();
-      const kafka = this.kafkaStatus().state;
-      // Kafka backing off is degraded (events pile up in the journal, nothing is lost).
-      // Past failures that the supervisor recovered from are history (listed), not degradation.
-      const ok = failed.length === 0 && this.engine.supervisor.allUp() && (journal === 'off' || journal === 'running') && kafka !== 'backing-off' && kafka !== 'restarting';
-      json(res, ok ? '200 OK' : '503 Service Unavailable', {
-        status: ok ? 'ok' : 'degraded', agents, supervisor, rings: lag,
-        failures: this.engine.failures.slice(-20).map((f) => ({ agent: f.agent, error: f.error.message, at: new Date(f.at).toISOString() })),
-        journal: this.engine.journalStatus(), ackMode: this.opts.ackMode, kafka: this.kafkaStatus(), runtime: this.engine.runtime(),
-      });
+      const r = this.healthDeep.get();
+      json(res, r.ok ? '200 OK' : '503 Service Unavailable', r.body);
     });
     app.get('/v1/stats/latency', (res) => {
       let aborted = false;
       res.onAborted(() => { aborted = true; });
-      this.stageStats().then((body) => { if (!aborted) json(res, '200 OK', body); }, (e: Error) => { if (!aborted) json(res, '500 Internal Server Error', { message: e.message }); });
+      this.stageStatsShared.get().then((body) => { if (!aborted) json(res, '200 OK', body); }, (e: Error) => { if (!aborted) json(res, '500 Internal Server Error', { message: e.message }); });
     });
     app.post('/v1/admin/stats/reset', (res, req) => {
       if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
       let aborted = false;
       res.onAborted(() => { aborted = true; });
-      this.resetStageStats().then(() => { if (!aborted) json(res, '200 OK', { reset: true, since: this.stagesSince.toISOString() }); }, (e: Error) => { if (!aborted) json(res, '500 Internal Server Error', { message: e.message }); });
+      this.resetStageStats().then(() => { this.stageStatsShared.clear(); if (!aborted) json(res, '200 OK', { reset: true, since: this.stagesSince.toISOString() }); }, (e: Error) => { if (!aborted) json(res, '500 Internal Server Error', { message: e.message }); });
     });
     app.get('/metrics', (res) => {
       res.cork(() => {
-        res.writeHeader('content-type', 'text/plain; version=0.0.4').end(this.metrics());
+        res.writeHeader('content-type', 'text/plain; version=0.0.4').end(this.metricsShared.get());
       });
     });
     app.get('/v1/symbols', (res) => {
@@ -635,17 +748,21 @@ export class Gateway {
       })));
     });
     app.get('/v1/book/:symbol', (res, req) => {
-      const s = this.table.bySymbol.get(decodeURIComponent(req.getParameter(0) ?? ''));
+      const name = param(req, 0);
+      if (name === null) return badParam(res);
+      const s = this.table.bySymbol.get(name);
       const depthText = new URLSearchParams(req.getQuery() ?? '').get('depth');
-      const depth = depthText === null ? 1_000_000 : Number(depthText);
+      const depth = depthText === null ? BOOK_DEPTH_DEFAULT : Number(depthText);
       if (!s) return json(res, '404 Not Found', { code: ResultCode.RISK_UNKNOWN_SYMBOL, message: 'unknown symbol' });
-      if (!Number.isInteger(depth) || depth < 1) return json(res, '400 Bad Request', { code: GatewayCode.BAD_FIELD, message: 'depth must be a positive integer' });
+      if (!Number.isInteger(depth) || depth < 1 || depth > BOOK_DEPTH_MAX) return json(res, '400 Bad Request', { code: GatewayCode.BAD_FIELD, message: `depth must be a whole number from 1 to ${BOOK_DEPTH_MAX} (default ${BOOK_DEPTH_DEFAULT})` });
+      // From the shared per-change snapshot: no sorting per request.
       json(res, '200 OK', this.feeds.snapshot(s.id, depth));
     });
     const admin = (path: string, type: number, target: 'symbol' | 'account'): void => {
       app.post(path, (res, req) => {
         if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required (X-Admin-Key header or Authorization: Bearer)' });
-        const name = decodeURIComponent(req.getParameter(0) ?? '');
+        const name = param(req, 0);
+        if (name === null) return badParam(res);
         const idx = target === 'symbol' ? this.table.bySymbol.get(name)?.id : this.spec.accounts.find((a) => a.name === name)?.id;
         if (idx === undefined) return json(res, '404 Not Found', { code: target === 'symbol' ? ResultCode.RISK_UNKNOWN_SYMBOL : ResultCode.RISK_UNKNOWN_ACCOUNT, message: `unknown ${target} ${name}` });
         const b = this.engine.tryClaimCommand();
@@ -668,7 +785,8 @@ export class Gateway {
     app.post('/v1/admin/fault/kill/:thread', (res, req) => {
       if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
       if (!this.opts.faultInjection) return json(res, '404 Not Found', { message: 'fault injection is off: set "faultInjection": true or RINGMATCH_FAULT_INJECTION=1 (drills only)' });
-      const thread = decodeURIComponent(req.getParameter(0) ?? '');
+      const thread = param(req, 0);
+      if (thread === null) return badParam(res);
       const shard = /^M(\d+)$/.exec(thread);
       let kill: (() => Promise<void>) | null = null;
       if (thread === 'R') kill = () => this.engine.killAgent(RISK_AGENT);
@@ -690,6 +808,32 @@ export class Gateway {
     admin('/v1/admin/accounts/:account/enable', CommandType.ENABLE_ACCOUNT, 'account');
     app.any('/*', (res) => json(res, '404 Not Found', { message: 'not found: see docs/protocol.md for the endpoints' }));
   }
+
+  /** Deep health, computed at most every 250 ms however often it is asked for (shared). */
+  private readonly healthDeep = new Shared(250, () => {
+    const agents = this.engine.stats();
+    const failed = agents.filter((a) => a.state !== 'running');
+    const supervisor = this.engine.supervisor.snapshot();
+    const lag = this.engine.eventRings.map((r, k) => ({ shard: k, eventLag: r.lag(1), riskLag: r.lag(0) }));
+    const journal = this.engine.journalStatus();
+    const journalError = this.engine.journalError;
+    const kafka = this.kafkaStatus().state;
+    // Kafka backing off is degraded (events pile up in the journal, nothing is lost).
+    // Past failures that the supervisor recovered from are history (listed), not degradation.
+    const ok = failed.length === 0 && this.engine.supervisor.allUp() && (journal === 'off' || journal === 'running') && kafka !== 'backing-off' && kafka !== 'restarting';
+    const body = JSON.stringify({
+      status: ok ? 'ok' : 'degraded', agents, supervisor, rings: lag,
+      failures: this.engine.failures.slice(-20).map((f) => ({ agent: f.agent, error: f.error.message, at: new Date(f.at).toISOString() })),
+      journal, ...(journalError ? { journalError } : {}), ackMode: this.opts.ackMode, kafka: this.kafkaStatus(), runtime: this.engine.runtime(),
+    });
+    return { ok, body };
+  });
+
+  /** Stage timings, asked of the risk stage at most once a second (shared by concurrent requests). */
+  private readonly stageStatsShared = new Shared(1_000, () => this.stageStats());
+
+  /** Prometheus text, built at most every 250 ms. */
+  private readonly metricsShared = new Shared(250, () => this.metrics());
 
   /** Stage timings since the last reset, in path order (cold). */
   async stageStats(): Promise<{ since: string; unit: 'µs'; stages: StageRow[] }> {
@@ -727,6 +871,7 @@ export class Gateway {
     metric('ringmatch_rejects_total', 'counter', 'Rejected commands, by reason.', [...this.counters.rejects].map(([k, v]) => [`{reason="${codeName(k)}"}`, v]));
     metric('ringmatch_gateway_errors_total', 'counter', 'Errors sent to clients, by code.', [...this.counters.errors].map(([k, v]) => [`{code="${k}"}`, v]));
     metric('ringmatch_slow_consumer_closes_total', 'counter', 'Connections closed for not reading.', [['', this.counters.slowConsumerCloses]]);
+    metric('ringmatch_handler_errors_total', 'counter', 'Exceptions caught in a message or HTTP handler (answered INTERNAL_ERROR / 500, logged; the server carries on).', [['', this.counters.handlerErrors]]);
     const st = this.engine.stats();
     metric('ringmatch_agent_commands_total', 'counter', 'Commands processed per engine thread.', st.map((a) => [`{agent="${a.name}"}`, a.commands >>> 0]));
     metric('ringmatch_agent_waits_total', 'counter', 'Times an engine thread waited for room in a full ring (backpressure).', st.map((a) => [`{agent="${a.name}"}`, a.waits >>> 0]));

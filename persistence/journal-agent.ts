@@ -16,6 +16,7 @@ import { seqDiff } from '../ring/layout.ts';
 import { EVT_SEQ } from '../engine/event-slot.ts';
 import { getI64 } from '../engine/int64.ts';
 import type { JournalWriterOptions } from './journal.ts';
+import { JournalWriteError } from './journal.ts';
 
 /** Shared words of the persistence thread (Int32, one 64-byte line each). */
 export const JOURNAL_DURABLE_LINE = 0; // line k: word 0 = durable seq of shard k (low 32 bits as Int32; compare with seqDiff)
@@ -25,10 +26,14 @@ export function durableWord(shard: number): number {
 export function journalStateBytes(shards: number): number {
   return (shards + 1) * 64;
 }
-/** Line `shards`: word 0 state (1 running, 2 stopped, 3 failed), 1 commits, 2 records (wrap). */
+/**
+ * Line `shards`: word 0 state (1 running, 2 stopped, 3 failed, 4 blocked: cannot write, retrying),
+ * 1 commits, 2 records (wrap), 3 write failures (wrap).
+ */
 export function journalStatusWord(shards: number): number {
   return shards * 16;
 }
+export const JournalState = { RUNNING: 1, STOPPED: 2, FAILED: 3, BLOCKED: 4 } as const;
 
 export class JournalAgent {
   readonly writers: JournalWriter[];
@@ -38,6 +43,12 @@ export class JournalAgent {
   private readonly consumed: Int32Array;
   /** Events found in the ring that the journal already held (after a restart). */
   skipped = 0;
+  /** While the journal cannot write: when to try again (ms, monotonic), and the growing delay. */
+  private retryAtMs = 0;
+  private retryDelayMs = 0;
+  private writeFailures = 0;
+  /** Called when writing starts failing (with why) and when it works again (null). Cold. */
+  onBlocked: ((error: string | null) => void) | null = null;
 
   constructor(
     dir: string,
@@ -52,7 +63,41 @@ export class JournalAgent {
     this.consumed = Int32Array.from(rings, (c) => c.position());
   }
 
+  /**
+   * One duty cycle. A write that fails (disk full, I/O error) does not end the thread — a restart
+   * would fail the same way: the records stay buffered and in the rings, the state says BLOCKED
+   * (durable mode refuses new orders meanwhile), and the commit is retried with a growing delay
+   * (50 ms → 2 s) until it works; then the state is RUNNING again and everything waiting is written.
+   */
   doWork(): number {
+    if (this.retryAtMs !== 0) {
+      if (performance.now() < this.retryAtMs) return 0;
+      this.retryAtMs = 0;
+    }
+    try {
+      const n = this.work();
+      if (this.retryDelayMs !== 0) {
+        this.retryDelayMs = 0;
+        Atomics.store(this.state, journalStatusWord(this.writers.length), JournalState.RUNNING);
+        this.onBlocked?.(null);
+      }
+      return n;
+    } catch (e) {
+      if (!(e instanceof JournalWriteError)) throw e;
+      const s = journalStatusWord(this.writers.length);
+      this.state[s + 3] = ++this.writeFailures | 0;
+      if (this.retryDelayMs === 0) {
+        Atomics.store(this.state, s, JournalState.BLOCKED);
+        this.onBlocked?.(e.message);
+      }
+      this.retryDelayMs = Math.min(2_000, this.retryDelayMs === 0 ? 50 : this.retryDelayMs * 2);
+      this.retryAtMs = performance.now() + this.retryDelayMs;
+      this.wake?.wake(); // the gateway sees BLOCKED now
+      return 0;
+    }
+  }
+
+  private work(): number {
     let n = 0;
     for (let k = 0; k < this.rings.length; k++) {
       const c = this.rings[k];
@@ -108,6 +153,7 @@ export class JournalAgent {
   }
 
   hasWork(): boolean {
+    if (this.retryAtMs !== 0) return performance.now() >= this.retryAtMs;
     return this.rings.some((c, k) => c.available() > seqDiff(this.consumed[k], c.position()) || c.position() !== this.consumed[k]) || this.writers.some((w) => w.pendingRecords() > 0);
   }
 

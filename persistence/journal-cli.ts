@@ -4,14 +4,16 @@
  * Verifies every shard's journal in parallel (piscina, one task per shard): framing, CRC32C,
  * gapless sequences, and — with the engine's config (embedded defaults unless --config) — the
  * rebuilt books' state hash per shard. Progress on stderr every second, one JSON line per shard
- * on stdout. Exit 0: intact (a torn tail is reported; the engine repairs it on start);
- * 1: corruption in the middle of a journal (file and byte offset given); 2: usage / nothing to verify.
+ * on stdout. Exit 0: intact (a torn tail — an incomplete last record — is reported; the engine
+ * repairs it on start); 1: corruption, a damaged complete record anywhere (file and byte offset
+ * given); 2: usage / nothing to verify / the journal was written with another config.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileConfig, demoConfig } from '../engine/config.ts';
 import type { EngineConfig } from '../engine/config.ts';
 import { journalShards, verifyJournals } from './journal-verify.ts';
+import { journalLayout, layoutDifferences, readJournalLayout } from './journal-layout.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -32,6 +34,16 @@ if (shards.length === 0) {
 }
 const config = configFile ? (JSON.parse(readFileSync(configFile, 'utf8')) as EngineConfig) : demoConfig();
 let spec: ReturnType<typeof compileConfig> | undefined = compileConfig(config);
+// The journal says which configuration its records are to be read with: refuse another one.
+const recorded = readJournalLayout(dir);
+if (recorded) {
+  const diff = layoutDifferences(recorded, journalLayout(spec));
+  if (diff.length > 0) {
+    process.stderr.write(`journal:verify: this journal was written with another configuration than ${configFile ?? 'the embedded defaults'} (layout ${recorded.hash} vs ${journalLayout(spec).hash}): ${diff.join('; ')}\n`);
+    process.stderr.write('journal:verify: pass the server\'s config with --config <file>\n');
+    process.exit(2);
+  }
+}
 if (spec.shards < shards[shards.length - 1] + 1) {
   process.stderr.write(`journal:verify: the journal has ${shards.length} shard(s) but the config has ${spec.shards}: checking records only (give --config for state hashes)\n`);
   spec = undefined;

@@ -84,7 +84,7 @@ describe('journal', () => {
     expect(readJournal(dir, 0)).toMatchObject({ records: 500, lastSeq: 500, torn: null });
   });
 
-  it('treats a damaged last record as torn, but a damaged record in the middle stops recovery', () => {
+  it('a damaged complete record is corruption wherever it is — even the last one is refused, never truncated', () => {
     const dir = tmp();
     writeAll(dir, shardEvents(300)).close();
     const [file] = listSegments(dir, 0);
@@ -92,7 +92,10 @@ describe('journal', () => {
     const lastFlipped = Buffer.from(good);
     lastFlipped[299 * RECORD_BYTES + 100] ^= 0x01;
     writeFileSync(file, lastFlipped);
-    expect(readJournal(dir, 0).torn).toMatchObject({ reason: 'CRC32C mismatch', offset: 299 * RECORD_BYTES });
+    // The last record is complete: a bad checksum there may be an acknowledged order, not a torn write.
+    expect(() => readJournal(dir, 0, { repair: true })).toThrow(new RegExp(`byte ${299 * RECORD_BYTES}: CRC32C mismatch`));
+    expect(() => new JournalWriter(dir, 0)).toThrow(JournalCorruptError);
+    expect(statSync(file).size).toBe(good.length);
     const midFlipped = Buffer.from(good);
     midFlipped[150 * RECORD_BYTES + 40] ^= 0x80;
     writeFileSync(file, midFlipped);

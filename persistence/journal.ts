@@ -34,6 +34,14 @@ export const RECORD_BYTES = RECORD_HEADER_BYTES + EVT_SLOT_BYTES;
 export const FORMAT_VERSION = 1;
 const PAYLOAD_WORDS = EVT_SLOT_BYTES / 4;
 
+/** The journal could not be written (disk full, I/O error); `code` is the errno name. Retryable. */
+export class JournalWriteError extends Error {
+  override name = 'JournalWriteError';
+  constructor(message: string, readonly code: string, opts?: { cause?: unknown }) {
+    super(message, opts);
+  }
+}
+
 export class JournalCorruptError extends Error {
   override name = 'JournalCorruptError';
   constructor(
@@ -149,9 +157,10 @@ export function readJournal(
     while (off < bytes.length) {
       const bad = checkRecord(bytes, view, off, shard);
       if (bad !== null) {
-        const recordEnd = off + RECORD_BYTES;
-        // Torn write: the damage reaches the end of the newest segment (nothing valid after it).
-        if (isLast && recordEnd >= bytes.length) {
+        // Torn write: an *incomplete* record at the end of the newest segment (a crash mid-write).
+        // A complete record with a bad checksum is corruption, even the last one: it may be an
+        // acknowledged order, so it is never truncated — refuse, with file and offset.
+        if (isLast && bytes.length - off < RECORD_BYTES) {
           torn = { file, offset: base + off, bytes: bytes.length - off, reason: bad };
           if (opts.repair) truncateFile(file, base + off);
           break;
@@ -231,7 +240,7 @@ export class JournalWriter {
     this.buf = Buffer.alloc(this.capacityBytes);
     this.words = new Int32Array(this.buf.buffer, this.buf.byteOffset, this.capacityBytes / 4);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.capacityBytes);
-    mkdirSync(shardDir(dir, shard), { recursive: true });
+    mkdirSync(shardDir(dir, shard), { recursive: true, mode: 0o700 });
     const r = readJournal(dir, shard, { repair: true });
     this.repaired = r.torn;
     this.lastSeq = r.lastSeq;
@@ -279,13 +288,29 @@ export class JournalWriter {
     this.lastSeq = seq;
   }
 
-  /** Write and fdatasync everything appended; returns the durable sequence. */
+  /**
+   * Write and fdatasync everything appended; returns the durable sequence. On an I/O error (disk
+   * full, EIO) the segment is cut back to its last durable size — no half-written record stays on
+   * disk — and the records stay buffered: the same commit can be tried again (JournalWriteError).
+   */
   commit(): number {
     if (this.used === 0) return this.durable;
-    if (this.fd < 0 || this.segmentSize >= this.segmentBytes) this.rotate(this.firstPendingSeq());
-    let written = 0;
-    while (written < this.used) written += writeSync(this.fd, this.buf, written, this.used - written);
-    fdatasyncSync(this.fd);
+    try {
+      if (this.fd < 0 || this.segmentSize >= this.segmentBytes) this.rotate(this.firstPendingSeq());
+      let written = 0;
+      while (written < this.used) written += writeSync(this.fd, this.buf, written, this.used - written);
+      fdatasyncSync(this.fd);
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (this.fd >= 0) {
+        try {
+          ftruncateSync(this.fd, this.segmentSize);
+        } catch {
+          // The truncate failed too: the partial record is an incomplete tail, repaired on open.
+        }
+      }
+      throw new JournalWriteError(`shard ${this.shard}: cannot write the journal: ${err.code ?? ''} ${err.message}`, err.code ?? 'EIO', { cause: e });
+    }
     this.syncs++;
     this.segmentSize += this.used;
     this.bytesWritten += this.used;
@@ -300,8 +325,9 @@ export class JournalWriter {
 
   private rotate(firstSeq: number): void {
     if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
     const d = shardDir(this.dir, this.shard);
-    this.fd = openSync(join(d, segmentName(firstSeq)), 'a');
+    this.fd = openSync(join(d, segmentName(firstSeq)), 'a', 0o600);
     this.segmentSize = 0;
     // Make the new file's directory entry durable too.
     const dfd = openSync(d, 'r');

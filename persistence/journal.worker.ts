@@ -24,6 +24,7 @@ const control = new Int32Array(d.control);
 const status = journalStatusWord(d.eventRings.length);
 const rings = d.eventRings.map((b) => new RingConsumer(new RingBuffer(b), d.consumerIndex));
 const agent = new JournalAgent(d.dir, rings, state, new Doorbell(d.wake), { segmentBytes: d.segmentBytes });
+agent.onBlocked = (error) => parentPort!.postMessage({ type: 'journal-blocked', error });
 const idle = makeIdle(d.idle, new Doorbell(d.doorbell), { hasWork: () => agent.hasWork() || Atomics.load(control, 0) !== 0 });
 Atomics.store(state, status, 1);
 parentPort!.postMessage({ type: 'ready', runtime: threadRuntime(), repaired: agent.writers.map((w) => w.repaired), durable: agent.writers.map((w) => w.durableSequence()) });

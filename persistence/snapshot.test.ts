@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InlineEngine } from '../engine/inline-engine.ts';
 import { testSpec } from '../test/fixtures.ts';
 import { richStream } from '../test/streams.ts';
 import { JournalWriter } from './journal.ts';
-import { buildSnapshot, emptyState, loadLatestSnapshot, replayInto, writeSnapshot } from './snapshot.ts';
+import { buildSnapshot, emptyState, loadLatestSnapshot, parseSnapshot, replayInto, writeSnapshot } from './snapshot.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -48,5 +48,43 @@ describe('snapshots', () => {
     risk.validateInternalState();
     expect(risk.stateHash()).toBe(live.risk.stateHash());
     expect(risk.clientIds()).toEqual(live.risk.clientIds());
+  });
+
+  it('is checksummed: an edited digit, a truncated file or a version-1 file is skipped with its reason, for an older snapshot', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringmatch-snapsum-'));
+    dirs.push(dir);
+    const spec = testSpec();
+    const live = new InlineEngine(spec);
+    const writers = spec.symbols.map((_, k) => new JournalWriter(join(dir, 'journal'), k));
+    live.onEvent((w, b, k) => writers[k].append(w, b));
+    const cmds = richStream(2_000, 5);
+    cmds.slice(0, 1_000).forEach((c) => live.submit(c));
+    writers.forEach((w) => w.commit());
+    const older = writers.map((w) => w.lastSequence());
+    cmds.slice(1_000).forEach((c) => live.submit(c));
+    writers.forEach((w) => w.close());
+    const snaps = join(dir, 'snapshots');
+    writeSnapshot(snaps, buildSnapshot(join(dir, 'journal'), spec, older));
+    const newest = writeSnapshot(snaps, buildSnapshot(join(dir, 'journal'), spec));
+    const good = readFileSync(newest);
+    expect(parseSnapshot(good).seqs).toEqual(writers.map((w) => w.lastSequence()));
+
+    const reasons: string[] = [];
+    const load = (): number[] | undefined => loadLatestSnapshot(snaps, spec, (_f, why) => reasons.push(why))?.seqs;
+    // One digit changed inside the body (a price or quantity): the checksum catches it.
+    const text = good.toString('latin1');
+    const at = text.indexOf('"orders":[[') + 12;
+    const edited = Buffer.from(text.slice(0, at) + (text[at] === '9' ? '8' : '9') + text.slice(at + 1), 'latin1');
+    writeFileSync(newest, edited);
+    expect(load()).toEqual(older);
+    expect(reasons.pop()).toMatch(/CRC32C mismatch/);
+    writeFileSync(newest, good.subarray(0, good.length - 10));
+    expect(load()).toEqual(older);
+    expect(reasons.pop()).toMatch(/truncated/);
+    writeFileSync(newest, good.subarray(good.indexOf(10) + 1)); // the body alone, as version 1 wrote it
+    expect(load()).toEqual(older);
+    expect(reasons.pop()).toMatch(/no ringmatch-snapshot header/);
+    writeFileSync(newest, good);
+    expect(load()).toEqual(writers.map((w) => w.lastSequence()));
   });
 });

@@ -4,6 +4,17 @@
  * state after replaying shard k's events up to S_k). Written atomically — temp file, fsync,
  * rename, fsync of the directory — so a crash leaves the old snapshot or the new one, never half.
  * Recovery loads the newest snapshot and replays only the journal tail after it. Cold path.
+ *
+ * File layout (version 2): one header line, then the snapshot as JSON —
+ *
+ * ```
+ *   ringmatch-snapshot 2 crc32c=<8 hex digits> bytes=<n>\n      header (ASCII)
+ *   {"version":2,"seqs":[…],"shards":[…],"risk":{…},…}          n bytes, CRC32C over exactly these
+ * ```
+ *
+ * A snapshot whose header, length or checksum does not match (an edited digit, a truncated file,
+ * a version-1 file without a checksum) is skipped with the reason reported, and recovery falls
+ * back to the previous snapshot or the journal alone — never to unchecked state.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,8 +25,10 @@ import { RiskEngine } from '../engine/risk.ts';
 import type { RiskState } from '../engine/risk.ts';
 import type { EngineSpec } from '../engine/config.ts';
 import { readJournal } from './journal.ts';
+import { crc32c } from './crc32c.ts';
 
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
+const HEADER = /^ringmatch-snapshot (\d+) crc32c=([0-9a-f]{8}) bytes=(\d+)\n/;
 
 export interface Snapshot {
   version: number;
@@ -91,13 +104,16 @@ function fsyncDir(dir: string): void {
 
 /** Write atomically as `<dir>/snapshot-<seq0>-<seq1>….json`; returns the path. */
 export function writeSnapshot(dir: string, snap: Snapshot): string {
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const name = `snapshot-${snap.seqs.map((s) => String(s).padStart(20, '0')).join('-')}.json`;
   const path = join(dir, name);
   const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w');
+  const body = Buffer.from(JSON.stringify(snap), 'utf8');
+  const header = `ringmatch-snapshot ${SNAPSHOT_VERSION} crc32c=${crc32c(body).toString(16).padStart(8, '0')} bytes=${body.length}\n`;
+  const fd = openSync(tmp, 'w', 0o600);
   try {
-    writeSync(fd, JSON.stringify(snap));
+    writeSync(fd, header);
+    writeSync(fd, body);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
@@ -105,6 +121,19 @@ export function writeSnapshot(dir: string, snap: Snapshot): string {
   renameSync(tmp, path);
   fsyncDir(dir);
   return path;
+}
+
+/** Check a snapshot file's header, length and CRC32C, then parse it (throws with the reason). */
+export function parseSnapshot(file: Buffer): Snapshot {
+  const nl = file.indexOf(10);
+  const head = HEADER.exec(file.subarray(0, nl < 0 || nl > 200 ? 0 : nl + 1).toString('latin1'));
+  if (!head) throw new Error('no ringmatch-snapshot header with a checksum (a version-1 snapshot, or not a snapshot): ignored');
+  const body = file.subarray(nl + 1);
+  if (Number(head[1]) !== SNAPSHOT_VERSION) throw new Error(`snapshot format version ${head[1]}; this server reads ${SNAPSHOT_VERSION}`);
+  if (body.length !== Number(head[3])) throw new Error(`truncated or extended: ${body.length} bytes after the header, ${head[3]} expected`);
+  const crc = crc32c(body).toString(16).padStart(8, '0');
+  if (crc !== head[2]) throw new Error(`CRC32C mismatch (file says ${head[2]}, content is ${crc}): the file was changed or damaged`);
+  return JSON.parse(body.toString('utf8')) as Snapshot;
 }
 
 /** The newest readable snapshot in `dir` (by total sequence), or null. Unreadable ones are reported, then skipped for an older one. */
@@ -115,7 +144,7 @@ export function loadLatestSnapshot(dir: string, spec: EngineSpec, onBad?: (file:
   files.sort((a, b) => total(b) - total(a));
   for (const f of files) {
     try {
-      const snap = JSON.parse(readFileSync(join(dir, f), 'utf8')) as Snapshot;
+      const snap = parseSnapshot(readFileSync(join(dir, f)));
       if (snap.version !== SNAPSHOT_VERSION || snap.seqs.length !== spec.shards) throw new Error(`version ${snap.version} / ${snap.seqs.length} shards does not match this engine`);
       return snap;
     } catch (e) {

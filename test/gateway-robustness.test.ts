@@ -91,15 +91,20 @@ describe('gateway robustness', () => {
   });
 
   it('closes a subscriber that stops reading, and keeps serving everyone else', async () => {
-    const srv = await server({ maxBackpressureBytes: 256 * 1024 });
+    // Subscriptions unthrottled here: this test is about a reader that stops, not the subscribe limits.
+    const srv = await server({ maxBackpressureBytes: 256 * 1024, subscribeRate: { perSecond: 1e6, burst: 1e6 } });
     const bob = await connect(srv, 'dev-bob-key');
     // A wide book: 800 ask levels on ETH-USD make every snapshot ~30 KB.
     for (let i = 0; i < 800; i++) bob.send({ type: 'new_order', symbol: 'ETH-USD', clientOrderId: `w${i}`, side: 'sell', price: (3001 + i / 100).toFixed(2), quantity: '0.01' });
     await bob.next((m) => m.clientOrderId === 'w799' && m.execType === 'new');
     const slow = await connect(srv);
     (slow.ws as unknown as { _socket: { pause(): void } })._socket.pause(); // stops reading; keeps sending
-    // Loopback socket buffers hold several MB: ask for far more than that (1,000 snapshots ≈ 30 MB).
-    for (let i = 0; i < 1_000; i++) slow.send({ type: 'subscribe', channels: ['book'], symbols: ['ETH-USD'] });
+    // Loopback socket buffers hold several MB: ask for far more than that (1,000 snapshots ≈ 30 MB;
+    // a subscription already held sends none, so each subscribe follows an unsubscribe).
+    for (let i = 0; i < 1_000; i++) {
+      slow.send({ type: 'subscribe', channels: ['book'], symbols: ['ETH-USD'] });
+      slow.send({ type: 'unsubscribe', channels: ['book'], symbols: ['ETH-USD'] });
+    }
     const conns = (): number => Number(/ringmatch_ws_connections (\d+)/.exec(srv.gateway.metrics())?.[1]);
     const t0 = Date.now();
     while (conns() > 1 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));

@@ -42,3 +42,16 @@ export function startServerProcess(env: Record<string, string>, args: string[] =
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}) before listening: ${out}`)); });
   });
 }
+
+/** Run the compiled server until it exits by itself (refused start-ups); resolves with code and output. */
+export function runToExit(env: Record<string, string>, args: string[] = [], timeoutMs = 30_000): Promise<{ code: number | null; out: string; ms: number }> {
+  const t0 = Date.now();
+  const child = spawn(process.execPath, [COMPILED_MAIN, ...args], { cwd: ROOT, env: { ...process.env, PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not exit within ${timeoutMs} ms: ${out}`)); }, timeoutMs);
+    child.once('exit', (code) => { clearTimeout(timer); resolve({ code, out, ms: Date.now() - t0 }); });
+  });
+}

@@ -1,0 +1,36 @@
+/**
+ * The gateway's settings and their defaults — apart from the server, so that loading a config does
+ * not load the network stack (uWebSockets.js).
+ */
+export interface GatewayOptions {
+  host: string;
+  port: number;
+  adminKey: string;
+  /** Largest client message in bytes; larger ones get FRAME_TOO_LARGE (the connection stays). */
+  maxMessageBytes: number;
+  /** Token bucket per connection. */
+  rateLimit: { perSecond: number; burst: number };
+  /**
+   * After this many refused messages (rate limit or garbage) within `violationWindowMs`, the
+   * connection is closed (a continuous flood that gets a token through now and then still counts).
+   */
+  maxViolations: number;
+  violationWindowMs: number;
+  /** Market-data topics one connection may hold (a channel of a symbol each). */
+  maxSubscriptions: number;
+  /** Subscribe/unsubscribe requests per second per connection (each subscribe may send a full book). */
+  subscribeRate: { perSecond: number; burst: number };
+  /** Per-connection send buffer limit; a connection over it is closed with a reason. */
+  maxBackpressureBytes: number;
+  idleTimeoutSec: number;
+  tls?: { keyFile: string; certFile: string; passphrase?: string };
+  /** `fast`: reports leave after matching. `durable`: only after the journal fsynced the event. */
+  ackMode: 'fast' | 'durable';
+  /** Enables POST /v1/admin/fault/kill/:thread (chaos drills; admin key required). Default off. */
+  faultInjection: boolean;
+}
+
+export const DEFAULT_GATEWAY: GatewayOptions = {
+  host: '127.0.0.1', port: 9001, adminKey: '', maxMessageBytes: 16 * 1024, rateLimit: { perSecond: 2_000, burst: 4_000 },
+  maxViolations: 1_000, violationWindowMs: 10_000, maxSubscriptions: 256, subscribeRate: { perSecond: 20, burst: 50 }, maxBackpressureBytes: 4 * 1024 * 1024, idleTimeoutSec: 120, ackMode: 'fast', faultInjection: false,
+};
