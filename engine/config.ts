@@ -2,7 +2,7 @@
  * Engine configuration: the JSON a user writes (decimal strings) compiled into an EngineSpec of
  * integer units that every thread shares. Cold path. Every refusal names the field and the fix.
  */
-import { DecimalError, parseExact, parseStep, stepRatio, toUnits } from './decimal.ts';
+import { DecimalError, parseExact, parseStep, stepRatio, toUnits, toUnitsBig } from './decimal.ts';
 import type { ExactDecimal } from './decimal.ts';
 import { MAX_UNITS } from './int64.ts';
 import type { IdleKind } from '../ring/idle.ts';
@@ -61,7 +61,8 @@ export interface SymbolSpec {
   referencePrice: number;
   bandBps: number;
   maxOrderQty: number;
-  maxOrderNotional: number;
+  /** Notional units (int64 range: a BigInt; the risk stage holds it as two doubles, engine/wide.ts). */
+  maxOrderNotional: bigint;
   /** Notional units per (1 tick × 1 lot): notional = priceTicks × qtyLots × notionalPerTickLot. */
   notionalPerTickLot: number;
 }
@@ -70,7 +71,8 @@ export interface AccountSpec {
   id: number;
   name: string;
   apiKey: string;
-  creditLimit: number;
+  /** Notional units (int64 range: a BigInt; see maxOrderNotional). */
+  creditLimit: bigint;
   maxOpenOrders: number;
   /** Max position per symbol id, in lots. */
   maxPosition: number[];
@@ -113,6 +115,18 @@ function strField(v: unknown, field: string): string {
     throw new ConfigError(field, `expected a non-empty string, got ${JSON.stringify(v)}`, `set ${field} to a decimal string such as "0.01"`);
   }
   return v;
+}
+
+/** Largest notional a credit limit or max order notional may be: int64. */
+const MAX_NOTIONAL = 9223372036854775807n;
+
+function notional(text: unknown, step: ExactDecimal, field: string): bigint {
+  try {
+    return toUnitsBig(strField(text, field), step, 'notional unit', MAX_NOTIONAL);
+  } catch (e) {
+    if (e instanceof DecimalError) throw new ConfigError(field, e.message, `write ${field} as a positive decimal string on the notional grid (notionalDecimals)`);
+    throw e;
+  }
 }
 
 function units(text: unknown, step: ExactDecimal, field: string, what: string, max = MAX_UNITS): number {
@@ -175,7 +189,7 @@ export function compileConfig(cfg: EngineConfig): EngineSpec {
       id, name: s.symbol, shard, tickSize: s.tickSize, lotSize: s.lotSize, tick, lot,
       referencePrice: units(s.referencePrice, tick, `${f}.referencePrice`, 'tick'),
       bandBps, maxOrderQty,
-      maxOrderNotional: units(s.maxOrderNotional, notionalUnit, `${f}.maxOrderNotional`, 'notional unit'),
+      maxOrderNotional: notional(s.maxOrderNotional, notionalUnit, `${f}.maxOrderNotional`),
       notionalPerTickLot,
     };
   });
@@ -194,7 +208,7 @@ export function compileConfig(cfg: EngineConfig): EngineSpec {
     if (apiKey) keys.add(apiKey);
     return {
       id, name: a.id, apiKey,
-      creditLimit: units(a.creditLimit, notionalUnit, `${f}.creditLimit`, 'notional unit'),
+      creditLimit: notional(a.creditLimit, notionalUnit, `${f}.creditLimit`),
       maxOpenOrders: intField(a.maxOpenOrders, `${f}.maxOpenOrders`, 1, 1 << 26),
       maxPosition: symbols.map((s) => units(a.maxPosition, s.lot, `${f}.maxPosition`, `${s.name} lot`)),
       cancelOnDisconnect: a.cancelOnDisconnect ?? false,

@@ -3,7 +3,10 @@
  * line per agent so that no two writers share a line.
  *
  * ```
- *  line 0 (main thread writes)   word 0 stop         1 = agents finish their batch and exit
+ *  line 0 (main thread writes)   word 0 stop         1 = the risk stage finishes its input and exits
+ *                                word 1 shard stop   1 = the matching shards finish their input and
+ *                                                    exit (set once the risk stage has exited, so
+ *                                                    nothing it forwards is left behind)
  *  line 1 + agent (agent writes) word 0 state        0 starting, 1 running, 2 stopped, 3 failed
  *                                word 1 heartbeat    duty cycles with work (wraps)
  *                                word 2 commands     commands processed (wraps)
@@ -17,6 +20,7 @@
 import { CACHE_LINE_BYTES, WORDS_PER_LINE } from '../ring/layout.ts';
 
 export const STOP_WORD = 0;
+export const SHARD_STOP_WORD = 1;
 export const AgentState = { STARTING: 0, RUNNING: 1, STOPPED: 2, FAILED: 3 } as const;
 export const STAT_STATE = 0;
 export const STAT_HEARTBEAT = 1;

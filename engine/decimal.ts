@@ -52,6 +52,11 @@ function pow10(n: number): bigint {
  * step grid, negative values (unless allowNegative), and anything above `max` units.
  */
 export function toUnits(text: string, step: ExactDecimal, what: string, max = MAX_UNITS, allowZero = false): number {
+  return Number(toUnitsBig(text, step, what, BigInt(max), allowZero));
+}
+
+/** toUnits for values that may exceed 2^53 (notional: credit limits, max order notional). */
+export function toUnitsBig(text: string, step: ExactDecimal, what: string, max: bigint, allowZero = false): bigint {
   const d = parseExact(text);
   if (d.negative) throw new DecimalError(`${what} must not be negative, got "${text}"`, 'range');
   const scale = Math.max(d.scale, step.scale);
@@ -62,10 +67,10 @@ export function toUnits(text: string, step: ExactDecimal, what: string, max = MA
   }
   const units = num / den;
   if (units === 0n && !allowZero) throw new DecimalError(`${what} must be greater than zero, got "${text}"`, 'range');
-  if (units > BigInt(max)) {
-    throw new DecimalError(`${what} "${text}" is too large (at most ${formatUnits(max, step)})`, 'range');
+  if (units > max) {
+    throw new DecimalError(`${what} "${text}" is too large (at most ${formatUnitsBig(max, step)})`, 'range');
   }
-  return Number(units);
+  return units;
 }
 
 const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);
@@ -114,6 +119,12 @@ export function formatUnits(units: number, step: ExactDecimal): string {
     return neg ? `-${s}` : s;
   }
   const big = BigInt(units) * step.mantissa;
+  return formatExact({ mantissa: big < 0n ? -big : big, scale: step.scale, negative: big < 0n });
+}
+
+/** Cold: a BigInt count of units as the step's decimal string. */
+export function formatUnitsBig(units: bigint, step: ExactDecimal): string {
+  const big = units * step.mantissa;
   return formatExact({ mantissa: big < 0n ? -big : big, scale: step.scale, negative: big < 0n });
 }
 

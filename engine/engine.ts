@@ -13,7 +13,7 @@ import { nowUs } from './clock.ts';
 import { CommandType } from './codes.ts';
 import { CMD_INGRESS_TS, CMD_SLOT_BYTES, encodeCommand } from './command-slot.ts';
 import type { Command } from './command-slot.ts';
-import { AgentState, RISK_AGENT, STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_STATE, STAT_WAITS, STOP_WORD, agentLine, controlBytes, shardAgent } from './control.ts';
+import { AgentState, RISK_AGENT, STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_STATE, STAT_WAITS, STOP_WORD, SHARD_STOP_WORD, agentLine, controlBytes, shardAgent } from './control.ts';
 import { EVT_SEQ, EVT_SLOT_BYTES } from './event-slot.ts';
 import { getI64, putI64 } from './int64.ts';
 import { FIRST_EXTERNAL_CONSUMER, RISK_EVENT_CONSUMER, Stage, shardThreadName } from './pipeline.ts';
@@ -268,6 +268,7 @@ export class Engine {
     } catch (e) {
       engine.stopping = true;
       Atomics.store(control, STOP_WORD, 1);
+      Atomics.store(control, SHARD_STOP_WORD, 1);
       await Promise.all(engine.workers.map((w) => w.terminate()));
       throw e;
     }
@@ -373,13 +374,19 @@ export class Engine {
     }
     this.stopping = true;
     await this.supervisor.stop();
-    Atomics.store(this.control, STOP_WORD, 1);
-    const live = this.workers.filter((_, i) => this.supervisor.up[i] === 1);
-    const exits = live.map((w) => new Promise<void>((res) => { w.once('exit', () => res()); }));
-    for (const d of this.doorbells) d.wake();
-    const timer = setTimeout(() => { for (const w of live) void w.terminate(); }, 10_000);
-    await Promise.all(exits);
-    clearTimeout(timer);
+    // In pipeline order: the risk stage finishes its input (forwarding it) and exits, then the
+    // shards finish theirs — a shard that stopped first would leave R's last forwards unmatched.
+    const stopAgents = async (agents: number[], word: number): Promise<void> => {
+      const live = agents.filter((i) => this.supervisor.up[i] === 1 && this.workers[i]).map((i) => this.workers[i]);
+      const exits = live.map((w) => new Promise<void>((res) => { w.once('exit', () => res()); }));
+      Atomics.store(this.control, word, 1);
+      for (const i of agents) this.doorbells[i].wake();
+      const timer = setTimeout(() => { for (const w of live) void w.terminate(); }, 10_000);
+      await Promise.all(exits);
+      clearTimeout(timer);
+    };
+    await stopAgents([RISK_AGENT], STOP_WORD);
+    await stopAgents(this.shardInputs.map((_, k) => shardAgent(k)), SHARD_STOP_WORD);
     for (const p of this.ports) p.close();
     // The journal stops last: the matching workers have exited, so every event is in the rings.
     if (this.journalWorker && this.journalControl && this.journalDoorbell && this.supervisor.up[this.journalAgent] === 1) {

@@ -11,7 +11,7 @@ import { RingBuffer, RingConsumer, RingProducer } from '../ring/ring.ts';
 import { makeIdle } from '../ring/idle.ts';
 import { threadRuntime } from '../ring/threads.ts';
 import { nowUs } from './clock.ts';
-import { AgentState, RISK_AGENT, STAT_PROCESSED, STAT_STATE, STOP_WORD, agentLine, shardAgent } from './control.ts';
+import { AgentState, RISK_AGENT, SHARD_STOP_WORD, STAT_PROCESSED, STAT_STATE, STOP_WORD, agentLine, shardAgent } from './control.ts';
 import { MatchingShard, shardOptions } from './matching-shard.ts';
 import { RISK_EVENT_CONSUMER } from './pipeline.ts';
 import { RiskAgent } from './risk-agent.ts';
@@ -150,12 +150,14 @@ function serveQueries(): void {
   }
 }
 
-const idle = makeIdle(data.idle, doorbell, { hasWork: () => hasWork() || Atomics.load(control, STOP_WORD) !== 0 });
+// Stop in pipeline order: the risk stage first (it forwards what it still holds), the shards after it.
+const stopWord = data.role === 'risk' ? STOP_WORD : SHARD_STOP_WORD;
+const idle = makeIdle(data.idle, doorbell, { hasWork: () => hasWork() || Atomics.load(control, stopWord) !== 0 });
 Atomics.store(control, line + STAT_STATE, AgentState.RUNNING);
 parentPort!.postMessage(report);
 try {
   let passes = 0;
-  while (Atomics.load(control, STOP_WORD) === 0) {
+  while (Atomics.load(control, stopWord) === 0) {
     const n = doWork(nowUs());
     if (n === 0 || (++passes & 1023) === 0) serveQueries();
     idle.idle(n);

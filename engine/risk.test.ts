@@ -58,9 +58,9 @@ describe('account-level risk', () => {
     const first = eng.submit(nw(0, Side.BUY, 10000, 20));
     eng.submit(nw(0, Side.BUY, 10000, 20));
     expect(codes(eng.submit(nw(0, Side.BUY, 10000, 20)))).toEqual(rejected(ResultCode.RISK_CREDIT_LIMIT));
-    expect(eng.risk.account(0).openNotional).toBe(400000);
+    expect(eng.risk.account(0).openNotional).toBe(400000n);
     eng.submit({ type: CommandType.CANCEL, symbolId: 0, accountId: 0, orderId: first[0].orderId });
-    expect(eng.risk.account(0).openNotional).toBe(200000);
+    expect(eng.risk.account(0).openNotional).toBe(200000n);
     expect(eng.submit(nw(0, Side.BUY, 10000, 20))[0].type).toBe(EventType.ACCEPTED);
     eng.risk.validateInternalState();
   });
@@ -74,7 +74,7 @@ describe('account-level risk', () => {
     expect(ok.map((e) => e.type)).toEqual([EventType.ACCEPTED, EventType.TRADE]);
     expect(ok[0].price).toBe(11000); // protection price written by risk
     expect(ok[1].lastPrice).toBe(10000);
-    expect(eng.risk.account(0)).toMatchObject({ openNotional: 0, openOrders: 0, positions: [45, 0] });
+    expect(eng.risk.account(0)).toMatchObject({ openNotional: 0n, openOrders: 0, positions: [45, 0] });
   });
 
   it('max open orders and worst-case position per symbol', () => {
@@ -82,7 +82,7 @@ describe('account-level risk', () => {
     for (let i = 0; i < 5; i++) expect(eng.submit(nw(0, Side.BUY, 9500, 1))[0].type).toBe(EventType.ACCEPTED);
     expect(codes(eng.submit(nw(0, Side.BUY, 9500, 1)))).toEqual(rejected(ResultCode.RISK_MAX_OPEN_ORDERS));
     const roomy = testSpec();
-    roomy.accounts[0].creditLimit = 100_000_000;
+    roomy.accounts[0].creditLimit = 100_000_000n;
     const eng2 = new InlineEngine(roomy);
     expect(eng2.submit(nw(0, Side.BUY, 9500, 60))[0].type).toBe(EventType.ACCEPTED);
     expect(codes(eng2.submit(nw(0, Side.BUY, 9500, 41)))).toEqual(rejected(ResultCode.RISK_MAX_POSITION));
@@ -94,8 +94,8 @@ describe('account-level risk', () => {
     const eng = new InlineEngine(testSpec());
     eng.submit(nw(1, Side.SELL, 10400, 10));
     eng.submit(nw(2, Side.BUY, 10400, 4));
-    expect(eng.risk.account(1)).toMatchObject({ openNotional: 6 * 10400, positions: [-4, 0], sellOpen: [6, 0] });
-    expect(eng.risk.account(2)).toMatchObject({ openNotional: 0, openOrders: 0, positions: [4, 0] });
+    expect(eng.risk.account(1)).toMatchObject({ openNotional: 6n * 10400n, positions: [-4, 0], sellOpen: [6, 0] });
+    expect(eng.risk.account(2)).toMatchObject({ openNotional: 0n, openOrders: 0, positions: [4, 0] });
     expect(eng.risk.band(0)).toEqual({ reference: 10400, low: 9360, high: 11440 });
     eng.risk.validateInternalState();
   });
@@ -124,7 +124,7 @@ describe('account-level risk', () => {
     expect(codes(eng.submit({ type: CommandType.REPLACE, symbolId: 0, accountId: 0, orderId: a[0].orderId, qty: 51 }))).toEqual(rejected(ResultCode.RISK_CREDIT_LIMIT));
     const ok = eng.submit({ type: CommandType.REPLACE, symbolId: 0, accountId: 0, byClientId: true, clientOrderId: 'r1', qty: 30, newClientOrderId: 'r2' });
     expect(ok.map((e) => [e.type, e.clientOrderId, e.otherClientOrderId])).toEqual([[EventType.REPLACED, 'r2', 'r1']]);
-    expect(eng.risk.account(0).openNotional).toBe(300000);
+    expect(eng.risk.account(0).openNotional).toBe(300000n);
     expect(eng.submit(nw(0, Side.BUY, 9000, 1, { clientOrderId: 'r1' }))[0].type).toBe(EventType.ACCEPTED);
     expect(codes(eng.submit(nw(0, Side.BUY, 9000, 1, { clientOrderId: 'r2' })))).toEqual(rejected(ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID));
     eng.risk.validateInternalState();
@@ -150,7 +150,7 @@ describe('kill switches', () => {
     const ev = eng.submit({ type: CommandType.DISABLE_ACCOUNT, symbolId: -1, accountId: 1 });
     expect(ev.filter((e) => e.type === EventType.CANCELED)).toHaveLength(2);
     expect(codes(eng.submit(nw(1, Side.BUY, 9900, 1)))).toEqual(rejected(ResultCode.RISK_ACCOUNT_DISABLED));
-    expect(eng.risk.account(1)).toMatchObject({ openNotional: 0, openOrders: 0, disabled: true });
+    expect(eng.risk.account(1)).toMatchObject({ openNotional: 0n, openOrders: 0, disabled: true });
     eng.submit({ type: CommandType.ENABLE_ACCOUNT, symbolId: -1, accountId: 1 });
     expect(eng.submit(nw(1, Side.BUY, 9900, 1))[0].type).toBe(EventType.ACCEPTED);
   });

@@ -20,25 +20,29 @@ import {
   EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_COMMAND_TYPE, EVT_META, EVT_CUM, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM, EVT_MAKER_LEAVES,
   EVT_MAKER_ORDER_ID, EVT_MAKER_STATUS, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_STATUS, EVT_SYMBOL, EVT_TYPE,
 } from './event-slot.ts';
-import { MAX_UNITS, getI64, mulAtMost, putI64 } from './int64.ts';
+import { MAX_UNITS, getI64, putI64 } from './int64.ts';
+import { TWO_32, WIDE_MAX_HI, wideAdd, wideCmp, wideFromBigInt, wideMul, wideSub, wideSum, wideToBigInt, wr } from './wide.ts';
 import { seqDiff } from '../ring/layout.ts';
 import { LongIntMap, MISSING } from './long-int-map.ts';
 import { ClientIdIndex } from './client-id-index.ts';
 import type { EngineSpec } from './config.ts';
 
-/** The risk stage's state in a snapshot. Orders: [id, account, symbol, side, price, orderQty, cum, leaves, resQty, resNotional, clientOrderId]. */
+/**
+ * The risk stage's state in a snapshot. Orders: [id, account, symbol, side, price, orderQty, cum,
+ * leaves, resQty, resNotional, clientOrderId]. Notionals are decimal strings of units (int64 range).
+ */
 export interface RiskState {
   nextOrderId: number;
   commandSeq: number;
   halted: number[];
   refPrice: number[];
   disabled: number[];
-  openNotional: number[];
+  openNotional: string[];
   openOrders: number[];
   position: number[];
   buyOpen: number[];
   sellOpen: number[];
-  orders: Array<[number, number, number, number, number, number, number, number, number, number, string]>;
+  orders: Array<[number, number, number, number, number, number, number, number, number, string, string]>;
 }
 
 /** admit() result: route to every shard. Otherwise the result is a shard index. */
@@ -47,7 +51,6 @@ export const ALL_SHARDS = -1;
 export const NO_SHARD = -2;
 
 const NIL = -1;
-const TWO_32 = 4294967296;
 
 export class RiskEngine {
   // ---- per symbol
@@ -58,13 +61,18 @@ export class RiskEngine {
   private readonly bandHigh: Float64Array;
   private readonly bandBps: Float64Array;
   private readonly maxQty: Float64Array;
-  private readonly maxNotional: Float64Array;
+  /** Max order notional per symbol, wide (engine/wide.ts): hi·2^32 + lo. */
+  private readonly maxNotionalHi: Float64Array;
+  private readonly maxNotionalLo: Float64Array;
   private readonly mult: Float64Array;
   // ---- per account
   private readonly disabled: Uint8Array;
-  private readonly openNotional: Float64Array;
+  /** Reserved notional and credit limit per account, wide (engine/wide.ts): exact in int64 range. */
+  private readonly openNotionalHi: Float64Array;
+  private readonly openNotionalLo: Float64Array;
   private readonly openOrders: Int32Array;
-  private readonly creditLimit: Float64Array;
+  private readonly creditHi: Float64Array;
+  private readonly creditLo: Float64Array;
   private readonly maxOpen: Int32Array;
   // ---- per account × symbol
   private readonly position: Float64Array;
@@ -83,7 +91,8 @@ export class RiskEngine {
   private readonly rCum: Float64Array;
   private readonly rLeaves: Float64Array;
   private readonly rResQty: Float64Array;
-  private readonly rResNotional: Float64Array;
+  private readonly rResHi: Float64Array;
+  private readonly rResLo: Float64Array;
   private readonly rPending: Uint8Array;
   /** Client ids, 8 words each, two per order slot: [2i] current, [2i + 1] in-flight replace's. */
   private readonly rClord: Int32Array;
@@ -109,13 +118,26 @@ export class RiskEngine {
     this.bandHigh = new Float64Array(ns);
     this.bandBps = Float64Array.from(spec.symbols, (s) => s.bandBps);
     this.maxQty = Float64Array.from(spec.symbols, (s) => s.maxOrderQty);
-    this.maxNotional = Float64Array.from(spec.symbols, (s) => s.maxOrderNotional);
+    this.maxNotionalHi = new Float64Array(ns);
+    this.maxNotionalLo = new Float64Array(ns);
+    spec.symbols.forEach((s, i) => {
+      wideFromBigInt(s.maxOrderNotional);
+      this.maxNotionalHi[i] = wr.hi;
+      this.maxNotionalLo[i] = wr.lo;
+    });
     this.mult = Float64Array.from(spec.symbols, (s) => s.notionalPerTickLot);
     for (let s = 0; s < ns; s++) this.setReference(s, spec.symbols[s].referencePrice);
     this.disabled = new Uint8Array(na);
-    this.openNotional = new Float64Array(na);
+    this.openNotionalHi = new Float64Array(na);
+    this.openNotionalLo = new Float64Array(na);
     this.openOrders = new Int32Array(na);
-    this.creditLimit = Float64Array.from(spec.accounts, (a) => a.creditLimit);
+    this.creditHi = new Float64Array(na);
+    this.creditLo = new Float64Array(na);
+    spec.accounts.forEach((a, i) => {
+      wideFromBigInt(a.creditLimit);
+      this.creditHi[i] = wr.hi;
+      this.creditLo[i] = wr.lo;
+    });
     this.maxOpen = Int32Array.from(spec.accounts, (a) => a.maxOpenOrders);
     this.position = new Float64Array(na * ns);
     this.buyOpen = new Float64Array(na * ns);
@@ -134,7 +156,8 @@ export class RiskEngine {
     this.rCum = new Float64Array(cap);
     this.rLeaves = new Float64Array(cap);
     this.rResQty = new Float64Array(cap);
-    this.rResNotional = new Float64Array(cap);
+    this.rResHi = new Float64Array(cap);
+    this.rResLo = new Float64Array(cap);
     this.rPending = new Uint8Array(cap);
     this.rClord = new Int32Array(cap * 2 * CLORD_WORDS);
     this.rHasPendingId = new Uint8Array(cap);
@@ -265,10 +288,13 @@ export class RiskEngine {
       if (!(price >= 1) || price > MAX_UNITS) return ResultCode.RISK_INVALID_PRICE;
       if (price < this.bandLow[s] || price > this.bandHigh[s]) return ResultCode.RISK_PRICE_BAND;
     }
-    const notional = mulAtMost(price, qty * this.mult[s], this.maxNotional[s]);
-    if (notional < 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
+    // Notional exact in int64 range (two doubles, engine/wide.ts).
+    if (!wideMul(price, qty * this.mult[s]) || wideCmp(wr.hi, wr.lo, this.maxNotionalHi[s], this.maxNotionalLo[s]) > 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
+    const nHi = wr.hi;
+    const nLo = wr.lo;
     if (this.openOrders[a] + 1 > this.maxOpen[a]) return ResultCode.RISK_MAX_OPEN_ORDERS;
-    if (this.openNotional[a] + notional > this.creditLimit[a]) return ResultCode.RISK_CREDIT_LIMIT;
+    wideSum(this.openNotionalHi[a], this.openNotionalLo[a], nHi, nLo);
+    if (wideCmp(wr.hi, wr.lo, this.creditHi[a], this.creditLo[a]) > 0) return ResultCode.RISK_CREDIT_LIMIT;
     const as = a * this.nSymbols + s;
     if (side === Side.BUY ? this.position[as] + this.buyOpen[as] + qty > this.maxPos[as] : this.sellOpen[as] + qty - this.position[as] > this.maxPos[as]) {
       return ResultCode.RISK_MAX_POSITION;
@@ -276,17 +302,17 @@ export class RiskEngine {
     if (this.byClord.find(a, w, b + CMD_CLORD) >= 0) return ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID;
     if (this.freeSlot === NIL) return ResultCode.RISK_ORDER_CAPACITY;
     const id = ++this.nextOrderId;
-    const i = this.addOrder(id, a, s, side, price, qty, 0, qty, qty, notional);
+    const i = this.addOrder(id, a, s, side, price, qty, 0, qty, qty, nHi, nLo);
     copyClord(w, b + CMD_CLORD, this.rClord, 2 * i * CLORD_WORDS);
     this.byClord.add(2 * i);
-    this.reserve(a, as, side, qty, notional);
+    this.reserve(a, as, side, qty, nHi, nLo);
     putI64(w, b + CMD_ORDER_ID, id);
     return ResultCode.OK;
   }
 
-  private reserve(a: number, as: number, side: number, qty: number, notional: number): void {
+  private reserve(a: number, as: number, side: number, qty: number, nHi: number, nLo: number): void {
     this.openOrders[a]++;
-    this.openNotional[a] += notional;
+    wideAdd(this.openNotionalHi, this.openNotionalLo, a, nHi, nLo);
     if (side === Side.BUY) this.buyOpen[as] += qty;
     else this.sellOpen[as] += qty;
   }
@@ -295,7 +321,7 @@ export class RiskEngine {
    * Take a free slot for a live order, index it by id and count its reservation in the account.
    * The caller writes its client id into slot 2i and indexes it. (Admission, replay, snapshot import.)
    */
-  private addOrder(id: number, a: number, s: number, side: number, price: number, orderQty: number, cum: number, leaves: number, resQty: number, resNotional: number): number {
+  private addOrder(id: number, a: number, s: number, side: number, price: number, orderQty: number, cum: number, leaves: number, resQty: number, resHi: number, resLo: number): number {
     const i = this.freeSlot;
     this.freeSlot = this.rNext[i];
     this.rId[i] = id;
@@ -307,7 +333,8 @@ export class RiskEngine {
     this.rCum[i] = cum;
     this.rLeaves[i] = leaves;
     this.rResQty[i] = resQty;
-    this.rResNotional[i] = resNotional;
+    this.rResHi[i] = resHi;
+    this.rResLo[i] = resLo;
     this.rPending[i] = 0;
     this.rHasPendingId[i] = 0;
     this.byId.put(id, i);
@@ -346,12 +373,23 @@ export class RiskEngine {
     const qty = cmdQty !== 0 ? cmdQty : this.rOrderQty[i];
     if (qty > this.maxQty[s]) return ResultCode.RISK_MAX_ORDER_QTY;
     if (cmdPrice !== 0 && (price < this.bandLow[s] || price > this.bandHigh[s])) return ResultCode.RISK_PRICE_BAND;
-    if (mulAtMost(price, qty * this.mult[s], this.maxNotional[s]) < 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
+    if (!wideMul(price, qty * this.mult[s]) || wideCmp(wr.hi, wr.lo, this.maxNotionalHi[s], this.maxNotionalLo[s]) > 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
     const leaves = qty > this.rCum[i] ? qty - this.rCum[i] : 0;
-    const notional = mulAtMost(price, leaves * this.mult[s], MAX_UNITS);
-    const addNotional = notional > this.rResNotional[i] ? notional - this.rResNotional[i] : 0;
+    wideMul(price, leaves * this.mult[s]); // ≤ the order's notional just checked: fits
+    // addNotional = max(0, new − reserved)
+    let addHi = 0;
+    let addLo = 0;
+    if (wideCmp(wr.hi, wr.lo, this.rResHi[i], this.rResLo[i]) > 0) {
+      addHi = wr.hi - this.rResHi[i];
+      addLo = wr.lo - this.rResLo[i];
+      if (addLo < 0) {
+        addLo += TWO_32;
+        addHi -= 1;
+      }
+    }
     const addQty = leaves > this.rResQty[i] ? leaves - this.rResQty[i] : 0;
-    if (this.openNotional[a] + addNotional > this.creditLimit[a]) return ResultCode.RISK_CREDIT_LIMIT;
+    wideSum(this.openNotionalHi[a], this.openNotionalLo[a], addHi, addLo);
+    if (wideCmp(wr.hi, wr.lo, this.creditHi[a], this.creditLo[a]) > 0) return ResultCode.RISK_CREDIT_LIMIT;
     const as = a * this.nSymbols + s;
     if (addQty > 0) {
       const side = this.rSide[i];
@@ -368,8 +406,8 @@ export class RiskEngine {
     }
     // Reserve max(old, new) until the shard says what happened.
     this.rPending[i] = 1;
-    this.rResNotional[i] += addNotional;
-    this.openNotional[a] += addNotional;
+    wideAdd(this.rResHi, this.rResLo, i, addHi, addLo);
+    wideAdd(this.openNotionalHi, this.openNotionalLo, a, addHi, addLo);
     this.rResQty[i] += addQty;
     if (this.rSide[i] === Side.BUY) this.buyOpen[as] += addQty;
     else this.sellOpen[as] += addQty;
@@ -453,9 +491,12 @@ export class RiskEngine {
     const a = this.rAccount[i];
     const s = this.rSymbol[i];
     const leaves = this.rLeaves[i];
-    const notional = mulAtMost(this.rPrice[i], leaves * this.mult[s], MAX_UNITS);
-    this.openNotional[a] += notional - this.rResNotional[i];
-    this.rResNotional[i] = notional;
+    // Reserved notional := leaves × price (the order's own notional or less: fits in int64).
+    wideMul(this.rPrice[i], leaves * this.mult[s]);
+    wideSub(this.openNotionalHi, this.openNotionalLo, a, this.rResHi[i], this.rResLo[i]);
+    wideAdd(this.openNotionalHi, this.openNotionalLo, a, wr.hi, wr.lo);
+    this.rResHi[i] = wr.hi;
+    this.rResLo[i] = wr.lo;
     const as = a * this.nSymbols + s;
     if (this.rSide[i] === Side.BUY) this.buyOpen[as] += leaves - this.rResQty[i];
     else this.sellOpen[as] += leaves - this.rResQty[i];
@@ -466,7 +507,7 @@ export class RiskEngine {
     const a = this.rAccount[i];
     const as = a * this.nSymbols + this.rSymbol[i];
     this.openOrders[a]--;
-    this.openNotional[a] -= this.rResNotional[i];
+    wideSub(this.openNotionalHi, this.openNotionalLo, a, this.rResHi[i], this.rResLo[i]);
     if (this.rSide[i] === Side.BUY) this.buyOpen[as] -= this.rResQty[i];
     else this.sellOpen[as] -= this.rResQty[i];
     this.byId.remove(this.rId[i]);
@@ -498,11 +539,13 @@ export class RiskEngine {
       const side = w[b + EVT_META] & 0xf;
       const price = getI64(w, b + EVT_PRICE);
       const qty = getI64(w, b + EVT_QTY);
-      const notional = mulAtMost(price, qty * this.mult[s], MAX_UNITS);
-      const i = this.addOrder(id, a, s, side, price, qty, 0, qty, qty, notional);
+      if (!wideMul(price, qty * this.mult[s])) throw new Error(`replay: order ${id} notional beyond int64`);
+      const nHi = wr.hi;
+      const nLo = wr.lo;
+      const i = this.addOrder(id, a, s, side, price, qty, 0, qty, qty, nHi, nLo);
       copyClord(w, b + EVT_CLORD, this.rClord, 2 * i * CLORD_WORDS);
       this.byClord.add(2 * i);
-      this.reserve(a, a * this.nSymbols + s, side, qty, notional);
+      this.reserve(a, a * this.nSymbols + s, side, qty, nHi, nLo);
       return;
     }
     if (type === EventType.REPLACED && w[b + EVT_CODE] === Reason.USER) {
@@ -532,12 +575,12 @@ export class RiskEngine {
   exportState(): RiskState {
     const orders: RiskState['orders'] = [];
     this.byId.forEach((id, i) => {
-      orders.push([id, this.rAccount[i], this.rSymbol[i], this.rSide[i], this.rPrice[i], this.rOrderQty[i], this.rCum[i], this.rLeaves[i], this.rResQty[i], this.rResNotional[i], readClordString(this.rClord, 2 * i * CLORD_WORDS)]);
+      orders.push([id, this.rAccount[i], this.rSymbol[i], this.rSide[i], this.rPrice[i], this.rOrderQty[i], this.rCum[i], this.rLeaves[i], this.rResQty[i], String(wideToBigInt(this.rResHi[i], this.rResLo[i])), readClordString(this.rClord, 2 * i * CLORD_WORDS)]);
     });
     orders.sort((a, b) => a[0] - b[0]);
     return {
       nextOrderId: this.nextOrderId, commandSeq: this.commandSeq, halted: Array.from(this.halted), refPrice: Array.from(this.refPrice),
-      disabled: Array.from(this.disabled), openNotional: Array.from(this.openNotional), openOrders: Array.from(this.openOrders),
+      disabled: Array.from(this.disabled), openNotional: Array.from(this.openNotionalHi, (h, a) => String(wideToBigInt(h, this.openNotionalLo[a]))), openOrders: Array.from(this.openOrders),
       position: Array.from(this.position), buyOpen: Array.from(this.buyOpen), sellOpen: Array.from(this.sellOpen), orders,
     };
   }
@@ -550,7 +593,11 @@ export class RiskEngine {
     st.halted.forEach((v, s) => { this.halted[s] = v; });
     st.refPrice.forEach((v, s) => this.setReference(s, v));
     st.disabled.forEach((v, a) => { this.disabled[a] = v; });
-    this.openNotional.set(st.openNotional);
+    st.openNotional.forEach((v, a) => {
+      wideFromBigInt(BigInt(v));
+      this.openNotionalHi[a] = wr.hi;
+      this.openNotionalLo[a] = wr.lo;
+    });
     this.openOrders.set(st.openOrders);
     this.position.set(st.position);
     this.buyOpen.set(st.buyOpen);
@@ -558,7 +605,8 @@ export class RiskEngine {
     for (const [id, account, symbol, side, price, orderQty, cum, leaves, resQty, resNotional, clOrd] of st.orders) {
       if (this.freeSlot === NIL) throw new Error('snapshot: risk order table full (raise riskOrderCapacity)');
       // Account totals come from the snapshot's arrays; only the order itself is added here.
-      const i = this.addOrder(id, account, symbol, side, price, orderQty, cum, leaves, resQty, resNotional);
+      wideFromBigInt(BigInt(resNotional));
+      const i = this.addOrder(id, account, symbol, side, price, orderQty, cum, leaves, resQty, wr.hi, wr.lo);
       writeClordString(this.rClord, 2 * i * CLORD_WORDS, clOrd);
       this.byClord.add(2 * i);
     }
@@ -570,11 +618,12 @@ export class RiskEngine {
     return this.byId.size;
   }
 
-  account(a: number): { openNotional: number; openOrders: number; disabled: boolean; positions: number[]; buyOpen: number[]; sellOpen: number[] } {
+  /** Cold: an account's risk state (notional in units as a BigInt: it may exceed 2^53). */
+  account(a: number): { openNotional: bigint; openOrders: number; disabled: boolean; positions: number[]; buyOpen: number[]; sellOpen: number[] } {
     const ns = this.nSymbols;
     const slice = (arr: Float64Array): number[] => Array.from(arr.subarray(a * ns, a * ns + ns));
     return {
-      openNotional: this.openNotional[a], openOrders: this.openOrders[a], disabled: this.disabled[a] !== 0,
+      openNotional: wideToBigInt(this.openNotionalHi[a], this.openNotionalLo[a]), openOrders: this.openOrders[a], disabled: this.disabled[a] !== 0,
       positions: slice(this.position), buyOpen: slice(this.buyOpen), sellOpen: slice(this.sellOpen),
     };
   }
@@ -596,14 +645,15 @@ export class RiskEngine {
 
   /** Cold: every account total equals the sum over its live orders; nothing negative. */
   validateInternalState(): void {
-    const notional = new Float64Array(this.nAccounts);
+    const notional = new Array<bigint>(this.nAccounts).fill(0n);
     const count = new Int32Array(this.nAccounts);
     const buy = new Float64Array(this.nAccounts * this.nSymbols);
     const sell = new Float64Array(this.nAccounts * this.nSymbols);
     this.byId.forEach((id, i) => {
       if (this.rId[i] !== id) throw new Error(`risk index: order ${id} points at slot holding ${this.rId[i]}`);
       const a = this.rAccount[i];
-      notional[a] += this.rResNotional[i];
+      notional[a] += wideToBigInt(this.rResHi[i], this.rResLo[i]);
+      if (this.rResLo[i] < 0 || this.rResLo[i] >= TWO_32 || this.rResHi[i] < 0 || this.rResHi[i] > WIDE_MAX_HI) throw new Error(`order ${id}: reserved notional not normalized`);
       count[a]++;
       const as = a * this.nSymbols + this.rSymbol[i];
       if (this.rSide[i] === Side.BUY) buy[as] += this.rResQty[i];
@@ -617,7 +667,8 @@ export class RiskEngine {
     });
     if (ids !== this.byClord.size) throw new Error(`client id index holds ${this.byClord.size} ids, live orders need ${ids}`);
     for (let a = 0; a < this.nAccounts; a++) {
-      if (notional[a] !== this.openNotional[a]) throw new Error(`account ${a}: open notional ${this.openNotional[a]} ≠ Σ orders ${notional[a]}`);
+      const open = wideToBigInt(this.openNotionalHi[a], this.openNotionalLo[a]);
+      if (notional[a] !== open) throw new Error(`account ${a}: open notional ${open} ≠ Σ orders ${notional[a]}`);
       if (count[a] !== this.openOrders[a]) throw new Error(`account ${a}: open orders ${this.openOrders[a]} ≠ ${count[a]}`);
       for (let s = 0; s < this.nSymbols; s++) {
         const as = a * this.nSymbols + s;
@@ -635,7 +686,8 @@ export class RiskEngine {
     };
     mix(this.nextOrderId);
     for (let a = 0; a < this.nAccounts; a++) {
-      mix(this.openNotional[a]);
+      mix(this.openNotionalHi[a]);
+      mix(this.openNotionalLo[a]);
       mix(this.openOrders[a]);
       mix(this.disabled[a]);
     }
@@ -654,7 +706,8 @@ export class RiskEngine {
     for (const id of ids) {
       const i = this.byId.get(id);
       mix(id);
-      mix(this.rResNotional[i]);
+      mix(this.rResHi[i]);
+      mix(this.rResLo[i]);
       mix(this.rLeaves[i]);
     }
     return (h >>> 0).toString(16).padStart(8, '0');

@@ -22,6 +22,10 @@ export interface FileConfig extends EngineConfig {
   maxSubscriptions?: number;
   /** Subscribe/unsubscribe requests per second per connection (default 20, burst 50). */
   subscribeRate?: { perSecond?: number; burst?: number };
+  /** Book snapshots per second, server-wide (default 100, burst 200). */
+  snapshotRate?: { perSecond?: number; burst?: number };
+  /** Public HTTP requests per second, server-wide (default 1,000, burst 2,000; /health and admin excluded). */
+  publicHttpRate?: { perSecond?: number; burst?: number };
   /** Enables POST /v1/admin/fault/kill/:thread for drills (default false). */
   faultInjection?: boolean;
   maxBackpressureBytes?: number;
@@ -108,6 +112,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
     subscribeRate: {
       perSecond: positiveInt(engine.subscribeRate?.perSecond, 'subscribeRate.perSecond', DEFAULT_GATEWAY.subscribeRate.perSecond),
       burst: positiveInt(engine.subscribeRate?.burst, 'subscribeRate.burst', DEFAULT_GATEWAY.subscribeRate.burst),
+    },
+    snapshotRate: {
+      perSecond: positiveInt(engine.snapshotRate?.perSecond, 'snapshotRate.perSecond', DEFAULT_GATEWAY.snapshotRate.perSecond),
+      burst: positiveInt(engine.snapshotRate?.burst, 'snapshotRate.burst', DEFAULT_GATEWAY.snapshotRate.burst),
+    },
+    publicHttpRate: {
+      perSecond: positiveInt(engine.publicHttpRate?.perSecond, 'publicHttpRate.perSecond', DEFAULT_GATEWAY.publicHttpRate.perSecond),
+      burst: positiveInt(engine.publicHttpRate?.burst, 'publicHttpRate.burst', DEFAULT_GATEWAY.publicHttpRate.burst),
     },
     maxBackpressureBytes: positiveInt(engine.maxBackpressureBytes, 'maxBackpressureBytes', DEFAULT_GATEWAY.maxBackpressureBytes),
     tls: engine.tls,

@@ -20,6 +20,13 @@ export interface GatewayOptions {
   maxSubscriptions: number;
   /** Subscribe/unsubscribe requests per second per connection (each subscribe may send a full book). */
   subscribeRate: { perSecond: number; burst: number };
+  /**
+   * Server-wide budgets that bound what unauthenticated traffic can cost the order-entry thread,
+   * however many connections it opens: book snapshots sent on subscribe, and public HTTP requests
+   * (everything but /health and admin routes). Over budget: RATE_LIMITED / 429.
+   */
+  snapshotRate: { perSecond: number; burst: number };
+  publicHttpRate: { perSecond: number; burst: number };
   /** Per-connection send buffer limit; a connection over it is closed with a reason. */
   maxBackpressureBytes: number;
   idleTimeoutSec: number;
@@ -32,5 +39,6 @@ export interface GatewayOptions {
 
 export const DEFAULT_GATEWAY: GatewayOptions = {
   host: '127.0.0.1', port: 9001, adminKey: '', maxMessageBytes: 16 * 1024, rateLimit: { perSecond: 2_000, burst: 4_000 },
-  maxViolations: 1_000, violationWindowMs: 10_000, maxSubscriptions: 256, subscribeRate: { perSecond: 20, burst: 50 }, maxBackpressureBytes: 4 * 1024 * 1024, idleTimeoutSec: 120, ackMode: 'fast', faultInjection: false,
+  maxViolations: 1_000, violationWindowMs: 10_000, maxSubscriptions: 256, subscribeRate: { perSecond: 20, burst: 50 },
+  snapshotRate: { perSecond: 100, burst: 200 }, publicHttpRate: { perSecond: 1_000, burst: 2_000 }, maxBackpressureBytes: 4 * 1024 * 1024, idleTimeoutSec: 120, ackMode: 'fast', faultInjection: false,
 };

@@ -90,6 +90,25 @@ export const BOOK_DEPTH_MAX = 1_000;
 
 const CHANNELS = new Set(['trades', 'bbo', 'book', 'executions']);
 
+/** A token bucket (cold paths and budgets; the per-connection order-entry buckets are inline). */
+class Budget {
+  private tokens: number;
+  private at = Date.now();
+  constructor(private readonly rate: { perSecond: number; burst: number }) {
+    this.tokens = rate.burst;
+  }
+  take(): boolean {
+    const now = Date.now();
+    if (now > this.at) {
+      this.tokens = Math.min(this.rate.burst, this.tokens + ((now - this.at) * this.rate.perSecond) / 1000);
+      this.at = now;
+    }
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+}
+
 /** A value computed at most once per `ttlMs` and shared by every caller meanwhile (cold paths). */
 class Shared<T> {
   private at = -Infinity;
@@ -154,6 +173,8 @@ export class Gateway {
     slowConsumerCloses: 0,
     /** Exceptions caught in a message or request handler (server bugs; each answered and logged). */
     handlerErrors: 0,
+    /** Public HTTP requests refused (429) for the server-wide budget. */
+    publicHttpRefused: 0,
   };
 
   constructor(
@@ -173,6 +194,8 @@ export class Gateway {
       this.flushQueued();
       this.feeds.flush({ publish: (topic, msg) => this.publish(topic, msg) });
     };
+    this.snapshotBudget = new Budget(opts.snapshotRate);
+    this.publicHttpBudget = new Budget(opts.publicHttpRate);
     this.app = opts.tls ? uWS.SSLApp({ key_file_name: opts.tls.keyFile, cert_file_name: opts.tls.certFile, passphrase: opts.tls.passphrase }) : uWS.App();
     this.routes();
   }
@@ -565,7 +588,13 @@ export class Gateway {
         }
         if (c.topics.has(topic)) continue; // already live: no second snapshot
         // Snapshot then subscribe, in one synchronous turn: no update can fall in between.
-        if (ch === 'book') this.send(c, this.bookSnapshot(s.id));
+        if (ch === 'book') {
+          if (!this.snapshotBudget.take()) {
+            this.sendError(c, GatewayCode.RATE_LIMITED, `server-wide book snapshot budget (${this.opts.snapshotRate.perSecond}/s) exhausted: subscribe to book.${s.name} again shortly`, id);
+            continue;
+          }
+          this.send(c, this.bookSnapshot(s.id));
+        }
         if (ch === 'bbo') this.send(c, this.feeds.bbo(s.id));
         if (c.closed || !c.ws) return;
         c.ws.subscribe(topic);
@@ -573,6 +602,22 @@ export class Gateway {
       }
     }
   }
+
+  /** GET /v1/book bodies by symbol and depth, valid for one book version. */
+  private readonly bookBodies = new Map<string, { bids: unknown; text: string }>();
+  private bookBody(symbol: number, depth: number): string {
+    const snap = this.feeds.snapshot(symbol, Number.MAX_SAFE_INTEGER);
+    const key = `${symbol}:${depth}`;
+    const hit = this.bookBodies.get(key);
+    if (hit && hit.bids === snap.bids) return hit.text;
+    const text = JSON.stringify(this.feeds.snapshot(symbol, depth));
+    if (this.bookBodies.size > 4_096) this.bookBodies.clear();
+    this.bookBodies.set(key, { bids: snap.bids, text });
+    return text;
+  }
+
+  private readonly snapshotBudget: Budget;
+  private readonly publicHttpBudget: Budget;
 
   /** The full book snapshot of a symbol as one shared message, encoded at most once per change. */
   private readonly snapshots = new Map<number, { seq: number; out: Outgoing }>();
@@ -700,10 +745,20 @@ export class Gateway {
         }
       }
     };
+    // Public (unauthenticated) requests share one server-wide budget: whatever their number, they
+    // cannot take the order-entry thread (/health and admin routes are not counted).
+    const budgeted = (h: Handler): Handler => (res, req) => {
+      if (!this.publicHttpBudget.take()) {
+        this.counters.publicHttpRefused++;
+        json(res, '429 Too Many Requests', { code: GatewayCode.RATE_LIMITED, message: `server-wide public request budget (${this.opts.publicHttpRate.perSecond}/s) exhausted: retry shortly` });
+        return;
+      }
+      h(res, req);
+    };
     const app = {
-      get: (path: string, h: Handler) => this.app.get(path, guarded(h)),
+      get: (path: string, h: Handler) => this.app.get(path, guarded(path === '/health' ? h : budgeted(h))),
       post: (path: string, h: Handler) => this.app.post(path, guarded(h)),
-      any: (path: string, h: Handler) => this.app.any(path, guarded(h)),
+      any: (path: string, h: Handler) => this.app.any(path, guarded(budgeted(h))),
     };
     /** A path parameter, URL-decoded; null when it is not valid percent-encoding. */
     const param = (req: HttpRequest, i: number): string | null => {
@@ -755,8 +810,9 @@ export class Gateway {
       const depth = depthText === null ? BOOK_DEPTH_DEFAULT : Number(depthText);
       if (!s) return json(res, '404 Not Found', { code: ResultCode.RISK_UNKNOWN_SYMBOL, message: 'unknown symbol' });
       if (!Number.isInteger(depth) || depth < 1 || depth > BOOK_DEPTH_MAX) return json(res, '400 Bad Request', { code: GatewayCode.BAD_FIELD, message: `depth must be a whole number from 1 to ${BOOK_DEPTH_MAX} (default ${BOOK_DEPTH_DEFAULT})` });
-      // From the shared per-change snapshot: no sorting per request.
-      json(res, '200 OK', this.feeds.snapshot(s.id, depth));
+      // From the shared per-change snapshot (no sorting per request), its JSON text reused while the
+      // book and the depth are the same.
+      json(res, '200 OK', this.bookBody(s.id, depth));
     });
     const admin = (path: string, type: number, target: 'symbol' | 'account'): void => {
       app.post(path, (res, req) => {
@@ -871,6 +927,7 @@ export class Gateway {
     metric('ringmatch_rejects_total', 'counter', 'Rejected commands, by reason.', [...this.counters.rejects].map(([k, v]) => [`{reason="${codeName(k)}"}`, v]));
     metric('ringmatch_gateway_errors_total', 'counter', 'Errors sent to clients, by code.', [...this.counters.errors].map(([k, v]) => [`{code="${k}"}`, v]));
     metric('ringmatch_slow_consumer_closes_total', 'counter', 'Connections closed for not reading.', [['', this.counters.slowConsumerCloses]]);
+    metric('ringmatch_public_http_refused_total', 'counter', 'Public HTTP requests refused (429) for the server-wide budget.', [['', this.counters.publicHttpRefused]]);
     metric('ringmatch_handler_errors_total', 'counter', 'Exceptions caught in a message or HTTP handler (answered INTERNAL_ERROR / 500, logged; the server carries on).', [['', this.counters.handlerErrors]]);
     const st = this.engine.stats();
     metric('ringmatch_agent_commands_total', 'counter', 'Commands processed per engine thread.', st.map((a) => [`{agent="${a.name}"}`, a.commands >>> 0]));

@@ -92,7 +92,7 @@ describe('gateway robustness', () => {
 
   it('closes a subscriber that stops reading, and keeps serving everyone else', async () => {
     // Subscriptions unthrottled here: this test is about a reader that stops, not the subscribe limits.
-    const srv = await server({ maxBackpressureBytes: 256 * 1024, subscribeRate: { perSecond: 1e6, burst: 1e6 } });
+    const srv = await server({ maxBackpressureBytes: 256 * 1024, subscribeRate: { perSecond: 1e6, burst: 1e6 }, snapshotRate: { perSecond: 1e6, burst: 1e6 } });
     const bob = await connect(srv, 'dev-bob-key');
     // A wide book: 800 ask levels on ETH-USD make every snapshot ~30 KB.
     for (let i = 0; i < 800; i++) bob.send({ type: 'new_order', symbol: 'ETH-USD', clientOrderId: `w${i}`, side: 'sell', price: (3001 + i / 100).toFixed(2), quantity: '0.01' });

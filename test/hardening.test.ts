@@ -93,6 +93,23 @@ describe('hardening: unauthenticated requests cannot crash or stall the server',
     await alive(srv);
   });
 
+  it('server-wide budgets bound public HTTP requests (429) and book snapshots (RATE_LIMITED), however many connections ask', async () => {
+    const srv = await server({ publicHttpRate: { perSecond: 1, burst: 20 }, snapshotRate: { perSecond: 1, burst: 3 } });
+    const codes = await Promise.all(Array.from({ length: 40 }, () => fetch(`${srv.http}/v1/book/BTC-USD?depth=1`).then((r) => r.status)));
+    expect(codes.filter((c) => c === 200).length).toBeLessThanOrEqual(21);
+    expect(codes.filter((c) => c === 429).length).toBeGreaterThanOrEqual(19);
+    expect((await fetch(`${srv.http}/health`)).status).toBe(200); // not counted: load balancers keep probing
+    const clients = await Promise.all(Array.from({ length: 5 }, () => connect(srv)));
+    const answers = await Promise.all(clients.map(async (c, i) => {
+      c.send({ type: 'subscribe', id: `s${i}`, channels: ['book'], symbols: ['ETH-USD'] });
+      await c.request({ type: 'ping', id: `p${i}` });
+      return c.messages.some((m) => m.type === 'book_snapshot') ? 'snapshot' : c.messages.find((m) => m.type === 'error')?.code;
+    }));
+    expect(answers.filter((a) => a === 'snapshot')).toHaveLength(3);
+    expect(answers.filter((a) => a === GatewayCode.RATE_LIMITED)).toHaveLength(2);
+    expect(srv.gateway.metrics()).toMatch(/ringmatch_public_http_refused_total [1-9]/);
+  });
+
   it('an exception in a message handler is answered INTERNAL_ERROR and counted; the connection and the process carry on', async () => {
     const srv = await server();
     const c = await connect(srv, 'dev-alice-key');

@@ -64,7 +64,7 @@ describe('risk stage + matching on random streams', () => {
         for (let a = 0; a < 3; a++) {
           eng.submit({ type: CommandType.MASS_CANCEL, symbolId: -1, accountId: a });
           const acc = eng.risk.account(a);
-          expect(acc.openNotional).toBe(0);
+          expect(acc.openNotional).toBe(0n);
           expect(acc.openOrders).toBe(0);
           expect(acc.buyOpen).toEqual([0, 0]);
           expect(acc.sellOpen).toEqual([0, 0]);
