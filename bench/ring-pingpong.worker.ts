@@ -5,7 +5,7 @@ import { RingBuffer, RingConsumer, RingProducer, RING_FULL } from '../ring/ring.
 import { makeIdle } from '../ring/idle.ts';
 import type { IdleKind } from '../ring/idle.ts';
 
-interface Data { role: 'ping' | 'pong'; inRing: SharedArrayBuffer; outRing: SharedArrayBuffer; myBell: SharedArrayBuffer; peerBell: SharedArrayBuffer; gate: SharedArrayBuffer; count: number; warmup: number; idle: IdleKind }
+interface Data { role: 'ping' | 'pong'; inRing: SharedArrayBuffer; outRing: SharedArrayBuffer; myBell: SharedArrayBuffer; peerBell: SharedArrayBuffer; gate: SharedArrayBuffer; count: number; warmup: number; idle: IdleKind; gapMs?: number }
 const d = workerData as Data;
 const inRing = new RingBuffer(d.inRing);
 const consumer = new RingConsumer(inRing, 0);
@@ -39,7 +39,10 @@ if (d.role === 'pong') {
   parentPort!.postMessage({ type: 'done' });
 } else {
   const rtt = new Float64Array(d.count);
+  const nap = new Int32Array(new SharedArrayBuffer(4));
   for (let i = 0; i < total; i++) {
+    // Sporadic traffic: a pause before each ping lets the other side go idle (park) first.
+    if (d.gapMs) Atomics.wait(nap, 0, 0, d.gapMs);
     const t = performance.now();
     send(i);
     receive();

@@ -16,7 +16,8 @@ import type { Command } from './command-slot.ts';
 import { AgentState, RISK_AGENT, STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_STATE, STAT_WAITS, STOP_WORD, SHARD_STOP_WORD, agentLine, controlBytes, shardAgent } from './control.ts';
 import { EVT_SEQ, EVT_SLOT_BYTES } from './event-slot.ts';
 import { getI64, putI64 } from './int64.ts';
-import { FIRST_EXTERNAL_CONSUMER, RISK_EVENT_CONSUMER, Stage, shardThreadName } from './pipeline.ts';
+import { Stage, shardThreadName } from './pipeline.ts';
+import { Consumer, EventConsumers, RISK_CONSUMER } from './topology.ts';
 import { durableWord, journalStateBytes, journalStatusWord } from '../persistence/journal-agent.ts';
 import type { EngineSpec } from './config.ts';
 import type { EngineWorkerData, RecoveryProgress, WorkerQuery, WorkerReply } from './engine-protocol.ts';
@@ -27,8 +28,8 @@ import type { AgentPhase, SupervisorOptions } from './supervisor.ts';
 type WorkerBase = Omit<EngineWorkerData, 'role' | 'shard' | 'doorbell' | 'port' | 'restart'>;
 
 export interface EngineOptions {
-  /** Event-ring consumers besides the risk stage (gateway, feeds, journal…). Default 1. */
-  externalConsumers?: number;
+  /** The main thread's event-ring consumers, by name, in slot order (engine/topology.ts). Default: ['G']. */
+  consumers?: string[];
   /** Journal every event under this directory on a persistence thread (J). Default: off. */
   journal?: { dir: string; segmentBytes?: number };
   /** Rebuild books and risk from the journal before starting (needs `journal`). */
@@ -94,6 +95,8 @@ export class Engine {
     eventDoorbell: Doorbell,
     private readonly shardInputs: RingBuffer[],
     private readonly opts: EngineOptions,
+    /** Who owns which event-ring consumer slot (engine/topology.ts). */
+    readonly topology: EventConsumers,
   ) {
     this.control = control;
     this.input = input;
@@ -114,7 +117,6 @@ export class Engine {
 
   /** Supervisor index of the persistence thread J (after the shards), or -1 without a journal. */
   readonly journalAgent: number;
-  private journalConsumerIndex = 0;
 
   /**
    * Start (or restart) the persistence thread J. A restarted J continues from its ring cursor, which
@@ -124,7 +126,7 @@ export class Engine {
     const j = this.opts.journal;
     if (!j || !this.journalState || !this.journalControl || !this.journalDoorbell) throw new Error('no journal configured');
     const { worker, ready } = await startWorker<{ repaired: unknown[]; durable: number[] }>(JOURNAL_ENTRY, {
-      dir: j.dir, segmentBytes: j.segmentBytes, eventRings: this.eventRings.map((r) => r.buffer), consumerIndex: this.journalConsumerIndex,
+      dir: j.dir, segmentBytes: j.segmentBytes, eventRings: this.eventRings.map((r) => r.buffer), consumerIndex: this.topology.index(Consumer.JOURNAL),
       doorbell: this.journalDoorbell.buffer, wake: this.eventDoorbell.buffer, state: this.journalState.buffer, control: this.journalControl.buffer, idle: this.spec.idle,
     }, { name: Stage.JOURNAL });
     this.journalWorker = worker;
@@ -213,7 +215,7 @@ export class Engine {
   /** While the risk stage is down its event cursors are moved along, so no shard blocks on them. */
   private skipRiskEvents(): void {
     for (const ring of this.eventRings) {
-      const c = new RingConsumer(ring, RISK_EVENT_CONSUMER);
+      const c = new RingConsumer(ring, RISK_CONSUMER);
       const n = c.available();
       if (n > 0) c.release((c.position() + n) | 0);
     }
@@ -239,20 +241,19 @@ export class Engine {
   }
 
   static async start(spec: EngineSpec, opts: EngineOptions = {}): Promise<Engine> {
-    const external = opts.externalConsumers ?? 1;
+    const topology = new EventConsumers(opts.consumers ?? [Consumer.GATEWAY], opts.journal !== undefined);
     const n = spec.shards;
     const cap = spec.ringCapacity;
     const input = RingBuffer.create(cap, CMD_SLOT_BYTES, 1);
     const shardInputs = Array.from({ length: n }, () => RingBuffer.create(cap, CMD_SLOT_BYTES, 1));
-    const journalConsumer = FIRST_EXTERNAL_CONSUMER + external;
-    const eventRings = Array.from({ length: n }, () => RingBuffer.create(cap, EVT_SLOT_BYTES, journalConsumer + (opts.journal ? 1 : 0)));
+    const eventRings = Array.from({ length: n }, () => RingBuffer.create(cap, EVT_SLOT_BYTES, topology.count));
     const control = new Int32Array(new SharedArrayBuffer(controlBytes(1 + n)));
     const riskDoorbell = new Doorbell();
     const shardDoorbells = Array.from({ length: n }, () => new Doorbell());
     const eventDoorbell = new Doorbell();
-    // Consumer index → doorbell: 0 the risk stage, 1.. the main thread's consumers (one bell).
+    // Consumer slot → doorbell: the risk stage's, the journal's, and one bell for the main thread's consumers.
     const journalDoorbell = new Doorbell();
-    const eventDoorbells = [riskDoorbell.buffer, ...Array.from({ length: external }, () => eventDoorbell.buffer), ...(opts.journal ? [journalDoorbell.buffer] : [])];
+    const eventDoorbells = topology.names.map((name) => (name === Consumer.RISK ? riskDoorbell : name === Consumer.JOURNAL ? journalDoorbell : eventDoorbell).buffer);
     const base: WorkerBase = {
       spec, control: control.buffer as SharedArrayBuffer, input: input.buffer,
       shardInputs: shardInputs.map((r) => r.buffer), eventRings: eventRings.map((r) => r.buffer),
@@ -262,7 +263,7 @@ export class Engine {
       snapshotDir: opts.snapshotDir,
     };
     if (opts.recover && !opts.journal) throw new Error('recover needs a journal directory');
-    const engine = new Engine(spec, base, [riskDoorbell, ...shardDoorbells], control, new RingProducer(input, [riskDoorbell]), eventRings, eventDoorbell, shardInputs, opts);
+    const engine = new Engine(spec, base, [riskDoorbell, ...shardDoorbells], control, new RingProducer(input, [riskDoorbell]), eventRings, eventDoorbell, shardInputs, opts, topology);
     try {
       for (let agent = 0; agent <= n; agent++) await engine.spawn(agent, false);
     } catch (e) {
@@ -276,7 +277,6 @@ export class Engine {
       engine.journalState = new Int32Array(new SharedArrayBuffer(journalStateBytes(n)));
       engine.journalControl = new Int32Array(new SharedArrayBuffer(64));
       engine.journalDoorbell = journalDoorbell;
-      engine.journalConsumerIndex = journalConsumer;
       try {
         await engine.spawnJournal();
       } catch (e) {
@@ -285,13 +285,17 @@ export class Engine {
         throw e;
       }
     }
-    engine.externalCount = external;
     return engine;
   }
 
-  /** An external consumer of shard k's events (index ≥ 1; 1 is the gateway's by convention). */
-  consumer(shard: number, index = FIRST_EXTERNAL_CONSUMER): RingConsumer {
-    return new RingConsumer(this.eventRings[shard], index);
+  /** A main-thread consumer of shard k's events, by name (engine/topology.ts; default the gateway's). */
+  consumer(shard: number, name: string = Consumer.GATEWAY): RingConsumer {
+    return new RingConsumer(this.eventRings[shard], this.topology.index(name));
+  }
+
+  /** Unread events of shard k for a named consumer. */
+  lag(shard: number, name: string): number {
+    return this.eventRings[shard].lag(this.topology.index(name));
   }
 
   /**
@@ -422,14 +426,15 @@ export class Engine {
    * Each agent stores its counter after committing its output, so "counter == what its producer
    * sent" means nothing is in flight.
    */
-  isSettled(index: number | null = FIRST_EXTERNAL_CONSUMER): boolean {
+  isSettled(consumer: string | null = Consumer.GATEWAY): boolean {
+    const index = consumer === null ? -1 : this.topology.index(consumer);
     const c = this.control;
     if (c[agentLine(RISK_AGENT) + STAT_COMMANDS] !== this.input.ring.producerCursor()) return false;
     const riskUp = this.supervisor.up[RISK_AGENT] === 1;
     for (let k = 0; k < this.shardInputs.length; k++) {
       if (Atomics.load(c, agentLine(shardAgent(k)) + STAT_PROCESSED) !== this.shardInputs[k].producerCursor()) return false;
-      if (riskUp && this.eventRings[k].lag(RISK_EVENT_CONSUMER) !== 0) return false;
-      if (index !== null && this.eventRings[k].lag(index) !== 0) return false;
+      if (riskUp && this.eventRings[k].lag(RISK_CONSUMER) !== 0) return false;
+      if (index >= 0 && this.eventRings[k].lag(index) !== 0) return false;
     }
     return true;
   }
@@ -459,10 +464,9 @@ export class Engine {
 
   private journalCaughtUpShard(k: number): boolean {
     if (!this.journalState) return false;
-    return this.eventRings[k].lag(FIRST_EXTERNAL_CONSUMER + this.externalCount) === 0 && Atomics.load(this.journalState, durableWord(k)) === (this.lastSeqLow(k) | 0);
+    return this.eventRings[k].lag(this.topology.index(Consumer.JOURNAL)) === 0 && Atomics.load(this.journalState, durableWord(k)) === (this.lastSeqLow(k) | 0);
   }
 
-  private externalCount = 1;
   private lastSeqLow(k: number): number {
     const ring = this.eventRings[k];
     const p = ring.producerCursor();

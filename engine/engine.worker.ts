@@ -13,7 +13,7 @@ import { threadRuntime } from '../ring/threads.ts';
 import { nowUs } from './clock.ts';
 import { AgentState, RISK_AGENT, SHARD_STOP_WORD, STAT_PROCESSED, STAT_STATE, STOP_WORD, agentLine, shardAgent } from './control.ts';
 import { MatchingShard, shardOptions } from './matching-shard.ts';
-import { RISK_EVENT_CONSUMER } from './pipeline.ts';
+import { RISK_CONSUMER } from './topology.ts';
 import { RiskAgent } from './risk-agent.ts';
 import { RiskEngine } from './risk.ts';
 import { RingEventOut, ShardAgent } from './shard-agent.ts';
@@ -63,7 +63,7 @@ if (data.role === 'risk') {
   const risk = new RiskEngine(spec);
   const input = new RingConsumer(new RingBuffer(data.input), 0);
   const toShards = data.shardInputs.map((b, k) => new RingProducer(new RingBuffer(b), [new Doorbell(data.shardDoorbells[k])]));
-  const fromShards = data.eventRings.map((b) => new RingConsumer(new RingBuffer(b), RISK_EVENT_CONSUMER));
+  const fromShards = data.eventRings.map((b) => new RingConsumer(new RingBuffer(b), RISK_CONSUMER));
   const stageLatency = latencyHistogram();
   const agent = new RiskAgent(risk, input, toShards, fromShards, control, line, { latency: stageLatency });
   if (data.recoverFrom) {

@@ -9,9 +9,9 @@
  *                             ▼
  *                     M matching shard k (worker "M<k>") ──event ring E[k] (SPMC, 256 B slots)──┐
  *                                                                                                │
- *        consumer 0: R (releases reservations as events arrive, moves the price band)  ◀───────────────────────────┤
- *        consumer 1: G (execution reports, market data; issue #3)      ◀───────────────────────────┤
- *        consumer 1+x: J journal (persistence thread; the last consumer) ◀────────────────────────────┘
+ *        consumer R: risk stage (releases reservations as events arrive, moves the price band)  ◀───────────────────────────┤
+ *        consumer G: gateway (execution reports, market data)      ◀───────────────────────────┤
+ *        consumer J: journal (persistence thread)   — slots named in engine/topology.ts ◀────────────────────────────┘
  *        (market data E is projected on the main thread from G's cursor; Kafka K follows the journal files)
  * ```
  *
@@ -20,9 +20,7 @@
  */
 export const Stage = { GATEWAY: 'G', RISK: 'R', MATCH: 'M', JOURNAL: 'J', FEEDS: 'E' } as const;
 
-/** Event ring consumer index of the risk stage; external consumers start at 1. */
-export const RISK_EVENT_CONSUMER = 0;
-export const FIRST_EXTERNAL_CONSUMER = 1;
+// Which consumer cursor of an event ring belongs to whom: engine/topology.ts.
 
 export function shardThreadName(k: number): string {
   return `${Stage.MATCH}${k}`;

@@ -7,6 +7,7 @@ import { AsyncBackoffIdle, mainThreadSpins } from '../ring/idle.ts';
 import { seqDiff } from '../ring/layout.ts';
 import type { RingConsumer, SlotHandler } from '../ring/ring.ts';
 import type { Engine } from '../engine/engine.ts';
+import { Consumer } from '../engine/topology.ts';
 import { EVT_SEQ } from '../engine/event-slot.ts';
 import { durableWord } from '../persistence/journal-agent.ts';
 
@@ -26,11 +27,11 @@ export class EventPump {
   constructor(
     engine: Engine,
     private readonly handler: SlotHandler,
-    consumerIndex = 1,
+    consumer: string = Consumer.GATEWAY,
     private readonly batch = 1024,
     private readonly durable: Int32Array | null = null,
   ) {
-    this.consumers = engine.eventRings.map((_, k) => engine.consumer(k, consumerIndex));
+    this.consumers = engine.eventRings.map((_, k) => engine.consumer(k, consumer));
     this.idle = new AsyncBackoffIdle(engine.eventDoorbell, { hasWork: () => this.readable() }, mainThreadSpins(engine.spec.idle));
   }
 

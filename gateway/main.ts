@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { ConfigError } from '../engine/config.ts';
 import { Engine, shardAgent } from '../engine/engine.ts';
+import { Consumer } from '../engine/topology.ts';
 import { EventType, Side, codeName } from '../engine/codes.ts';
 import { readClordString } from '../engine/command-slot.ts';
 import { EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_MAKER_ORDER_ID, EVT_MAKER_STATUS, EVT_ORDER_ID, EVT_STATUS, EVT_TYPE } from '../engine/event-slot.ts';
@@ -107,7 +108,7 @@ async function main(): Promise<number> {
   let engine: Engine;
   try {
     engine = await Engine.start(spec, {
-      externalConsumers: rate > 0 ? 2 : 1,
+      consumers: rate > 0 ? [Consumer.GATEWAY, Consumer.DEMO] : [Consumer.GATEWAY],
       journal: cfg.journal ? { dir: journalDir } : undefined,
       recover,
       snapshotDir,
@@ -250,7 +251,7 @@ async function main(): Promise<number> {
       else if (type === EventType.CANCELED || type === EventType.REJECTED || w[b + EVT_STATUS] === OrderStatus.FILLED) demo.onDone(getI64(w, b + EVT_ORDER_ID));
     },
   };
-  const pump = demo ? new EventPump(engine, handler, 2) : null;
+  const pump = demo ? new EventPump(engine, handler, Consumer.DEMO) : null;
   pump?.start();
   demo?.start();
 

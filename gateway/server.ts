@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { CommandType, EventType, ResultCode, codeName } from '../engine/codes.ts';
 import { CMD_END, CMD_INGRESS_TS, CMD_SLOT_BYTES, CMD_SYMBOL } from '../engine/command-slot.ts';
 import {
-  EVT_ACCOUNT, EVT_CORRELATION, EVT_INGRESS_TS, EVT_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SLOT_BYTES, EVT_SYMBOL, EVT_TYPE,
+  EVT_ACCOUNT, EVT_CODE, EVT_CORRELATION, EVT_INGRESS_TS, EVT_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SLOT_BYTES, EVT_SYMBOL, EVT_TYPE,
 } from '../engine/event-slot.ts';
 import { readJournal } from '../persistence/journal.ts';
 import { loadLatestSnapshot } from '../persistence/snapshot.ts';
@@ -18,6 +18,7 @@ import { getI64 } from '../engine/int64.ts';
 import { nowUs } from '../engine/clock.ts';
 import { formatUnits } from '../engine/decimal.ts';
 import { Engine, RISK_AGENT } from '../engine/engine.ts';
+import { Consumer } from '../engine/topology.ts';
 import { STAGES, latencyHistogram, summarize } from './stage-stats.ts';
 import type { LatencySummary, StageRow } from './stage-stats.ts';
 import type { EngineSpec } from '../engine/config.ts';
@@ -189,11 +190,13 @@ export class Gateway {
     this.feeds = new MarketData(spec);
     const handler: SlotHandler = { onSlot: (w, b) => this.onEvent(w, b) };
     if (opts.ackMode === 'durable' && !engine.journalState) throw new Error('ackMode "durable" needs the journal (start the engine with a journal directory)');
-    this.pump = new EventPump(engine, handler, 1, 1024, opts.ackMode === 'durable' ? engine.journalState : null);
+    this.pump = new EventPump(engine, handler, Consumer.GATEWAY, 1024, opts.ackMode === 'durable' ? engine.journalState : null);
     this.pump.afterBatch = () => {
       this.flushQueued();
       this.feeds.flush({ publish: (topic, msg) => this.publish(topic, msg) });
     };
+    // Per-order debug lines build an object each: only when debug logging is on (checked once).
+    this.debugLog = log.isLevelEnabled('debug');
     this.snapshotBudget = new Budget(opts.snapshotRate);
     this.publicHttpBudget = new Budget(opts.publicHttpRate);
     this.app = opts.tls ? uWS.SSLApp({ key_file_name: opts.tls.keyFile, cert_file_name: opts.tls.certFile, passphrase: opts.tls.passphrase }) : uWS.App();
@@ -516,7 +519,7 @@ export class Gateway {
     this.stages.decode.recordValue(Math.max(1, nowUs() - this.rxUs));
     const type = m.type as string;
     // The correlation id follows the order: it is in the command slot, every event it causes, and these logs.
-    this.log.debug({ corr: correlation, conn: c.id, account: this.spec.accounts[c.account].name, type, clientOrderId: m.clientOrderId }, 'order received');
+    if (this.debugLog) this.log.debug({ corr: correlation, conn: c.id, account: this.spec.accounts[c.account].name, type, clientOrderId: m.clientOrderId }, 'order received');
     this.counters.commands.set(type, (this.counters.commands.get(type) ?? 0) + 1);
     const allShards = type === 'cancel_all' && m.symbol === undefined;
     this.pending.set(correlation, { conn: c, id, remaining: allShards ? this.spec.shards : 1, canceled: 0 });
@@ -616,6 +619,7 @@ export class Gateway {
     return text;
   }
 
+  private readonly debugLog: boolean;
   private readonly snapshotBudget: Budget;
   private readonly publicHttpBudget: Budget;
 
@@ -686,10 +690,11 @@ export class Gateway {
     }
     if (type === EventType.ADMIN) return;
     if (type === EventType.REJECTED) {
-      this.counters.rejects.set(w[b + 1], (this.counters.rejects.get(w[b + 1]) ?? 0) + 1);
-      this.log.debug({ corr: correlation, reason: codeName(w[b + 1]), account: w[b + EVT_ACCOUNT] }, 'order rejected');
+      const code = w[b + EVT_CODE];
+      this.counters.rejects.set(code, (this.counters.rejects.get(code) ?? 0) + 1);
+      if (this.debugLog) this.log.debug({ corr: correlation, reason: codeName(code), account: w[b + EVT_ACCOUNT] }, 'order rejected');
     } else if (type === EventType.TRADE) {
-      this.log.debug({ corr: correlation, account: w[b + EVT_ACCOUNT], maker: w[b + EVT_MAKER_ACCOUNT] }, 'trade');
+      if (this.debugLog) this.log.debug({ corr: correlation, account: w[b + EVT_ACCOUNT], maker: w[b + EVT_MAKER_ACCOUNT] }, 'trade');
     }
     const sym = this.spec.symbols[w[b + EVT_SYMBOL]];
     const account = w[b + EVT_ACCOUNT];
@@ -870,7 +875,7 @@ export class Gateway {
     const agents = this.engine.stats();
     const failed = agents.filter((a) => a.state !== 'running');
     const supervisor = this.engine.supervisor.snapshot();
-    const lag = this.engine.eventRings.map((r, k) => ({ shard: k, eventLag: r.lag(1), riskLag: r.lag(0) }));
+    const lag = this.engine.eventRings.map((_, k) => ({ shard: k, eventLag: this.engine.lag(k, Consumer.GATEWAY), riskLag: this.engine.lag(k, Consumer.RISK) }));
     const journal = this.engine.journalStatus();
     const journalError = this.engine.journalError;
     const kafka = this.kafkaStatus().state;
@@ -938,7 +943,7 @@ export class Gateway {
     metric('ringmatch_agent_restart_failures', 'gauge', 'Failed restart attempts in a row per engine thread (backoff grows with it).', sup.map((h) => [`{agent="${h.agent}"}`, h.failedAttempts]));
     metric('ringmatch_agent_recovering', 'gauge', '1 while the engine thread is down and being restarted.', sup.map((h) => [`{agent="${h.agent}"}`, h.phase === 'running' || h.phase === 'failed' ? 0 : 1]));
     metric('ringmatch_agent_last_recovery_seconds', 'gauge', 'Death to running again, last restart.', sup.filter((h) => h.lastRecoveryMs !== null).map((h) => [`{agent="${h.agent}"}`, (h.lastRecoveryMs ?? 0) / 1000]));
-    metric('ringmatch_ring_lag', 'gauge', 'Unread slots per event ring and consumer.', this.engine.eventRings.flatMap((r, k) => [[`{ring="E${k}",consumer="R"}`, r.lag(0)], [`{ring="E${k}",consumer="G"}`, r.lag(1)]] as Array<[string, number]>));
+    metric('ringmatch_ring_lag', 'gauge', 'Unread slots per event ring and consumer.', this.engine.eventRings.flatMap((_, k) => this.engine.topology.names.map((name) => [`{ring="E${k}",consumer="${name}"}`, this.engine.lag(k, name)] as [string, number])));
     const k = this.kafkaStatus();
     metric('ringmatch_kafka_up', 'gauge', '1 while Kafka shipping is running (0 when backing off or off).', [['', k.state === 'running' ? 1 : 0]]);
     metric('ringmatch_kafka_lag_events', 'gauge', 'Events journaled but not yet shipped to Kafka, per shard.', (k.lag ?? []).map((v, i) => [`{shard="${i}"}`, v]));

@@ -2,6 +2,7 @@
 import { decodeEvent } from '../engine/event-slot.ts';
 import type { DecodedEvent } from '../engine/event-slot.ts';
 import type { Engine } from '../engine/engine.ts';
+import { Consumer } from '../engine/topology.ts';
 import type { Command } from '../engine/command-slot.ts';
 import type { RingConsumer, SlotHandler } from '../ring/ring.ts';
 
@@ -9,8 +10,8 @@ export class EventCollector implements SlotHandler {
   readonly perShard: DecodedEvent[][];
   private readonly consumers: RingConsumer[];
   private current: DecodedEvent[] = [];
-  constructor(engine: Engine, index = 1) {
-    this.consumers = engine.eventRings.map((_, k) => engine.consumer(k, index));
+  constructor(engine: Engine, consumer: string = Consumer.GATEWAY) {
+    this.consumers = engine.eventRings.map((_, k) => engine.consumer(k, consumer));
     this.perShard = engine.eventRings.map(() => []);
   }
   onSlot(w: Int32Array, b: number): void {

@@ -112,7 +112,12 @@ describe('threaded engine (risk stage + 2 matching shards on worker threads)', (
       routed += c.type === CommandType.MASS_CANCEL && c.symbolId === -1 ? 2 : 1;
     }
     expect(sent).toBeGreaterThan(500);
+    // The gateway keeps reading events while the engine stops (as the server does): a shard cannot
+    // finish its input into an event ring nobody reads.
+    const events = new EventCollector(engine);
+    const reading = setInterval(() => events.poll(), 1);
     await engine.stop();
+    clearInterval(reading);
     const st = engine.stats();
     expect(st[0].commands).toBe(sent);
     expect(st.slice(1).reduce((n, s) => n + s.commands, 0)).toBe(routed);

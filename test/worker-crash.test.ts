@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { CommandType, EventType } from '../engine/codes.ts';
 import { Engine, RISK_AGENT, shardAgent } from '../engine/engine.ts';
+import { Consumer } from '../engine/topology.ts';
 import { EventCollector, submitAndSettle } from './engine-events.ts';
 import { engineScope, stateHashes, stopAndRebuild } from './engine-scope.ts';
 import { testSpec } from './fixtures.ts';
@@ -50,7 +51,7 @@ describe('supervisor: killed engine threads come back without losing or repeatin
         if (round++ % 2 === 0) {
           // Kill it while it is stuck mid-batch: nobody reads the event rings, so they fill up, the
           // shards commit part of a batch and wait, and the risk stage waits for room behind them.
-          const full = (): boolean => engine.eventRings.some((r) => r.lag(1) === r.capacity);
+          const full = (): boolean => engine.eventRings.some((r, k) => engine.lag(k, Consumer.GATEWAY) === r.capacity);
           for (let stuck = 0; stuck < 500 && i < stream.length && !full();) {
             if (!submitNext()) {
               stuck++;
@@ -63,7 +64,7 @@ describe('supervisor: killed engine threads come back without losing or repeatin
           // Or while it is busy with a burst.
           for (let n = 0; n < 300 && i < stream.length && submitNext(); n++);
         }
-        const stuck = engine.eventRings.findIndex((r) => r.lag(1) === r.capacity);
+        const stuck = engine.eventRings.findIndex((r, k) => engine.lag(k, Consumer.GATEWAY) === r.capacity);
         const victim = kind === 'R' ? RISK_AGENT : shardAgent(stuck >= 0 ? stuck : round % 2);
         killed[victim]++;
         await engine.killAgent(victim);
