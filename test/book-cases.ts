@@ -5,7 +5,7 @@
  */
 import { expect } from 'vitest';
 import { CommandType, EventType, OrderStatus, OrderType, Reason, ResultCode, Side, Stp, TimeInForce } from '../engine/codes.ts';
-import type { ComparableEvent } from '../engine/reference-book.ts';
+import type { ComparableEvent } from './reference-book.ts';
 import {
   buy, cancel, expectedLevels, massCancel, replace, resetIds, seedCommands, sell,
 } from './harness.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { CommandType, EventType, OrderType, Reason, Side, Stp, TimeInForce } from '../engine/codes.ts';
 import type { Command } from '../engine/command-slot.ts';
-import type { ComparableEvent } from '../engine/reference-book.ts';
+import type { ComparableEvent } from './reference-book.ts';
 import { fastBook, referenceBook } from './harness.ts';
 
 type Recipe =

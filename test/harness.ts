@@ -5,8 +5,8 @@ import type { Command } from '../engine/command-slot.ts';
 import { EVT_SLOT_BYTES, decodeEvent } from '../engine/event-slot.ts';
 import { MatchingShard } from '../engine/matching-shard.ts';
 import type { EventOut } from '../engine/matching-shard.ts';
-import { ReferenceShard, comparable } from '../engine/reference-book.ts';
-import type { ComparableEvent } from '../engine/reference-book.ts';
+import { ReferenceShard, comparable } from './reference-book.ts';
+import type { ComparableEvent } from './reference-book.ts';
 
 export type Level = [price: number, qty: number, orders: number];
 

@@ -6,10 +6,10 @@
  */
 import {
   CommandType, EventType, OrderStatus, OrderType, Reason, ResultCode, Side, Stp, TimeInForce,
-} from './codes.ts';
-import { packMeta } from './command-slot.ts';
-import type { Command } from './command-slot.ts';
-import type { DecodedEvent } from './event-slot.ts';
+} from '../engine/codes.ts';
+import { packMeta } from '../engine/command-slot.ts';
+import type { Command } from '../engine/command-slot.ts';
+import type { DecodedEvent } from '../engine/event-slot.ts';
 
 interface RefOrder {
   orderId: number;
