@@ -10,7 +10,6 @@ import { RING_FULL, RingBuffer, RingConsumer, RingProducer } from '../ring/ring.
 import { moduleUrl, startWorker, threadRuntime } from '../ring/threads.ts';
 import type { ThreadRuntime } from '../ring/threads.ts';
 import { nowUs } from './clock.ts';
-import { CommandType } from './codes.ts';
 import { CMD_INGRESS_TS, CMD_SLOT_BYTES, encodeCommand } from './command-slot.ts';
 import type { Command } from './command-slot.ts';
 import { AgentState, RISK_AGENT, STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_STATE, STAT_WAITS, STOP_WORD, SHARD_STOP_WORD, agentLine, controlBytes, shardAgent } from './control.ts';

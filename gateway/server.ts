@@ -45,9 +45,8 @@ interface Conn {
   violations: number;
   /** Start of the current violation window (ms). */
   violationsSince: number;
-  /** Subscribe/unsubscribe token bucket. */
-  subTokens: number;
-  subRefillAt: number;
+  /** Subscribe/unsubscribe requests (token bucket). */
+  subscribes: Budget;
   /** Market-data topics this connection is subscribed to. */
   topics: Set<string>;
   closed: boolean;
@@ -294,7 +293,7 @@ export class Gateway {
         const now = Date.now();
         const conn: Conn = {
           id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: now, violations: 0, violationsSince: now,
-          subTokens: this.opts.subscribeRate.burst, subRefillAt: now, topics: new Set(), closed: false, ws: null, binary: false, outbox: [],
+          subscribes: new Budget(this.opts.subscribeRate), topics: new Set(), closed: false, ws: null, binary: false, outbox: [],
         };
         res.upgrade(conn, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
       },
@@ -552,7 +551,7 @@ export class Gateway {
    * snapshots come from the shared per-change cache (MarketData.snapshot), encoded once per change.
    */
   private subscription(c: Conn, m: ClientMessage, id: string | number | undefined, on: boolean): void {
-    if (!this.takeSubscribeToken(c)) {
+    if (!c.subscribes.take()) {
       throw new ProtocolError(GatewayCode.RATE_LIMITED, `more than ${this.opts.subscribeRate.perSecond} subscribe/unsubscribe requests/s (burst ${this.opts.subscribeRate.burst}): slow down`, id);
     }
     const channels = m.channels;
@@ -634,17 +633,6 @@ export class Gateway {
     return out;
   }
 
-  private takeSubscribeToken(c: Conn): boolean {
-    const now = Date.now();
-    const { perSecond, burst } = this.opts.subscribeRate;
-    if (now > c.subRefillAt) {
-      c.subTokens = Math.min(burst, c.subTokens + ((now - c.subRefillAt) * perSecond) / 1000);
-      c.subRefillAt = now;
-    }
-    if (c.subTokens < 1) return false;
-    c.subTokens -= 1;
-    return true;
-  }
 
   private sweepSlowConsumers(): void {
     const half = this.opts.maxBackpressureBytes / 2;

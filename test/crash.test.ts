@@ -2,11 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventType } from '../engine/codes.ts';
-import { EVT_SLOT_BYTES, decodeEvent } from '../engine/event-slot.ts';
-import { readJournal } from '../persistence/journal.ts';
 import { Client } from './ws-client.ts';
-import { prng } from './engine-events.ts';
+import { acceptedInJournal, prng } from './engine-events.ts';
 import { startServerProcess } from './server-process.ts';
 import type { ServerProcess } from './server-process.ts';
 
@@ -45,15 +42,7 @@ describe('crash recovery (SIGKILL under load, durable acks)', () => {
       }
       expect(acked.size).toBeGreaterThan(200);
       // The journal: gapless (readJournal would throw), each acked order ACCEPTED exactly once.
-      const accepted = new Map<string, number>();
-      const slot = new Int32Array(EVT_SLOT_BYTES / 4);
-      readJournal(join(dataDir, 'journal'), 0, {
-        onRecord: (_s, bytes, at) => {
-          new Uint8Array(slot.buffer).set(bytes.subarray(at, at + EVT_SLOT_BYTES));
-          const e = decodeEvent(slot, 0);
-          if (e.type === EventType.ACCEPTED) accepted.set(e.clientOrderId, (accepted.get(e.clientOrderId) ?? 0) + 1);
-        },
-      });
+      const accepted = acceptedInJournal(join(dataDir, 'journal'));
       for (const id of acked.keys()) expect(accepted.get(id), id).toBe(1);
       // A last restart: the recovered book holds every acknowledged order.
       const srv = await startServer(dataDir);

@@ -10,9 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventType } from '../engine/codes.ts';
-import { EVT_SLOT_BYTES, decodeEvent } from '../engine/event-slot.ts';
-import { readJournal } from '../persistence/journal.ts';
+import { acceptedInJournal } from './engine-events.ts';
 import { Client } from './ws-client.ts';
 import { startServerProcess } from './server-process.ts';
 
@@ -97,15 +95,7 @@ describe.skipIf(mountError !== null)('disk full (journal on a 3 MB tmpfs, durabl
       await c.close();
       expect(await srv.stop()).toBe(0);
       // Every acknowledged order is in the journal exactly once (readJournal checks every record).
-      const accepted = new Map<string, number>();
-      const slot = new Int32Array(EVT_SLOT_BYTES / 4);
-      readJournal(join(dataDir, 'journal'), 0, {
-        onRecord: (_s, bytes, at) => {
-          new Uint8Array(slot.buffer).set(bytes.subarray(at, at + EVT_SLOT_BYTES));
-          const e = decodeEvent(slot, 0);
-          if (e.type === EventType.ACCEPTED) accepted.set(e.clientOrderId, (accepted.get(e.clientOrderId) ?? 0) + 1);
-        },
-      });
+      const accepted = acceptedInJournal(join(dataDir, 'journal'));
       for (const id of acked) expect(accepted.get(id), id).toBe(1);
     } finally {
       await srv.stop('SIGKILL');

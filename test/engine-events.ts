@@ -1,5 +1,7 @@
 /** Helpers to read the threaded engine's events in tests and tools (cold; allocates). */
-import { decodeEvent } from '../engine/event-slot.ts';
+import { EVT_SLOT_BYTES, decodeEvent } from '../engine/event-slot.ts';
+import { EventType } from '../engine/codes.ts';
+import { readJournal } from '../persistence/journal.ts';
 import type { DecodedEvent } from '../engine/event-slot.ts';
 import type { Engine } from '../engine/engine.ts';
 import { Consumer } from '../engine/topology.ts';
@@ -59,3 +61,17 @@ export async function submitAndSettle(engine: Engine, events: EventCollector, co
   await events.until(() => engine.isSettled());
 }
 
+
+/** Cold: how often each client order id was ACCEPTED in shard k's journal (readJournal checks every record). */
+export function acceptedInJournal(journalDir: string, shard = 0): Map<string, number> {
+  const accepted = new Map<string, number>();
+  const slot = new Int32Array(EVT_SLOT_BYTES / 4);
+  readJournal(journalDir, shard, {
+    onRecord: (_s, bytes, at) => {
+      new Uint8Array(slot.buffer).set(bytes.subarray(at, at + EVT_SLOT_BYTES));
+      const e = decodeEvent(slot, 0);
+      if (e.type === EventType.ACCEPTED) accepted.set(e.clientOrderId, (accepted.get(e.clientOrderId) ?? 0) + 1);
+    },
+  });
+  return accepted;
+}
