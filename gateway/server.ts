@@ -25,6 +25,7 @@ import type { EngineSpec } from '../engine/config.ts';
 import type { SlotHandler } from '../ring/ring.ts';
 import { MarketData } from '../feeds/market-data.ts';
 import { EventPump } from './event-pump.ts';
+import { prometheusText } from './metrics.ts';
 import {
   GatewayCode, ORDER_ENTRY_TYPES, ProtocolError, encodeOrderEntry, errorObject, makerReportFromEvent, parseJson, reportFromEvent, reportJson, reportUnits,
   requestId, symbolTable,
@@ -905,44 +906,19 @@ export class Gateway {
     return key === this.opts.adminKey;
   }
 
+  /** Prometheus text of the gateway's counters and the engine's state now (gateway/metrics.ts). */
   metrics(): string {
-    const lines: string[] = [];
-    const metric = (name: string, type: string, help: string, rows: Array<[string, number]>): void => {
-      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-      for (const [labels, v] of rows) lines.push(`${name}${labels} ${v}`);
-    };
-    metric('ringmatch_ws_connections', 'gauge', 'Open WebSocket connections.', [['', this.conns.size]]);
-    metric('ringmatch_ws_messages_total', 'counter', 'Client messages received.', [['', this.counters.messages]]);
-    metric('ringmatch_orders_total', 'counter', 'Order-entry requests accepted into the engine, by type.', [...this.counters.commands].map(([k, v]) => [`{type="${k}"}`, v]));
-    const evNames = ['', 'accepted', 'trade', 'canceled', 'replaced', 'rejected', 'expired', 'admin', 'mass_cancel_done'];
-    metric('ringmatch_events_total', 'counter', 'Engine events seen by the gateway, by type.', [...this.counters.events].map(([k, v]) => [`{type="${evNames[k] ?? k}"}`, v]));
-    metric('ringmatch_trades_total', 'counter', 'Trades.', [['', this.counters.events.get(EventType.TRADE) ?? 0]]);
-    metric('ringmatch_rejects_total', 'counter', 'Rejected commands, by reason.', [...this.counters.rejects].map(([k, v]) => [`{reason="${codeName(k)}"}`, v]));
-    metric('ringmatch_gateway_errors_total', 'counter', 'Errors sent to clients, by code.', [...this.counters.errors].map(([k, v]) => [`{code="${k}"}`, v]));
-    metric('ringmatch_slow_consumer_closes_total', 'counter', 'Connections closed for not reading.', [['', this.counters.slowConsumerCloses]]);
-    metric('ringmatch_public_http_refused_total', 'counter', 'Public HTTP requests refused (429) for the server-wide budget.', [['', this.counters.publicHttpRefused]]);
-    metric('ringmatch_handler_errors_total', 'counter', 'Exceptions caught in a message or HTTP handler (answered INTERNAL_ERROR / 500, logged; the server carries on).', [['', this.counters.handlerErrors]]);
-    const st = this.engine.stats();
-    metric('ringmatch_agent_commands_total', 'counter', 'Commands processed per engine thread.', st.map((a) => [`{agent="${a.name}"}`, a.commands >>> 0]));
-    metric('ringmatch_agent_waits_total', 'counter', 'Times an engine thread waited for room in a full ring (backpressure).', st.map((a) => [`{agent="${a.name}"}`, a.waits >>> 0]));
-    metric('ringmatch_agent_up', 'gauge', '1 while the engine thread runs.', st.map((a) => [`{agent="${a.name}"}`, a.state === 'running' ? 1 : 0]));
-    const sup = this.engine.supervisor.snapshot();
-    metric('ringmatch_agent_restarts_total', 'counter', 'Successful supervisor restarts per engine thread.', sup.map((h) => [`{agent="${h.agent}"}`, h.restarts]));
-    metric('ringmatch_agent_restart_failures', 'gauge', 'Failed restart attempts in a row per engine thread (backoff grows with it).', sup.map((h) => [`{agent="${h.agent}"}`, h.failedAttempts]));
-    metric('ringmatch_agent_recovering', 'gauge', '1 while the engine thread is down and being restarted.', sup.map((h) => [`{agent="${h.agent}"}`, h.phase === 'running' || h.phase === 'failed' ? 0 : 1]));
-    metric('ringmatch_agent_last_recovery_seconds', 'gauge', 'Death to running again, last restart.', sup.filter((h) => h.lastRecoveryMs !== null).map((h) => [`{agent="${h.agent}"}`, (h.lastRecoveryMs ?? 0) / 1000]));
-    metric('ringmatch_ring_lag', 'gauge', 'Unread slots per event ring and consumer.', this.engine.eventRings.flatMap((_, k) => this.engine.topology.names.map((name) => [`{ring="E${k}",consumer="${name}"}`, this.engine.lag(k, name)] as [string, number])));
-    const k = this.kafkaStatus();
-    metric('ringmatch_kafka_up', 'gauge', '1 while Kafka shipping is running (0 when backing off or off).', [['', k.state === 'running' ? 1 : 0]]);
-    metric('ringmatch_kafka_lag_events', 'gauge', 'Events journaled but not yet shipped to Kafka, per shard.', (k.lag ?? []).map((v, i) => [`{shard="${i}"}`, v]));
-    metric('ringmatch_kafka_failures_total', 'counter', 'Failed Kafka sends (each followed by a backoff).', [['', k.failures ?? 0]]);
-    metric('ringmatch_kafka_thread_restarts_total', 'counter', 'Restarts of the Kafka shipping thread after it died.', [['', k.restarts ?? 0]]);
-    const q = (p: number): number => this.latency.getValueAtPercentile(p);
-    // Rows are appended to the metric name: quantile labels, then the summary's _count series.
-    metric('ringmatch_order_to_report_microseconds', 'summary', 'Gateway receive → execution report sent, µs (HDR).', [
-      ['{quantile="0.5"}', q(50)], ['{quantile="0.99"}', q(99)], ['{quantile="0.999"}', q(99.9)], ['{quantile="1"}', this.latency.maxValue],
-      ['_count', this.latency.totalCount],
-    ]);
-    return `${lines.join('\n')}\n`;
+    return prometheusText({
+      connections: this.conns.size,
+      counters: this.counters,
+      agents: this.engine.stats(),
+      supervisor: this.engine.supervisor.snapshot(),
+      lags: this.engine.eventRings.flatMap((_, k) => this.engine.topology.names.map((consumer) => ({ ring: `E${k}`, consumer, lag: this.engine.lag(k, consumer) }))),
+      kafka: this.kafkaStatus(),
+      latency: {
+        p50: this.latency.getValueAtPercentile(50), p99: this.latency.getValueAtPercentile(99), p999: this.latency.getValueAtPercentile(99.9),
+        max: this.latency.maxValue, count: this.latency.totalCount,
+      },
+    });
   }
 }
