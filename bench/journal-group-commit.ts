@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVT_SLOT_BYTES } from '../engine/event-slot.ts';
+import { EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { putI64 } from '../engine/int64.ts';
 import { MatchingShard } from '../engine/matching-shard.ts';
 import type { EventOut } from '../engine/matching-shard.ts';
@@ -21,7 +21,7 @@ const base = process.argv[3] ?? tmpdir();
 // Real events: replay a workload and keep a pool of distinct event slots to journal.
 const pool: Int32Array[] = [];
 class Keep implements EventOut {
-  readonly words = new Int32Array(EVT_SLOT_BYTES / 4);
+  readonly words = new Int32Array(EVT_SLOT_WORDS);
   readonly doubles = new Float64Array(this.words.buffer);
   claim(): number { return 0; }
   publish(): void { if (pool.length < 50_000) pool.push(this.words.slice()); }
@@ -38,7 +38,7 @@ for (const group of [1, 16, 256, 4096]) {
     const jw = new JournalWriter(dir, 0, { bufferRecords: Math.max(group, 16) });
     const h = histogram();
     const n = group === 1 ? Math.min(EVENTS, 5_000) : EVENTS;
-    const slot = new Int32Array(EVT_SLOT_BYTES / 4);
+    const slot = new Int32Array(EVT_SLOT_WORDS);
     const t0 = performance.now();
     for (let i = 0; i < n; i++) {
       slot.set(pool[i % pool.length]);

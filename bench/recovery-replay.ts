@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVT_SLOT_BYTES } from '../engine/event-slot.ts';
+import { EVT_SLOT_BYTES, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
 import { MatchingShard, shardOptions } from '../engine/matching-shard.ts';
 import type { EventOut } from '../engine/matching-shard.ts';
@@ -35,7 +35,7 @@ try {
   const events = writer.lastSequence();
 
   class Sink implements EventOut {
-    readonly words = new Int32Array(EVT_SLOT_BYTES / 4);
+    readonly words = new Int32Array(EVT_SLOT_WORDS);
     readonly doubles = new Float64Array(this.words.buffer);
     claim(): number { return 0; }
     publish(): void { throw new Error('replay must not emit'); }
@@ -45,7 +45,7 @@ try {
   for (let r = 0; r < 3; r++) {
     const shard = new MatchingShard(shardOptions(spec, 0), new Sink());
     const risk = new RiskEngine(spec);
-    const slot = new Int32Array(EVT_SLOT_BYTES / 4);
+    const slot = new Int32Array(EVT_SLOT_WORDS);
     const bytes = new Uint8Array(slot.buffer);
     const t0 = performance.now();
     readJournal(dir, 0, {

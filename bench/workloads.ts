@@ -5,13 +5,13 @@
  * target real orders), then the benchmark replays it on fresh books.
  */
 import { CommandType, EventType, OrderStatus, OrderType, Side, TimeInForce } from '../engine/codes.ts';
-import { CMD_SLOT_BYTES, encodeCommand } from '../engine/command-slot.ts';
+import { encodeCommand, CMD_SLOT_WORDS } from '../engine/command-slot.ts';
 import type { Command } from '../engine/command-slot.ts';
-import { EVT_SLOT_BYTES, decodeEvent } from '../engine/event-slot.ts';
+import { decodeEvent, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { MatchingShard } from '../engine/matching-shard.ts';
 import type { EventOut } from '../engine/matching-shard.ts';
 
-export const CMD_WORDS = CMD_SLOT_BYTES / 4;
+export const CMD_WORDS = CMD_SLOT_WORDS;
 
 export interface Workload {
   name: string;
@@ -36,7 +36,7 @@ export function rng(seed: number): () => number {
 }
 
 class Tracker implements EventOut {
-  readonly words = new Int32Array(EVT_SLOT_BYTES / 4);
+  readonly words = new Int32Array(EVT_SLOT_WORDS);
   readonly doubles = new Float64Array(this.words.buffer);
   readonly live: number[] = [];
   readonly index = new Map<number, number>();

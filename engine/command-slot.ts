@@ -28,6 +28,8 @@ export const CLORD_BYTES = 32;
 export const CLORD_WORDS = CLORD_BYTES / 4;
 
 export const CMD_SLOT_BYTES = 128;
+/** The slot in Int32 words (what every reader indexes by). */
+export const CMD_SLOT_WORDS = CMD_SLOT_BYTES / 4;
 export const CMD_TYPE = 0;
 export const CMD_SYMBOL = CMD_TYPE + 1;
 export const CMD_ACCOUNT = CMD_SYMBOL + 1;

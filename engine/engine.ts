@@ -10,7 +10,7 @@ import { RING_FULL, RingBuffer, RingConsumer, RingProducer } from '../ring/ring.
 import { moduleUrl, startWorker, threadRuntime } from '../ring/threads.ts';
 import type { ThreadRuntime } from '../ring/threads.ts';
 import { nowUs } from './clock.ts';
-import { CMD_INGRESS_TS, CMD_SLOT_BYTES, encodeCommand } from './command-slot.ts';
+import { CMD_INGRESS_TS, CMD_SLOT_BYTES, encodeCommand, CMD_SLOT_WORDS } from './command-slot.ts';
 import type { Command } from './command-slot.ts';
 import { AgentState, RISK_AGENT, STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_STATE, STAT_WAITS, STOP_WORD, SHARD_STOP_WORD, agentLine, controlBytes, shardAgent } from './control.ts';
 import { EVT_SEQ, EVT_SLOT_BYTES } from './event-slot.ts';
@@ -61,7 +61,7 @@ export class Engine {
   /** Rung by every shard when it commits events: the main thread's consumers park on it. */
   readonly eventDoorbell: Doorbell;
   private readonly control: Int32Array;
-  private readonly scratch = new Int32Array(CMD_SLOT_BYTES / 4);
+  private readonly scratch = new Int32Array(CMD_SLOT_WORDS);
   private nextQueryId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private stopped = false;
@@ -305,7 +305,7 @@ export class Engine {
   tryClaimCommand(): number {
     if (this.input.tryClaim(1) === RING_FULL) return -1;
     const b = this.input.ring.slotWord(this.input.lastClaimed);
-    this.input.ring.words.fill(0, b, b + CMD_SLOT_BYTES / 4);
+    this.input.ring.words.fill(0, b, b + CMD_SLOT_WORDS);
     putI64(this.input.ring.words, b + CMD_INGRESS_TS, nowUs());
     return b;
   }

@@ -26,12 +26,12 @@ import { loadLatestSnapshot } from '../persistence/snapshot.ts';
 const snapshot = (workerData as EngineWorkerData).recoverFrom && (workerData as EngineWorkerData).snapshotDir
   ? loadLatestSnapshot((workerData as EngineWorkerData).snapshotDir as string, (workerData as EngineWorkerData).spec)
   : null;
-import { EVT_COMMAND_SEQ, EVT_SLOT_BYTES } from './event-slot.ts';
+import { EVT_COMMAND_SEQ, EVT_SLOT_BYTES, EVT_SLOT_WORDS } from './event-slot.ts';
 import { seqDiff } from '../ring/layout.ts';
 
 /** Replay one shard's journal (after `afterSeq`) through `apply`, reporting progress (recovery; cold). */
 function replayShard(dir: string, shard: number, agentName: string, apply: (w: Int32Array) => void, afterSeq = 0): number {
-  const slot = new Int32Array(EVT_SLOT_BYTES / 4);
+  const slot = new Int32Array(EVT_SLOT_WORDS);
   const slotBytes = new Uint8Array(slot.buffer);
   let n = 0;
   readJournal(dir, shard, {

@@ -21,7 +21,7 @@
  *  20    80    i64    lastPrice       TRADE: trade price
  *  22    88    i64    lastQty         TRADE: trade quantity; CANCELED/EXPIRED: quantity canceled;
  *                                     MASS_CANCEL_DONE: orders canceled
- *  24    96    i64    tradeId
+ *  24    96    i64    tradeId         TRADE: unique across shards: (shard's trade count) × 256 + shard id (tradeIdOf)
  *  26   104    i64    makerOrderId    TRADE: the resting order
  *  28   112    i32    makerAccountId
  *  29   116    i32    makerStatus
@@ -44,6 +44,13 @@ import { CLORD_WORDS, readClordString } from './command-slot.ts';
 import { getI64 } from './int64.ts';
 
 export const EVT_SLOT_BYTES = 256;
+/** A trade's id: the shard's n-th trade, made unique across shards (at most 256 shards). */
+export function tradeIdOf(tradeSeq: number, shardId: number): number {
+  return tradeSeq * 256 + shardId;
+}
+
+/** The slot in Int32 words (what every reader indexes by). */
+export const EVT_SLOT_WORDS = EVT_SLOT_BYTES / 4;
 export const EVT_TYPE = 0;
 export const EVT_CODE = EVT_TYPE + 1;
 export const EVT_SEQ = EVT_CODE + 1;

@@ -3,9 +3,9 @@
  * Same code as the threaded engine, minus the rings. For tests, in-process benchmarks and tools;
  * the server uses the threaded Engine (engine/engine.ts).
  */
-import { CMD_SLOT_BYTES, encodeCommand } from './command-slot.ts';
+import { encodeCommand, CMD_SLOT_WORDS } from './command-slot.ts';
 import type { Command } from './command-slot.ts';
-import { EVT_SLOT_BYTES, decodeEvent } from './event-slot.ts';
+import { decodeEvent, EVT_SLOT_WORDS } from './event-slot.ts';
 import type { DecodedEvent } from './event-slot.ts';
 import { MatchingShard, shardOptions } from './matching-shard.ts';
 import type { EventOut } from './matching-shard.ts';
@@ -14,7 +14,7 @@ import type { EngineSpec } from './config.ts';
 
 /** Hands each event to the risk engine and to an optional listener, then forgets it. */
 class ForwardingOut implements EventOut {
-  readonly words = new Int32Array(EVT_SLOT_BYTES / 4);
+  readonly words = new Int32Array(EVT_SLOT_WORDS);
   readonly doubles = new Float64Array(this.words.buffer);
   listener: ((w: Int32Array, b: number, shard: number) => void) | null = null;
   constructor(
@@ -34,8 +34,8 @@ export class InlineEngine {
   readonly risk: RiskEngine;
   readonly shards: MatchingShard[];
   private readonly outs: ForwardingOut[];
-  private readonly slot = new Int32Array(CMD_SLOT_BYTES / 4);
-  private readonly routed = new Int32Array(CMD_SLOT_BYTES / 4);
+  private readonly slot = new Int32Array(CMD_SLOT_WORDS);
+  private readonly routed = new Int32Array(CMD_SLOT_WORDS);
 
   constructor(readonly spec: EngineSpec) {
     this.risk = new RiskEngine(spec);
@@ -59,7 +59,7 @@ export class InlineEngine {
     if (route === ALL_SHARDS) {
       // Each shard gets its own copy: processing must not see another shard's edits.
       for (let k = 0; k < this.shards.length; k++) {
-        this.routed.set(w.subarray(b, b + CMD_SLOT_BYTES / 4));
+        this.routed.set(w.subarray(b, b + CMD_SLOT_WORDS));
         this.shards[k].process(this.routed, 0);
       }
     } else if (route !== NO_SHARD) {

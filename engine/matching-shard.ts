@@ -22,7 +22,7 @@ import {
   EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_COMMAND_TYPE, EVT_CORRELATION, EVT_CUM, EVT_INGRESS_TS, EVT_LAST_PRICE,
   EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_ACCOUNT, EVT_MAKER_CUM, EVT_MAKER_LEAVES, EVT_MAKER_META, EVT_MAKER_ORDER_ID,
   EVT_MAKER_QTY, EVT_MAKER_STATUS, EVT_META, EVT_ORDER_ID, EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ,
-  EVT_STATUS, EVT_SYMBOL, EVT_TRADE_ID, EVT_TS, EVT_TYPE,
+  EVT_STATUS, EVT_SYMBOL, EVT_TRADE_ID, EVT_TS, EVT_TYPE, tradeIdOf,
 } from './event-slot.ts';
 import { getI64, putI64 } from './int64.ts';
 import { LongIntMap, MISSING } from './long-int-map.ts';
@@ -785,7 +785,7 @@ export class MatchingShard {
     ow[ev + EVT_STATUS] = this.status(t);
     putI64(ow, ev + EVT_LAST_PRICE, price);
     putI64(ow, ev + EVT_LAST_QTY, qty);
-    putI64(ow, ev + EVT_TRADE_ID, ++this.tradeSeq * 256 + this.shardId);
+    putI64(ow, ev + EVT_TRADE_ID, tradeIdOf(++this.tradeSeq, this.shardId));
     putI64(ow, ev + EVT_MAKER_ORDER_ID, this.oId[m]);
     ow[ev + EVT_MAKER_ACCOUNT] = this.oAccount[m];
     ow[ev + EVT_MAKER_STATUS] = this.status(m);

@@ -16,7 +16,7 @@ import { RING_FULL } from '../ring/ring.ts';
 import type { RingConsumer, RingProducer } from '../ring/ring.ts';
 import { sleepMs } from '../ring/idle.ts';
 import type { WorkSource } from '../ring/idle.ts';
-import { CMD_INGRESS_TS, CMD_SEQ, CMD_SLOT_BYTES, CMD_TYPE } from './command-slot.ts';
+import { CMD_INGRESS_TS, CMD_SEQ, CMD_TYPE, CMD_SLOT_WORDS } from './command-slot.ts';
 import { CommandType } from './codes.ts';
 import { getI64, putI64 } from './int64.ts';
 import { nowUs } from './clock.ts';
@@ -24,7 +24,7 @@ import { STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_WAITS 
 import { ALL_SHARDS, NO_SHARD } from './risk.ts';
 import type { RiskEngine } from './risk.ts';
 
-const CMD_WORDS = CMD_SLOT_BYTES / 4;
+const CMD_WORDS = CMD_SLOT_WORDS;
 
 export interface RiskAgentOptions {
   /** Commands admitted per pass at most (events are applied before each pass). */

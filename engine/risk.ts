@@ -536,7 +536,7 @@ export class RiskEngine {
       if (this.freeSlot === NIL) throw new Error('replay: risk order table full (raise riskOrderCapacity)');
       const a = w[b + EVT_ACCOUNT];
       const s = w[b + EVT_SYMBOL];
-      const side = w[b + EVT_META] & 0xf;
+      const side = metaSide(w[b + EVT_META]);
       const price = getI64(w, b + EVT_PRICE);
       const qty = getI64(w, b + EVT_QTY);
       if (!wideMul(price, qty * this.mult[s])) throw new Error(`replay: order ${id} notional beyond int64`);

@@ -11,7 +11,7 @@ import { sleepMs } from '../ring/idle.ts';
 import type { WorkSource } from '../ring/idle.ts';
 import { STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_WAITS } from './control.ts';
 import { MatchingShard } from './matching-shard.ts';
-import { EVT_SEQ, EVT_SLOT_BYTES, EVT_TS } from './event-slot.ts';
+import { EVT_SEQ, EVT_TS, EVT_SLOT_WORDS } from './event-slot.ts';
 import { getI64 } from './int64.ts';
 import type { EventOut } from './matching-shard.ts';
 
@@ -26,7 +26,7 @@ export class RingEventOut implements EventOut {
   private special = 0;
   private expected: Int32Array[] = [];
   private checked = 0;
-  private readonly scratch = new Int32Array(EVT_SLOT_BYTES / 4);
+  private readonly scratch = new Int32Array(EVT_SLOT_WORDS);
   private readonly scratchDoubles = new Float64Array(this.scratch.buffer);
   constructor(private readonly producer: RingProducer) {
     this.words = producer.ring.words;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { RingBuffer, RingConsumer, RingProducer } from '../ring/ring.ts';
 import { CommandType, OrderType, Side, TimeInForce } from './codes.ts';
-import { CMD_SLOT_BYTES, encodeCommand } from './command-slot.ts';
+import { CMD_SLOT_BYTES, encodeCommand, CMD_SLOT_WORDS } from './command-slot.ts';
 import type { Command } from './command-slot.ts';
-import { EVT_CODE, EVT_COMMAND_SEQ, EVT_SEQ, EVT_SLOT_BYTES, EVT_TS } from './event-slot.ts';
+import { EVT_CODE, EVT_COMMAND_SEQ, EVT_SEQ, EVT_SLOT_BYTES, EVT_TS, EVT_SLOT_WORDS } from './event-slot.ts';
 import { getI64 } from './int64.ts';
 import { MatchingShard, shardOptions } from './matching-shard.ts';
 import type { EventOut } from './matching-shard.ts';
@@ -12,8 +12,8 @@ import type { ShardResumeSource } from './shard-resume.ts';
 import { RingEventOut, ShardAgent } from './shard-agent.ts';
 import { testSpec } from '../test/fixtures.ts';
 
-const EW = EVT_SLOT_BYTES / 4;
-const CW = CMD_SLOT_BYTES / 4;
+const EW = EVT_SLOT_WORDS;
+const CW = CMD_SLOT_WORDS;
 const spec = testSpec();
 const SYMBOL = spec.symbols.find((s) => s.shard === 0)!.id;
 

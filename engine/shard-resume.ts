@@ -18,7 +18,7 @@
 import { seqDiff } from '../ring/layout.ts';
 import type { RingConsumer } from '../ring/ring.ts';
 import { CMD_SEQ } from './command-slot.ts';
-import { EVT_COMMAND_SEQ, EVT_SEQ, EVT_SLOT_BYTES } from './event-slot.ts';
+import { EVT_COMMAND_SEQ, EVT_SEQ, EVT_SLOT_WORDS } from './event-slot.ts';
 import { getI64 } from './int64.ts';
 import type { MatchingShard, ShardState } from './matching-shard.ts';
 import type { RingEventOut } from './shard-agent.ts';
@@ -62,7 +62,7 @@ export function resumeShard(src: ShardResumeSource, input: RingConsumer, out: Ri
         heldCount = 0;
       }
       heldCmd = cs;
-      if (heldCount === held.length) held.push(new Int32Array(EVT_SLOT_BYTES / 4));
+      if (heldCount === held.length) held.push(new Int32Array(EVT_SLOT_WORDS));
       held[heldCount++].set(slot);
       replayed++;
     });

@@ -7,7 +7,7 @@ import { MAX_UNITS, getI64, mulAtMost, mulWide, putI64, wide } from './int64.ts'
 /** [name, word offset, width in words] of every field, in layout order. */
 function fields(mod: Record<string, unknown>, prefix: string, widths: Record<string, number>, end: string): Array<[string, number, number]> {
   return Object.entries(mod)
-    .filter(([k, v]) => k.startsWith(prefix) && typeof v === 'number' && k !== end && k !== `${prefix}SLOT_BYTES`)
+    .filter(([k, v]) => k.startsWith(prefix) && typeof v === 'number' && k !== end && k !== `${prefix}SLOT_BYTES` && k !== `${prefix}SLOT_WORDS`)
     .map(([k, v]): [string, number, number] => [k, v as number, widths[k] ?? 1])
     .sort((a, b) => a[1] - b[1]);
 }

@@ -14,6 +14,7 @@ import {
   EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_ORDER_ID, EVT_META, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_SYMBOL, EVT_TRADE_ID, EVT_TS, EVT_TYPE,
 } from '../engine/event-slot.ts';
 import { getI64 } from '../engine/int64.ts';
+import { metaSide, metaTif, metaType } from '../engine/command-slot.ts';
 import { formatUnits } from '../engine/decimal.ts';
 import type { EngineSpec, SymbolSpec } from '../engine/config.ts';
 
@@ -92,7 +93,7 @@ export class MarketData {
     for (const [id, , symbol, meta, price, qty, cum] of orders) {
       const book = this.books[symbol];
       if (!book) continue;
-      const o: Resting = { symbol, bid: (meta & 0xf) === Side.BUY, price, leaves: qty - cum };
+      const o: Resting = { symbol, bid: metaSide(meta) === Side.BUY, price, leaves: qty - cum };
       this.resting.set(id, o);
       book.add(o.bid, o.price, o.leaves);
       this.touched.add(symbol);
@@ -107,8 +108,8 @@ export class MarketData {
     switch (type) {
       case EventType.ACCEPTED: {
         const meta = w[b + EVT_META];
-        if (((meta >>> 4) & 0xf) !== OrderType.LIMIT || ((meta >>> 8) & 0xf) !== TimeInForce.GTC) return;
-        const o: Resting = { symbol: s, bid: (meta & 0xf) === Side.BUY, price: getI64(w, b + EVT_PRICE), leaves: getI64(w, b + EVT_QTY) };
+        if (metaType(meta) !== OrderType.LIMIT || metaTif(meta) !== TimeInForce.GTC) return;
+        const o: Resting = { symbol: s, bid: metaSide(meta) === Side.BUY, price: getI64(w, b + EVT_PRICE), leaves: getI64(w, b + EVT_QTY) };
         this.resting.set(getI64(w, b + EVT_ORDER_ID), o);
         book.add(o.bid, o.price, o.leaves);
         break;
@@ -118,7 +119,7 @@ export class MarketData {
         this.fill(getI64(w, b + EVT_ORDER_ID), qty, book);
         this.fill(getI64(w, b + EVT_MAKER_ORDER_ID), qty, book);
         const price = getI64(w, b + EVT_LAST_PRICE);
-        const takerSide = (w[b + EVT_META] & 0xf) === Side.BUY ? 'buy' : 'sell';
+        const takerSide = metaSide(w[b + EVT_META]) === Side.BUY ? 'buy' : 'sell';
         book.tradeSeq++;
         this.pendingTrades[s].push({
           type: 'trade', symbol: book.spec.name, tradeId: String(getI64(w, b + EVT_TRADE_ID)), price: formatUnits(price, book.spec.tick),

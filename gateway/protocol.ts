@@ -9,7 +9,7 @@
 import { CommandType, OrderStatus, OrderType, Reason, ResultCode, Side, Stp, TimeInForce, codeName } from '../engine/codes.ts';
 import {
   CMD_ACCOUNT, CMD_CLORD, CMD_CORRELATION, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_SYMBOL, CMD_TYPE,
-  isValidClientOrderId, packMeta, writeClordString, readClordString,
+  isValidClientOrderId, metaSide, metaTif, metaType, packMeta, writeClordString, readClordString,
 } from '../engine/command-slot.ts';
 import {
   EVT_CLORD, EVT_CODE, EVT_CUM, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM, EVT_MAKER_LEAVES, EVT_MAKER_META,
@@ -310,7 +310,7 @@ export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | unde
   const meta = w[b + EVT_META];
   const fmtP = (v: number): string => (sym ? formatUnits(v, sym.tick) : String(v));
   const fmtQ = (v: number): string => (sym ? formatUnits(v, sym.lot) : String(v));
-  const orderType = (meta >>> 4) & 0xf;
+  const orderType = metaType(meta);
   u.price = orderType === OrderType.MARKET ? 0 : getI64(w, b + EVT_PRICE);
   u.quantity = getI64(w, b + EVT_QTY);
   u.cumQuantity = getI64(w, b + EVT_CUM);
@@ -324,9 +324,9 @@ export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | unde
     orderId: String(getI64(w, b + EVT_ORDER_ID)),
     clientOrderId: readClordString(w, b + EVT_CLORD),
     symbol: sym?.name ?? '',
-    side: SIDE_NAMES[meta & 0xf] ?? '',
+    side: SIDE_NAMES[metaSide(meta)] ?? '',
     orderType: TYPE_NAMES[orderType] ?? '',
-    timeInForce: TIF_NAMES[(meta >>> 8) & 0xf] ?? '',
+    timeInForce: TIF_NAMES[metaTif(meta)] ?? '',
     price: orderType === OrderType.MARKET ? '' : fmtP(u.price),
     quantity: fmtQ(u.quantity),
     orderStatus: STATUS_NAMES[w[b + EVT_STATUS]] ?? '',
@@ -412,9 +412,9 @@ export function makerReportFromEvent(w: Int32Array, b: number, sym: SymbolSpec |
     orderId: String(getI64(w, b + EVT_MAKER_ORDER_ID)),
     clientOrderId: readClordString(w, b + EVT_OTHER_CLORD),
     symbol: sym?.name ?? '',
-    side: SIDE_NAMES[meta & 0xf] ?? '',
-    orderType: TYPE_NAMES[(meta >>> 4) & 0xf] ?? '',
-    timeInForce: TIF_NAMES[(meta >>> 8) & 0xf] ?? '',
+    side: SIDE_NAMES[metaSide(meta)] ?? '',
+    orderType: TYPE_NAMES[metaType(meta)] ?? '',
+    timeInForce: TIF_NAMES[metaTif(meta)] ?? '',
     price: fmtP(u.price),
     quantity: fmtQ(u.quantity),
     orderStatus: STATUS_NAMES[w[b + EVT_MAKER_STATUS]] ?? '',

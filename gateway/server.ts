@@ -8,10 +8,9 @@ import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import { CommandType, EventType, ResultCode, codeName } from '../engine/codes.ts';
-import { CMD_END, CMD_INGRESS_TS, CMD_SLOT_BYTES, CMD_SYMBOL } from '../engine/command-slot.ts';
+import { CMD_END, CMD_INGRESS_TS, CMD_SYMBOL, CMD_SLOT_WORDS } from '../engine/command-slot.ts';
 import {
-  EVT_ACCOUNT, EVT_CODE, EVT_CORRELATION, EVT_INGRESS_TS, EVT_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SLOT_BYTES, EVT_SYMBOL, EVT_TYPE,
-} from '../engine/event-slot.ts';
+  EVT_ACCOUNT, EVT_CODE, EVT_CORRELATION, EVT_INGRESS_TS, EVT_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SLOT_BYTES, EVT_SYMBOL, EVT_TYPE, EVT_SLOT_WORDS} from '../engine/event-slot.ts';
 import { readJournal } from '../persistence/journal.ts';
 import { loadLatestSnapshot } from '../persistence/snapshot.ts';
 import { getI64 } from '../engine/int64.ts';
@@ -144,7 +143,7 @@ export class Gateway {
   private readonly conns = new Set<Conn>();
   private readonly byAccount: Array<Set<Conn>>;
   private readonly pending = new Map<number, Pending>();
-  private readonly scratch = new Int32Array(CMD_SLOT_BYTES / 4);
+  private readonly scratch = new Int32Array(CMD_SLOT_WORDS);
   private readonly pump: EventPump;
   private listenSocket: us_listen_socket | null = null;
   /** Set by the process when snapshots are available: build one now (POST /v1/admin/snapshot). */
@@ -208,7 +207,7 @@ export class Gateway {
    * GET /v1/book and snapshots show the recovered books. Call before listen(). Cold.
    */
   replayJournal(dir: string, snapshotDir?: string): number {
-    const slot = new Int32Array(EVT_SLOT_BYTES / 4);
+    const slot = new Int32Array(EVT_SLOT_WORDS);
     const bytes = new Uint8Array(slot.buffer);
     let n = 0;
     const snap = snapshotDir ? loadLatestSnapshot(snapshotDir, this.spec) : null;

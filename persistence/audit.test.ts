@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVT_SLOT_BYTES } from '../engine/event-slot.ts';
+import { EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
 import { testSpec } from '../test/fixtures.ts';
 import { richStream } from '../test/streams.ts';
@@ -11,7 +11,7 @@ describe('audit consumer', () => {
     const spec = testSpec();
     const eng = new InlineEngine(spec);
     const records: Uint8Array[] = [];
-    eng.onEvent((w, b, k) => records.push(encodeEngineEvent(k, w.slice(b, b + EVT_SLOT_BYTES / 4), 0)));
+    eng.onEvent((w, b, k) => records.push(encodeEngineEvent(k, w.slice(b, b + EVT_SLOT_WORDS), 0)));
     for (const c of richStream(2_000, 8)) eng.submit(c);
     const audit = new Audit(spec);
     // A resend of the first 100 (crash between send and bookkeeping) and a swapped pair.
@@ -30,7 +30,7 @@ describe('audit consumer', () => {
     const spec = testSpec({ shards: 1 });
     const eng = new InlineEngine(spec);
     const records: Uint8Array[] = [];
-    eng.onEvent((w, b, k) => records.push(encodeEngineEvent(k, w.slice(b, b + EVT_SLOT_BYTES / 4), 0)));
+    eng.onEvent((w, b, k) => records.push(encodeEngineEvent(k, w.slice(b, b + EVT_SLOT_WORDS), 0)));
     for (const c of richStream(200, 3)) eng.submit(c);
     const audit = new Audit(spec);
     records.forEach((r, i) => { if (i !== 10) audit.onRecord(r); });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVT_CODE, EVT_ORDER_ID, EVT_PRICE, EVT_SLOT_BYTES, EVT_TYPE, decodeEvent } from '../engine/event-slot.ts';
+import { EVT_CODE, EVT_ORDER_ID, EVT_PRICE, EVT_TYPE, decodeEvent, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { putI64 } from '../engine/int64.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
 import { testSpec } from '../test/fixtures.ts';
@@ -10,7 +10,7 @@ describe('EngineEvent (protobuf) codec', () => {
   it('round-trips every field of real events exactly', () => {
     const eng = new InlineEngine(testSpec());
     const events: Array<[number, Int32Array]> = [];
-    eng.onEvent((w, b, k) => events.push([k, w.slice(b, b + EVT_SLOT_BYTES / 4)]));
+    eng.onEvent((w, b, k) => events.push([k, w.slice(b, b + EVT_SLOT_WORDS)]));
     for (const c of richStream(1_500, 4)) eng.submit({ ...c, ingressTs: 1_763_000_000_123_456, correlationId: 2 ** 40 + 17 });
     expect(events.length).toBeGreaterThan(1_500);
     for (const [k, slot] of events) {
@@ -24,7 +24,7 @@ describe('EngineEvent (protobuf) codec', () => {
   it('the direct writer and protobufjs reflection encode the same message (every event type, negative and > 2^32 values)', () => {
     const eng = new InlineEngine(testSpec());
     const events: Array<[number, Int32Array]> = [];
-    eng.onEvent((w, b, k) => events.push([k, w.slice(b, b + EVT_SLOT_BYTES / 4)]));
+    eng.onEvent((w, b, k) => events.push([k, w.slice(b, b + EVT_SLOT_WORDS)]));
     for (const c of richStream(1_500, 9)) eng.submit({ ...c, ingressTs: 1_763_000_000_123_456, correlationId: 2 ** 40 + 17 });
     const odd = events[0][1].slice();
     putI64(odd, EVT_PRICE, -5);
@@ -46,7 +46,7 @@ describe('EngineEvent (protobuf) codec', () => {
   it('batches: several events in one record, decoded in order', () => {
     const eng = new InlineEngine(testSpec());
     const events: Array<[number, Int32Array]> = [];
-    eng.onEvent((w, b, k) => events.push([k, w.slice(b, b + EVT_SLOT_BYTES / 4)]));
+    eng.onEvent((w, b, k) => events.push([k, w.slice(b, b + EVT_SLOT_WORDS)]));
     for (const c of richStream(300, 2)) eng.submit(c);
     const bw = new EngineEventBatchWriter();
     for (const [k, slot] of events.slice(0, 100)) bw.add(k, slot, 0, 'S');

@@ -12,9 +12,8 @@ import { endianness } from 'node:os';
 import {
   EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_COMMAND_TYPE, EVT_CORRELATION, EVT_CUM, EVT_INGRESS_TS, EVT_LAST_PRICE,
   EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_ACCOUNT, EVT_MAKER_CUM, EVT_MAKER_LEAVES, EVT_MAKER_META, EVT_MAKER_ORDER_ID, EVT_MAKER_QTY,
-  EVT_MAKER_STATUS, EVT_META, EVT_ORDER_ID, EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ, EVT_SLOT_BYTES, EVT_STATUS, EVT_SYMBOL,
-  EVT_TRADE_ID, EVT_TS, EVT_TYPE,
-} from '../engine/event-slot.ts';
+  EVT_MAKER_STATUS, EVT_META, EVT_ORDER_ID, EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ, EVT_STATUS, EVT_SYMBOL,
+  EVT_TRADE_ID, EVT_TS, EVT_TYPE, EVT_SLOT_WORDS} from '../engine/event-slot.ts';
 import { getI64, putI64 } from '../engine/int64.ts';
 
 const root = protobuf.loadSync(fileURLToPath(new URL('../proto/ringmatch.proto', import.meta.url)));
@@ -164,7 +163,7 @@ export function decodeEngineEventBatch(bytes: Uint8Array): DecodedEngineEvent[] 
 function fromMessage(msg: protobuf.Message): DecodedEngineEvent {
   const o = EngineEvent.toObject(msg, { longs: String, defaults: true }) as Record<string, unknown>;
   if (o.seq === '0' || o.type === 0) throw new Error('not an engine event (no seq or type)');
-  const slot = new Int32Array(EVT_SLOT_BYTES / 4);
+  const slot = new Int32Array(EVT_SLOT_WORDS);
   for (const [off, name] of I64) putI64(slot, off, Number(o[name] as string));
   for (const [off, name] of I32) slot[off] = (o[name] as number) | 0;
   writeClordString(slot, EVT_CLORD, o.clientOrderId as string);

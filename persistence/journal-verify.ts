@@ -14,7 +14,7 @@ import { availableParallelism } from 'node:os';
 import { moduleUrl } from '../ring/threads.ts';
 import { TaskPool } from './task-pool.ts';
 import type { EngineSpec } from '../engine/config.ts';
-import { EVT_SLOT_BYTES } from '../engine/event-slot.ts';
+import { EVT_SLOT_BYTES, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { JournalCorruptError, listSegments, readJournal } from './journal.ts';
 import type { TornTail } from './journal.ts';
 import { emptyState } from './snapshot.ts';
@@ -54,7 +54,7 @@ export function verifyShard(task: ShardVerifyTask): ShardVerifyResult {
   const files = listSegments(task.dir, task.shard);
   const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
   const book = task.spec ? emptyState(task.spec).shards[task.shard] : null;
-  const slot = new Int32Array(EVT_SLOT_BYTES / 4);
+  const slot = new Int32Array(EVT_SLOT_WORDS);
   const slotBytes = new Uint8Array(slot.buffer);
   const every = task.progressEvery ?? 100_000;
   let records = 0;

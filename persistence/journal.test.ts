@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EVT_SLOT_BYTES, decodeEvent } from '../engine/event-slot.ts';
+import { EVT_SLOT_BYTES, decodeEvent, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { crc32c } from './crc32c.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
 import { testSpec } from '../test/fixtures.ts';
@@ -23,7 +23,7 @@ function tmp(): string {
 function shardEvents(n: number): Int32Array[] {
   const eng = new InlineEngine(testSpec({ shards: 1 }));
   const out: Int32Array[] = [];
-  eng.onEvent((w, b) => out.push(w.slice(b, b + EVT_SLOT_BYTES / 4)));
+  eng.onEvent((w, b) => out.push(w.slice(b, b + EVT_SLOT_WORDS)));
   for (let i = 0; out.length < n; i++) {
     eng.submit({ type: CommandType.NEW, symbolId: 0, accountId: 1 + (i % 2), side: i % 2 ? Side.SELL : Side.BUY, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, price: 10000 + (i % 7) - 3, qty: 1 + (i % 5), clientOrderId: `j${i}` });
   }

@@ -25,14 +25,14 @@
  */
 import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVT_SEQ, EVT_SLOT_BYTES, EVT_TYPE } from '../engine/event-slot.ts';
+import { EVT_SEQ, EVT_SLOT_BYTES, EVT_TYPE, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { getI64 } from '../engine/int64.ts';
 import { crc32c } from './crc32c.ts';
 
 export const RECORD_HEADER_BYTES = 24;
 export const RECORD_BYTES = RECORD_HEADER_BYTES + EVT_SLOT_BYTES;
 export const FORMAT_VERSION = 1;
-const PAYLOAD_WORDS = EVT_SLOT_BYTES / 4;
+const PAYLOAD_WORDS = EVT_SLOT_WORDS;
 
 /** The journal could not be written (disk full, I/O error); `code` is the errno name. Retryable. */
 export class JournalWriteError extends Error {

@@ -18,7 +18,7 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVT_SLOT_BYTES } from '../engine/event-slot.ts';
+import { EVT_SLOT_BYTES, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { MatchingShard, shardOptions } from '../engine/matching-shard.ts';
 import type { EventOut, ShardState } from '../engine/matching-shard.ts';
 import { RiskEngine } from '../engine/risk.ts';
@@ -40,7 +40,7 @@ export interface Snapshot {
 }
 
 class NoEvents implements EventOut {
-  readonly words = new Int32Array(EVT_SLOT_BYTES / 4);
+  readonly words = new Int32Array(EVT_SLOT_WORDS);
   readonly doubles = new Float64Array(this.words.buffer);
   claim(): number { return 0; }
   publish(): void { throw new Error('replay emits no events'); }
@@ -56,7 +56,7 @@ export function emptyState(spec: EngineSpec): { shards: MatchingShard[]; risk: R
  * Returns the last sequence applied per shard.
  */
 export function replayInto(journalDir: string, shards: MatchingShard[], risk: RiskEngine, from: number[], to?: number[]): number[] {
-  const slot = new Int32Array(EVT_SLOT_BYTES / 4);
+  const slot = new Int32Array(EVT_SLOT_WORDS);
   const bytes = new Uint8Array(slot.buffer);
   return shards.map((shard, k) => {
     let last = from[k];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import { EVT_SLOT_BYTES } from '../engine/event-slot.ts';
+import { EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
 import { compileConfig, demoConfig } from '../engine/config.ts';
 import { CommandType, OrderType, Side, TimeInForce } from '../engine/codes.ts';
@@ -23,8 +23,8 @@ describe.skipIf(missing !== null)(`npm run audit${missing ? ` — SKIPPED: ${mis
       const values: Buffer[] = [];
       const slots: Array<[number, Int32Array]> = [];
       eng.onEvent((w, b, s) => {
-        slots.push([s, w.slice(b, b + EVT_SLOT_BYTES / 4)]);
-        values.push(Buffer.from(encodeEngineEvent(s, w.slice(b, b + EVT_SLOT_BYTES / 4), 0)));
+        slots.push([s, w.slice(b, b + EVT_SLOT_WORDS)]);
+        values.push(Buffer.from(encodeEngineEvent(s, w.slice(b, b + EVT_SLOT_WORDS), 0)));
       });
       for (let i = 0; i < 300; i++) {
         eng.submit({ type: CommandType.NEW, symbolId: i % 3, accountId: i % 3, side: i % 2 ? Side.SELL : Side.BUY, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, price: spec.symbols[i % 3].referencePrice + (i % 7) - 3, qty: 1 + (i % 4), clientOrderId: `a${i}` });

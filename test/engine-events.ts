@@ -1,5 +1,5 @@
 /** Helpers to read the threaded engine's events in tests and tools (cold; allocates). */
-import { EVT_SLOT_BYTES, decodeEvent } from '../engine/event-slot.ts';
+import { EVT_SLOT_BYTES, decodeEvent, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { EventType } from '../engine/codes.ts';
 import { readJournal } from '../persistence/journal.ts';
 import type { DecodedEvent } from '../engine/event-slot.ts';
@@ -65,7 +65,7 @@ export async function submitAndSettle(engine: Engine, events: EventCollector, co
 /** Cold: how often each client order id was ACCEPTED in shard k's journal (readJournal checks every record). */
 export function acceptedInJournal(journalDir: string, shard = 0): Map<string, number> {
   const accepted = new Map<string, number>();
-  const slot = new Int32Array(EVT_SLOT_BYTES / 4);
+  const slot = new Int32Array(EVT_SLOT_WORDS);
   readJournal(journalDir, shard, {
     onRecord: (_s, bytes, at) => {
       new Uint8Array(slot.buffer).set(bytes.subarray(at, at + EVT_SLOT_BYTES));

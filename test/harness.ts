@@ -1,8 +1,8 @@
 /** Test helpers shared by the book case suite and the property tests (cold; allocates). */
 import { CommandType, OrderType, Side, Stp, TimeInForce } from '../engine/codes.ts';
-import { CMD_SLOT_BYTES, encodeCommand } from '../engine/command-slot.ts';
+import { encodeCommand, CMD_SLOT_WORDS } from '../engine/command-slot.ts';
 import type { Command } from '../engine/command-slot.ts';
-import { EVT_SLOT_BYTES, decodeEvent } from '../engine/event-slot.ts';
+import { decodeEvent, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { MatchingShard } from '../engine/matching-shard.ts';
 import type { EventOut } from '../engine/matching-shard.ts';
 import { ReferenceShard, comparable } from './reference-book.ts';
@@ -20,7 +20,7 @@ export interface BookUnderTest {
 }
 
 class CollectingOut implements EventOut {
-  readonly words = new Int32Array(EVT_SLOT_BYTES / 4);
+  readonly words = new Int32Array(EVT_SLOT_WORDS);
   readonly doubles = new Float64Array(this.words.buffer);
   events: ComparableEvent[] = [];
   claim(): number {
@@ -34,7 +34,7 @@ class CollectingOut implements EventOut {
 export function fastBook(symbolIds: number[] = [0, 1], accounts = 16, capacity = 4096): BookUnderTest {
   const out = new CollectingOut();
   const shard = new MatchingShard({ shardId: 0, symbolIds, symbolCount: 4, accountCount: accounts, orderCapacity: capacity, levelsPerSide: 4 }, out);
-  const slot = new Int32Array(CMD_SLOT_BYTES / 4);
+  const slot = new Int32Array(CMD_SLOT_WORDS);
   return {
     name: 'fast',
     submit(cmd) {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { EVT_SLOT_BYTES, decodeEvent } from '../engine/event-slot.ts';
+import { decodeEvent, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { Engine, shardAgent } from '../engine/engine.ts';
 import { MatchingShard, shardOptions } from '../engine/matching-shard.ts';
 import type { EventOut } from '../engine/matching-shard.ts';
@@ -21,7 +21,7 @@ const missing = brokerUnavailable();
 if (missing && process.env.CI === 'true') throw new Error(`CI=true: ${missing}`);
 
 class Sink implements EventOut {
-  readonly words = new Int32Array(EVT_SLOT_BYTES / 4);
+  readonly words = new Int32Array(EVT_SLOT_WORDS);
   readonly doubles = new Float64Array(this.words.buffer);
   claim(): number { return 0; }
   publish(): void { throw new Error('replay must not emit'); }

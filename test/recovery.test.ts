@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EVT_SLOT_BYTES, decodeEvent } from '../engine/event-slot.ts';
+import { decodeEvent, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { EventType } from '../engine/codes.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
 import { MatchingShard, shardOptions } from '../engine/matching-shard.ts';
@@ -9,7 +9,7 @@ import { richStream as stream } from './streams.ts';
 import { testSpec } from './fixtures.ts';
 
 class Sink implements EventOut {
-  readonly words = new Int32Array(EVT_SLOT_BYTES / 4);
+  readonly words = new Int32Array(EVT_SLOT_WORDS);
   readonly doubles = new Float64Array(this.words.buffer);
   claim(): number { return 0; }
   publish(): void { throw new Error('replay must not emit events'); }
@@ -21,7 +21,7 @@ describe('recovery by replaying the journaled events', () => {
       const spec = testSpec();
       const live = new InlineEngine(spec);
       const journal: Int32Array[][] = spec.symbols.map(() => []);
-      live.onEvent((w, b, k) => journal[k].push(w.slice(b, b + EVT_SLOT_BYTES / 4)));
+      live.onEvent((w, b, k) => journal[k].push(w.slice(b, b + EVT_SLOT_WORDS)));
       for (const c of stream(4_000, seed)) live.submit(c);
       expect(journal[0].length + journal[1].length).toBeGreaterThan(4_000);
       const ev = journal.flat().map((e) => decodeEvent(e, 0));
