@@ -28,7 +28,7 @@ export interface KafkaSinkOptions {
   topic: string;
   clientId?: string;
   compression?: 'none' | 'gzip';
-  /** Per-request timeout; failures surface fast and the shipper's circuit breaker backs off. */
+  /** Per-request timeout; failures surface fast and the shipper backs off before retrying. */
   requestTimeoutMs?: number;
 }
 
