@@ -42,7 +42,7 @@ describe('hardening: unauthenticated requests cannot crash or stall the server',
   });
 
   it('subscriptions are de-duplicated, limited per connection and rate-limited; book snapshots are built once per change', async () => {
-    const srv = await server({ maxSubscriptions: 4, subscribeRate: { perSecond: 1, burst: 5 } });
+    const srv = await server({ maxSubscriptions: 4, subscribeRate: { perSecond: 0.001, burst: 5 } });
     const bob = await connect(srv, 'dev-bob-key');
     for (let i = 0; i < 50; i++) bob.send({ type: 'new_order', symbol: 'ETH-USD', clientOrderId: `w${i}`, side: 'sell', price: (3001 + i / 100).toFixed(2), quantity: '0.01' });
     await bob.next((m) => m.clientOrderId === 'w49' && m.execType === 'new');
@@ -94,10 +94,11 @@ describe('hardening: unauthenticated requests cannot crash or stall the server',
   });
 
   it('server-wide budgets bound public HTTP requests (429) and book snapshots (RATE_LIMITED), however many connections ask', async () => {
-    const srv = await server({ publicHttpRate: { perSecond: 1, burst: 20 }, snapshotRate: { perSecond: 1, burst: 3 } });
+    const srv = await server({ publicHttpRate: { perSecond: 0.001, burst: 20 }, snapshotRate: { perSecond: 0.001, burst: 3 } });
     const codes = await Promise.all(Array.from({ length: 40 }, () => fetch(`${srv.http}/v1/book/BTC-USD?depth=1`).then((r) => r.status)));
-    expect(codes.filter((c) => c === 200).length).toBeLessThanOrEqual(21);
-    expect(codes.filter((c) => c === 429).length).toBeGreaterThanOrEqual(19);
+    // No refill to speak of (0.001/s): exactly the burst passes, whatever the timing.
+    expect(codes.filter((c) => c === 200)).toHaveLength(20);
+    expect(codes.filter((c) => c === 429)).toHaveLength(20);
     expect((await fetch(`${srv.http}/health`)).status).toBe(200); // not counted: load balancers keep probing
     const clients = await Promise.all(Array.from({ length: 5 }, () => connect(srv)));
     const answers = await Promise.all(clients.map(async (c, i) => {
