@@ -389,7 +389,14 @@ export class Engine {
       clearTimeout(timer);
     };
     await stopAgents([RISK_AGENT], STOP_WORD);
-    await stopAgents(this.shardInputs.map((_, k) => shardAgent(k)), SHARD_STOP_WORD);
+    // The risk stage's event cursor no longer moves: move it along meanwhile, so a shard finishing
+    // a backlog never blocks on it (the journal's own cursor still keeps every event).
+    const skipping = setInterval(() => this.skipRiskEvents(), 1);
+    try {
+      await stopAgents(this.shardInputs.map((_, k) => shardAgent(k)), SHARD_STOP_WORD);
+    } finally {
+      clearInterval(skipping);
+    }
     for (const p of this.ports) p.close();
     // The journal stops last: the matching workers have exited, so every event is in the rings.
     if (this.journalWorker && this.journalControl && this.journalDoorbell && this.supervisor.up[this.journalAgent] === 1) {

@@ -218,6 +218,7 @@ export class RiskEngine {
     let route = home;
     switch (type) {
       case CommandType.NEW:
+        putI64(w, b + CMD_ORDER_ID, 0); // assigned below if accepted (a re-admission may carry a dead stage's)
         code = !symbolOk ? ResultCode.RISK_UNKNOWN_SYMBOL : !accountOk ? ResultCode.RISK_UNKNOWN_ACCOUNT : this.admitNew(w, b, a, s);
         break;
       case CommandType.CANCEL:

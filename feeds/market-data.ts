@@ -227,11 +227,14 @@ export class MarketData {
    * After recovery (cold): every channel of a symbol continues above `lastSeq[its shard]` + 1 (the
    * shard's last journaled event). Live, each channel's sequence grows by at most one per event of
    * its symbol, so this is above anything the previous process published: sequences never go
-   * backwards across a restart; the jump reads as a gap, and clients re-snapshot.
+   * backwards across a restart; the jump reads as a gap, and clients re-snapshot. In `fast` ack mode
+   * the gateway may have published events the journal never got — at most an event ring's worth
+   * (the journal's cursor holds the ring): `unjournaledMax` adds that margin.
    */
-  resumeSequences(lastSeq: readonly number[]): void {
+  resumeSequences(lastSeq: readonly number[], unjournaledMax = 0): void {
     for (const book of this.books) {
-      const base = (lastSeq[book.spec.shard] ?? 0) + 1;
+      const base = (lastSeq[book.spec.shard] ?? 0) + unjournaledMax + 1;
+      book.cache = null;
       book.bookSeq = base;
       book.tradeSeq = base;
       book.bboSeq = base;

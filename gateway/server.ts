@@ -225,7 +225,7 @@ export class Gateway {
     }
     // Recovered state is the starting point: nothing of it is re-published as trades or updates.
     this.feeds.flush({ publish: () => undefined });
-    this.feeds.resumeSequences(lastSeq);
+    this.feeds.resumeSequences(lastSeq, this.opts.ackMode === 'fast' ? this.spec.ringCapacity : 0);
     return n;
   }
 
@@ -605,16 +605,20 @@ export class Gateway {
     }
   }
 
-  /** GET /v1/book bodies by symbol and depth, valid for one book version. */
-  private readonly bookBodies = new Map<string, { bids: unknown; text: string }>();
+  /** GET /v1/book bodies by depth, for the current version of each symbol's book only. */
+  private readonly bookBodies = new Map<number, { version: unknown; byDepth: Map<number, string> }>();
   private bookBody(symbol: number, depth: number): string {
-    const snap = this.feeds.snapshot(symbol, Number.MAX_SAFE_INTEGER);
-    const key = `${symbol}:${depth}`;
-    const hit = this.bookBodies.get(key);
-    if (hit && hit.bids === snap.bids) return hit.text;
-    const text = JSON.stringify(this.feeds.snapshot(symbol, depth));
-    if (this.bookBodies.size > 4_096) this.bookBodies.clear();
-    this.bookBodies.set(key, { bids: snap.bids, text });
+    const version = this.feeds.snapshot(symbol, Number.MAX_SAFE_INTEGER).bids; // the shared levels array: one per book version
+    let entry = this.bookBodies.get(symbol);
+    if (!entry || entry.version !== version) {
+      entry = { version, byDepth: new Map() };
+      this.bookBodies.set(symbol, entry);
+    }
+    let text = entry.byDepth.get(depth);
+    if (text === undefined) {
+      text = JSON.stringify(this.feeds.snapshot(symbol, depth));
+      entry.byDepth.set(depth, text);
+    }
     return text;
   }
 

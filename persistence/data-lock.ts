@@ -4,7 +4,7 @@
  * owner's pid — two writers would interleave the journal. A lock left by a process that no longer
  * runs (kill -9, power loss) is taken over, and said so. Cold path.
  */
-import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export class DataDirError extends Error {
@@ -12,6 +12,15 @@ export class DataDirError extends Error {
 }
 
 const LOCK_FILE = 'ringmatch.lock';
+
+function readOwner(path: string): number | null {
+  try {
+    const pid = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
 
 function alive(pid: number): boolean {
   try {
@@ -51,25 +60,38 @@ export function lockDataDir(dir: string): DataDirLock {
   }
   const path = join(dir, LOCK_FILE);
   let tookOverFrom: number | null = null;
-  for (let attempt = 0; ; attempt++) {
+  // The pid is written to a private file first and then linked into place: the lock never exists
+  // without its owner's pid (a concurrent starter reading an empty lock would take it over).
+  const tmp = join(dir, `${LOCK_FILE}.${process.pid}`);
+  try {
+    writeFileSync(tmp, `${process.pid}\n`, { mode: 0o600 });
+  } catch (e) {
+    throw explain(dir, e as NodeJS.ErrnoException);
+  }
+  try {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        linkSync(tmp, path);
+        break;
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code !== 'EEXIST') throw explain(dir, err);
+        if (attempt > 0) throw new DataDirError(`data folder ${dir} is locked (${path}) and the lock could not be taken over`);
+        const owner = readOwner(path);
+        if (owner !== null && owner !== process.pid && alive(owner)) {
+          throw new DataDirError(`data folder ${dir} is in use by process ${owner} (lock file ${path}), another ringmatch: stop it first, or give this server another dataDir / DATA_DIR (if pid ${owner} is not a ringmatch, the lock is stale: remove ${path})`);
+        }
+        // Stale: its process is gone. Take it over — unless it changed under us (another starter won).
+        if (readOwner(path) !== owner) continue;
+        tookOverFrom = owner;
+        unlinkSync(path);
+      }
+    }
+  } finally {
     try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      break;
-    } catch (e) {
-      const err = e as NodeJS.ErrnoException;
-      if (err.code !== 'EEXIST' || attempt > 0) {
-        if (err.code === 'EEXIST') throw new DataDirError(`data folder ${dir} is locked (${path}) and the lock could not be taken over`);
-        throw explain(dir, err);
-      }
-      const owner = Number.parseInt(readFileSync(path, 'utf8').trim(), 10);
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-        throw new DataDirError(`data folder ${dir} is in use by another ringmatch process (pid ${owner}, lock file ${path}): stop it first, or give this server another dataDir / DATA_DIR`);
-      }
-      // Stale: its process is gone. Take it over (one retry of the exclusive create).
-      tookOverFrom = Number.isInteger(owner) ? owner : null;
-      unlinkSync(path);
+      unlinkSync(tmp);
+    } catch {
+      // Already gone.
     }
   }
   let released = false;

@@ -75,8 +75,10 @@ export class JournalAgent {
       this.retryAtMs = 0;
     }
     try {
+      const durableBefore = this.retryDelayMs !== 0 ? this.durableTotal() : 0;
       const n = this.work();
-      if (this.retryDelayMs !== 0) {
+      // Writing again only once a commit went through (appending alone proves nothing).
+      if (this.retryDelayMs !== 0 && this.durableTotal() > durableBefore) {
         this.retryDelayMs = 0;
         Atomics.store(this.state, journalStatusWord(this.writers.length), JournalState.RUNNING);
         this.onBlocked?.(null);
@@ -95,6 +97,12 @@ export class JournalAgent {
       this.wake?.wake(); // the gateway sees BLOCKED now
       return 0;
     }
+  }
+
+  private durableTotal(): number {
+    let t = 0;
+    for (let k = 0; k < this.writers.length; k++) t += this.writers[k].durableSequence();
+    return t;
   }
 
   private work(): number {

@@ -5,7 +5,7 @@
  * the records differently refuses, naming what differs — instead of replaying prices in the wrong
  * units or orders on the wrong symbol. Limits and keys may change freely between restarts. Cold path.
  */
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EngineSpec } from '../engine/config.ts';
 import { crc32c } from './crc32c.ts';
@@ -19,6 +19,8 @@ export interface JournalLayout {
   shards: number;
   notionalDecimals: number;
   accounts: number;
+  /** Account ids in order (records carry the index): names only, never keys. */
+  accountIds?: string[];
   symbols: Array<{ name: string; shard: number; tickSize: string; lotSize: string }>;
 }
 
@@ -27,6 +29,7 @@ export function journalLayout(spec: EngineSpec): JournalLayout {
     shards: spec.shards,
     notionalDecimals: spec.notionalDecimals,
     accounts: spec.accounts.length,
+    accountIds: spec.accounts.map((a) => a.name),
     symbols: spec.symbols.map((s) => ({ name: s.name, shard: s.shard, tickSize: s.tickSize, lotSize: s.lotSize })),
   };
   const hash = crc32c(Buffer.from(JSON.stringify(body))).toString(16).padStart(8, '0');
@@ -44,6 +47,10 @@ export function layoutDifferences(journal: JournalLayout, config: JournalLayout)
   if (journal.shards !== config.shards) out.push(`shards: journal ${journal.shards}, config ${config.shards}`);
   if (journal.notionalDecimals !== config.notionalDecimals) out.push(`notionalDecimals: journal ${journal.notionalDecimals}, config ${config.notionalDecimals}`);
   if (journal.accounts > config.accounts) out.push(`accounts: the journal knows ${journal.accounts}, the config only ${config.accounts}`);
+  const ids = journal.accountIds ?? [];
+  for (let i = 0; i < ids.length && i < config.accounts; i++) {
+    if (config.accountIds && ids[i] !== config.accountIds[i]) out.push(`account #${i}: journal ${ids[i]}, config ${config.accountIds[i]} (accounts may only be added at the end)`);
+  }
   const n = Math.max(journal.symbols.length, config.symbols.length);
   for (let i = 0; i < n; i++) {
     const a = journal.symbols[i];
@@ -63,7 +70,13 @@ export function layoutDifferences(journal: JournalLayout, config: JournalLayout)
 export function readJournalLayout(dir: string): JournalLayout | null {
   const f = join(dir, LAYOUT_FILE);
   if (!existsSync(f)) return null;
-  return JSON.parse(readFileSync(f, 'utf8')) as JournalLayout;
+  try {
+    const l = JSON.parse(readFileSync(f, 'utf8')) as JournalLayout;
+    if (typeof l.hash !== 'string' || !Array.isArray(l.symbols)) throw new Error('not a journal layout');
+    return l;
+  } catch (e) {
+    throw new LayoutMismatchError(`${f} is unreadable (${(e as Error).message}): restore it from a backup, or delete it to record this configuration's layout (only if this config is the one the journal was written with)`);
+  }
 }
 
 /**
@@ -80,7 +93,21 @@ export function checkJournalLayout(dir: string, spec: EngineSpec): void {
     }
     if (theirs.hash === mine.hash) return;
   }
+  // Atomically and durably: temp file, fsync, rename, fsync of the folder (a crash leaves the old
+  // layout or the new one, never an empty file).
   const tmp = join(dir, `${LAYOUT_FILE}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(mine, null, 1)}\n`, { mode: 0o600 });
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(mine, null, 1)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, join(dir, LAYOUT_FILE));
+  const dfd = openSync(dir, 'r');
+  try {
+    fsyncSync(dfd);
+  } finally {
+    closeSync(dfd);
+  }
 }

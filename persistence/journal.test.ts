@@ -146,6 +146,17 @@ describe('journal', () => {
     writeFileSync(seg, bytes);
     expect(tail(512).length).toBe(489);
     expect(() => tail(505)).toThrow(JournalCorruptError);
+    // Missing earlier segments are a gap, not a journal that starts later.
+    const gap = tmp();
+    writeAll(gap, events.slice(0, 300), { segmentBytes: 100 * RECORD_BYTES }).close();
+    rmSync(listSegments(gap, 0)[0]);
+    expect(() => readJournal(gap, 0, { fromSeq: 50, onRecord: () => undefined })).toThrow(/earlier segments are missing/);
+    // A zero-filled tail (a crash before fdatasync on some file systems) is torn, not corruption.
+    const zeros = tmp();
+    writeAll(zeros, events.slice(0, 10)).close();
+    const [zf] = listSegments(zeros, 0);
+    writeFileSync(zf, Buffer.concat([readFileSync(zf), Buffer.alloc(3 * RECORD_BYTES)]));
+    expect(readJournal(zeros, 0)).toMatchObject({ lastSeq: 10, torn: { offset: 10 * RECORD_BYTES } });
     // A journal shorter than fromSeq says is read to its real end (lastSeq does not lie).
     const short = tmp();
     writeAll(short, events.slice(0, 50)).close();

@@ -87,6 +87,12 @@ export interface ReadResult {
   torn: TornTail | null;
 }
 
+/** True when every byte from `off` to the end is zero. */
+function zeroFrom(bytes: Uint8Array, off: number): boolean {
+  for (let i = off; i < bytes.length; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
 /** First sequence of a segment file, from its name. */
 function segmentFirstSeq(file: string): number {
   return Number(/(\d{20})\.seg$/.exec(file)?.[1] ?? 0);
@@ -139,6 +145,8 @@ export function readJournal(
     if (segFirst > 0 && segFirst <= fromSeq) {
       skipRecords = fromSeq - segFirst;
       lastSeq = fromSeq - 1;
+    } else if (segFirst > fromSeq) {
+      throw new JournalCorruptError(files[first], 0, `the journal starts at sequence ${segFirst}, after ${fromSeq} (earlier segments are missing)`);
     }
   }
   for (let f = first; f < files.length; f++) {
@@ -160,7 +168,9 @@ export function readJournal(
         // Torn write: an *incomplete* record at the end of the newest segment (a crash mid-write).
         // A complete record with a bad checksum is corruption, even the last one: it may be an
         // acknowledged order, so it is never truncated — refuse, with file and offset.
-        if (isLast && bytes.length - off < RECORD_BYTES) {
+        // A zero-filled tail is the other face of a crash before fdatasync (some file systems
+        // extend the file before the data lands): never acknowledged, so a torn write too.
+        if (isLast && (bytes.length - off < RECORD_BYTES || zeroFrom(bytes, off))) {
           torn = { file, offset: base + off, bytes: bytes.length - off, reason: bad };
           if (opts.repair) truncateFile(file, base + off);
           break;
@@ -296,7 +306,15 @@ export class JournalWriter {
   commit(): number {
     if (this.used === 0) return this.durable;
     try {
+      // A failed commit left bytes past the durable size that could not be cut back yet: nothing
+      // is appended after them until they are (appending would bury them mid-file).
+      if (this.needsTruncate && this.fd >= 0) {
+        ftruncateSync(this.fd, this.segmentSize);
+        this.needsTruncate = false;
+      }
       if (this.fd < 0 || this.segmentSize >= this.segmentBytes) this.rotate(this.firstPendingSeq());
+      // A new segment's directory entry must be durable before anything in it counts as durable.
+      if (!this.dirSynced) this.syncDir();
       let written = 0;
       while (written < this.used) written += writeSync(this.fd, this.buf, written, this.used - written);
       fdatasyncSync(this.fd);
@@ -306,7 +324,7 @@ export class JournalWriter {
         try {
           ftruncateSync(this.fd, this.segmentSize);
         } catch {
-          // The truncate failed too: the partial record is an incomplete tail, repaired on open.
+          this.needsTruncate = true; // tried again before the next write
         }
       }
       throw new JournalWriteError(`shard ${this.shard}: cannot write the journal: ${err.code ?? ''} ${err.message}`, err.code ?? 'EIO', { cause: e });
@@ -327,16 +345,25 @@ export class JournalWriter {
     if (this.fd >= 0) closeSync(this.fd);
     this.fd = -1;
     const d = shardDir(this.dir, this.shard);
+    this.dirSynced = false;
     this.fd = openSync(join(d, segmentName(firstSeq)), 'a', 0o600);
     this.segmentSize = 0;
-    // Make the new file's directory entry durable too.
-    const dfd = openSync(d, 'r');
+    this.syncDir();
+  }
+
+  /** Make the new segment's directory entry durable too. */
+  private syncDir(): void {
+    const dfd = openSync(shardDir(this.dir, this.shard), 'r');
     try {
       fsyncSync(dfd);
     } finally {
       closeSync(dfd);
     }
+    this.dirSynced = true;
   }
+
+  private needsTruncate = false;
+  private dirSynced = true;
 
   close(): void {
     this.commit();

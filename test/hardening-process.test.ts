@@ -36,7 +36,7 @@ describe('hardening: the server process', () => {
       expect(samePort.out).toMatch(/port is in use/);
       const sameDir = await runToExit({ DATA_DIR: a, LOG_LEVEL: 'warn' });
       expect(sameDir.code).toBe(2);
-      expect(sameDir.out).toContain(`in use by another ringmatch process (pid ${first.child.pid}`);
+      expect(sameDir.out).toContain(`in use by process ${first.child.pid} (lock file`);
       expect((await fetch(`http://127.0.0.1:${first.port}/health`)).status).toBe(200);
     } finally {
       expect(await first.stop()).toBe(0);
