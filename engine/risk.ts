@@ -21,7 +21,7 @@ import {
   EVT_MAKER_ORDER_ID, EVT_MAKER_STATUS, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_STATUS, EVT_SYMBOL, EVT_TYPE,
 } from './event-slot.ts';
 import { MAX_UNITS, getI64, putI64 } from './int64.ts';
-import { TWO_32, WIDE_MAX_HI, wideAdd, wideCmp, wideFromBigInt, wideMul, wideSub, wideSum, wideToBigInt, wr } from './wide.ts';
+import { TWO_32, WIDE_MAX_HI, splitWide, wideAdd, wideCmp, wideFromBigInt, wideMul, wideSub, wideSum, wideToBigInt, wr } from './wide.ts';
 import { seqDiff } from '../ring/layout.ts';
 import { LongIntMap, MISSING } from './long-int-map.ts';
 import { ClientIdIndex } from './client-id-index.ts';
@@ -118,26 +118,18 @@ export class RiskEngine {
     this.bandHigh = new Float64Array(ns);
     this.bandBps = Float64Array.from(spec.symbols, (s) => s.bandBps);
     this.maxQty = Float64Array.from(spec.symbols, (s) => s.maxOrderQty);
-    this.maxNotionalHi = new Float64Array(ns);
-    this.maxNotionalLo = new Float64Array(ns);
-    spec.symbols.forEach((s, i) => {
-      wideFromBigInt(s.maxOrderNotional);
-      this.maxNotionalHi[i] = wr.hi;
-      this.maxNotionalLo[i] = wr.lo;
-    });
+    const maxNotional = splitWide(spec.symbols.map((s) => s.maxOrderNotional));
+    this.maxNotionalHi = maxNotional.hi;
+    this.maxNotionalLo = maxNotional.lo;
     this.mult = Float64Array.from(spec.symbols, (s) => s.notionalPerTickLot);
     for (let s = 0; s < ns; s++) this.setReference(s, spec.symbols[s].referencePrice);
     this.disabled = new Uint8Array(na);
     this.openNotionalHi = new Float64Array(na);
     this.openNotionalLo = new Float64Array(na);
     this.openOrders = new Int32Array(na);
-    this.creditHi = new Float64Array(na);
-    this.creditLo = new Float64Array(na);
-    spec.accounts.forEach((a, i) => {
-      wideFromBigInt(a.creditLimit);
-      this.creditHi[i] = wr.hi;
-      this.creditLo[i] = wr.lo;
-    });
+    const credit = splitWide(spec.accounts.map((a) => a.creditLimit));
+    this.creditHi = credit.hi;
+    this.creditLo = credit.lo;
     this.maxOpen = Int32Array.from(spec.accounts, (a) => a.maxOpenOrders);
     this.position = new Float64Array(na * ns);
     this.buyOpen = new Float64Array(na * ns);

@@ -83,6 +83,18 @@ export function wideToBigInt(h: number, l: number): bigint {
   return BigInt(h) * 4294967296n + BigInt(l);
 }
 
+/** Cold: values in [0, 2^63) as parallel hi / lo arrays (risk limits at construction). */
+export function splitWide(values: readonly bigint[]): { hi: Float64Array; lo: Float64Array } {
+  const hi = new Float64Array(values.length);
+  const lo = new Float64Array(values.length);
+  values.forEach((v, i) => {
+    wideFromBigInt(v);
+    hi[i] = wr.hi;
+    lo[i] = wr.lo;
+  });
+  return { hi, lo };
+}
+
 /** Cold: split a BigInt in [0, 2^63) into `wr`. */
 export function wideFromBigInt(v: bigint): void {
   if (v < 0n || v >= 9223372036854775808n) throw new RangeError(`${v} is outside [0, 2^63)`);

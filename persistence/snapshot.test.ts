@@ -13,20 +13,29 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
+/**
+ * A journal of `n` commands of a rich stream (risk + matching inline, one journal per shard) in a
+ * fresh directory; `mid` is each shard's last sequence after the first half.
+ */
+function journaled(n: number, seed: number, prefix: string): { dir: string; spec: ReturnType<typeof testSpec>; live: InlineEngine; writers: JournalWriter[]; mid: number[] } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(dir);
+  const spec = testSpec();
+  const live = new InlineEngine(spec);
+  const writers = spec.symbols.map((_, k) => new JournalWriter(join(dir, 'journal'), k));
+  live.onEvent((w, b, k) => writers[k].append(w, b));
+  const cmds = richStream(n, seed);
+  cmds.slice(0, n / 2).forEach((c) => live.submit(c));
+  writers.forEach((w) => w.commit());
+  const mid = writers.map((w) => w.lastSequence());
+  cmds.slice(n / 2).forEach((c) => live.submit(c));
+  writers.forEach((w) => w.close());
+  return { dir, spec, live, writers, mid };
+}
+
 describe('snapshots', () => {
   it('snapshot at mid-journal + replay of the tail = the live engine, and the write is atomic', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ringmatch-snap-'));
-    dirs.push(dir);
-    const spec = testSpec();
-    const live = new InlineEngine(spec);
-    const writers = spec.symbols.map((_, k) => new JournalWriter(join(dir, 'journal'), k));
-    live.onEvent((w, b, k) => writers[k].append(w, b));
-    const cmds = richStream(4_000, 12);
-    cmds.slice(0, 2_000).forEach((c) => live.submit(c));
-    writers.forEach((w) => w.commit());
-    const mid = writers.map((w) => w.lastSequence());
-    cmds.slice(2_000).forEach((c) => live.submit(c));
-    writers.forEach((w) => w.close());
+    const { dir, spec, live, writers, mid } = journaled(4_000, 12, 'ringmatch-snap-');
 
     const path = writeSnapshot(join(dir, 'snapshots'), buildSnapshot(join(dir, 'journal'), spec, mid));
     expect(readdirSync(join(dir, 'snapshots'))).toEqual([path.split('/').pop()]); // no temp file left
@@ -51,18 +60,7 @@ describe('snapshots', () => {
   });
 
   it('is checksummed: an edited digit, a truncated file or a version-1 file is skipped with its reason, for an older snapshot', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'ringmatch-snapsum-'));
-    dirs.push(dir);
-    const spec = testSpec();
-    const live = new InlineEngine(spec);
-    const writers = spec.symbols.map((_, k) => new JournalWriter(join(dir, 'journal'), k));
-    live.onEvent((w, b, k) => writers[k].append(w, b));
-    const cmds = richStream(2_000, 5);
-    cmds.slice(0, 1_000).forEach((c) => live.submit(c));
-    writers.forEach((w) => w.commit());
-    const older = writers.map((w) => w.lastSequence());
-    cmds.slice(1_000).forEach((c) => live.submit(c));
-    writers.forEach((w) => w.close());
+    const { dir, spec, writers, mid: older } = journaled(2_000, 5, 'ringmatch-snapsum-');
     const snaps = join(dir, 'snapshots');
     writeSnapshot(snaps, buildSnapshot(join(dir, 'journal'), spec, older));
     const newest = writeSnapshot(snaps, buildSnapshot(join(dir, 'journal'), spec));
