@@ -29,10 +29,17 @@ const TWO_52 = 4503599627370496;
 
 /**
  * Exact product of two integers in [0, 2^52) as hi·2^52 + lo (lo in [0, 2^52)). Writes the result
- * into `wide.hi` / `wide.lo` so nothing is allocated. Splitting each factor into 26-bit halves keeps
+ * into `wide[HI]` / `wide[LO]` so nothing is allocated. Splitting each factor into 26-bit halves keeps
  * every partial product below 2^53, where doubles are exact.
  */
-export const wide = { hi: 0, lo: 0 };
+export const wide = new Float64Array(2);
+/**
+ * Indexes of the scratch results (`wide`, and `wr` in engine/wide.ts). Typed-array slots, not
+ * object fields: storing a double above the small-integer range into an object field allocates a
+ * HeapNumber in V8 — the zero-allocation test caught `{ hi, lo }` scratch objects doing so.
+ */
+export const HI = 0;
+export const LO = 1;
 
 export function mulWide(a: number, b: number): void {
   const ah = Math.floor(a / TWO_26);
@@ -50,13 +57,13 @@ export function mulWide(a: number, b: number): void {
     lo -= TWO_52;
     carry = 1;
   }
-  wide.hi = p2 + midHi + carry;
-  wide.lo = lo;
+  wide[HI] = p2 + midHi + carry;
+  wide[LO] = lo;
 }
 
 /** a·b if it is at most `limit` (limit ≤ MAX_UNITS), else -1. Exact for a, b in [0, 2^52). */
 export function mulAtMost(a: number, b: number, limit: number): number {
   mulWide(a, b);
-  if (wide.hi !== 0 || wide.lo > limit) return -1;
-  return wide.lo;
+  if (wide[HI] !== 0 || wide[LO] > limit) return -1;
+  return wide[LO];
 }

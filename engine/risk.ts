@@ -21,7 +21,7 @@ import {
   EVT_MAKER_ORDER_ID, EVT_MAKER_STATUS, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_STATUS, EVT_SYMBOL, EVT_TYPE,
 } from './event-slot.ts';
 import { MAX_UNITS, getI64, putI64 } from './int64.ts';
-import { TWO_32, WIDE_MAX_HI, splitWide, wideAdd, wideCmp, wideFromBigInt, wideMul, wideSub, wideSum, wideToBigInt, wr } from './wide.ts';
+import { HI, LO, WIDE_BASE, WIDE_MAX_HI, splitWide, wideAdd, wideCmp, wideFromBigInt, wideMul, wideSub, wideSum, wideToBigInt, wr } from './wide.ts';
 import { seqDiff } from '../ring/layout.ts';
 import { LongIntMap, MISSING } from './long-int-map.ts';
 import { ClientIdIndex } from './client-id-index.ts';
@@ -51,6 +51,7 @@ export const ALL_SHARDS = -1;
 export const NO_SHARD = -2;
 
 const NIL = -1;
+const TWO_32 = 4294967296; // the state hash mixes 32-bit words
 
 export class RiskEngine {
   // ---- per symbol
@@ -61,7 +62,7 @@ export class RiskEngine {
   private readonly bandHigh: Float64Array;
   private readonly bandBps: Float64Array;
   private readonly maxQty: Float64Array;
-  /** Max order notional per symbol, wide (engine/wide.ts): hi·2^32 + lo. */
+  /** Max order notional per symbol, wide (engine/wide.ts): hi·2^30 + lo. */
   private readonly maxNotionalHi: Float64Array;
   private readonly maxNotionalLo: Float64Array;
   private readonly mult: Float64Array;
@@ -282,12 +283,12 @@ export class RiskEngine {
       if (price < this.bandLow[s] || price > this.bandHigh[s]) return ResultCode.RISK_PRICE_BAND;
     }
     // Notional exact in int64 range (two doubles, engine/wide.ts).
-    if (!wideMul(price, qty * this.mult[s]) || wideCmp(wr.hi, wr.lo, this.maxNotionalHi[s], this.maxNotionalLo[s]) > 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
-    const nHi = wr.hi;
-    const nLo = wr.lo;
+    if (!wideMul(price, qty * this.mult[s]) || wideCmp(wr[HI], wr[LO], this.maxNotionalHi[s], this.maxNotionalLo[s]) > 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
+    const nHi = wr[HI];
+    const nLo = wr[LO];
     if (this.openOrders[a] + 1 > this.maxOpen[a]) return ResultCode.RISK_MAX_OPEN_ORDERS;
     wideSum(this.openNotionalHi[a], this.openNotionalLo[a], nHi, nLo);
-    if (wideCmp(wr.hi, wr.lo, this.creditHi[a], this.creditLo[a]) > 0) return ResultCode.RISK_CREDIT_LIMIT;
+    if (wideCmp(wr[HI], wr[LO], this.creditHi[a], this.creditLo[a]) > 0) return ResultCode.RISK_CREDIT_LIMIT;
     const as = a * this.nSymbols + s;
     if (side === Side.BUY ? this.position[as] + this.buyOpen[as] + qty > this.maxPos[as] : this.sellOpen[as] + qty - this.position[as] > this.maxPos[as]) {
       return ResultCode.RISK_MAX_POSITION;
@@ -366,23 +367,23 @@ export class RiskEngine {
     const qty = cmdQty !== 0 ? cmdQty : this.rOrderQty[i];
     if (qty > this.maxQty[s]) return ResultCode.RISK_MAX_ORDER_QTY;
     if (cmdPrice !== 0 && (price < this.bandLow[s] || price > this.bandHigh[s])) return ResultCode.RISK_PRICE_BAND;
-    if (!wideMul(price, qty * this.mult[s]) || wideCmp(wr.hi, wr.lo, this.maxNotionalHi[s], this.maxNotionalLo[s]) > 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
+    if (!wideMul(price, qty * this.mult[s]) || wideCmp(wr[HI], wr[LO], this.maxNotionalHi[s], this.maxNotionalLo[s]) > 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
     const leaves = qty > this.rCum[i] ? qty - this.rCum[i] : 0;
     wideMul(price, leaves * this.mult[s]); // ≤ the order's notional just checked: fits
     // addNotional = max(0, new − reserved)
     let addHi = 0;
     let addLo = 0;
-    if (wideCmp(wr.hi, wr.lo, this.rResHi[i], this.rResLo[i]) > 0) {
-      addHi = wr.hi - this.rResHi[i];
-      addLo = wr.lo - this.rResLo[i];
+    if (wideCmp(wr[HI], wr[LO], this.rResHi[i], this.rResLo[i]) > 0) {
+      addHi = wr[HI] - this.rResHi[i];
+      addLo = wr[LO] - this.rResLo[i];
       if (addLo < 0) {
-        addLo += TWO_32;
+        addLo += WIDE_BASE;
         addHi -= 1;
       }
     }
     const addQty = leaves > this.rResQty[i] ? leaves - this.rResQty[i] : 0;
     wideSum(this.openNotionalHi[a], this.openNotionalLo[a], addHi, addLo);
-    if (wideCmp(wr.hi, wr.lo, this.creditHi[a], this.creditLo[a]) > 0) return ResultCode.RISK_CREDIT_LIMIT;
+    if (wideCmp(wr[HI], wr[LO], this.creditHi[a], this.creditLo[a]) > 0) return ResultCode.RISK_CREDIT_LIMIT;
     const as = a * this.nSymbols + s;
     if (addQty > 0) {
       const side = this.rSide[i];
@@ -487,9 +488,9 @@ export class RiskEngine {
     // Reserved notional := leaves × price (the order's own notional or less: fits in int64).
     wideMul(this.rPrice[i], leaves * this.mult[s]);
     wideSub(this.openNotionalHi, this.openNotionalLo, a, this.rResHi[i], this.rResLo[i]);
-    wideAdd(this.openNotionalHi, this.openNotionalLo, a, wr.hi, wr.lo);
-    this.rResHi[i] = wr.hi;
-    this.rResLo[i] = wr.lo;
+    wideAdd(this.openNotionalHi, this.openNotionalLo, a, wr[HI], wr[LO]);
+    this.rResHi[i] = wr[HI];
+    this.rResLo[i] = wr[LO];
     const as = a * this.nSymbols + s;
     if (this.rSide[i] === Side.BUY) this.buyOpen[as] += leaves - this.rResQty[i];
     else this.sellOpen[as] += leaves - this.rResQty[i];
@@ -533,8 +534,8 @@ export class RiskEngine {
       const price = getI64(w, b + EVT_PRICE);
       const qty = getI64(w, b + EVT_QTY);
       if (!wideMul(price, qty * this.mult[s])) throw new Error(`replay: order ${id} notional beyond int64`);
-      const nHi = wr.hi;
-      const nLo = wr.lo;
+      const nHi = wr[HI];
+      const nLo = wr[LO];
       const i = this.addOrder(id, a, s, side, price, qty, 0, qty, qty, nHi, nLo);
       copyClord(w, b + EVT_CLORD, this.rClord, 2 * i * CLORD_WORDS);
       this.byClord.add(2 * i);
@@ -588,8 +589,8 @@ export class RiskEngine {
     st.disabled.forEach((v, a) => { this.disabled[a] = v; });
     st.openNotional.forEach((v, a) => {
       wideFromBigInt(BigInt(v));
-      this.openNotionalHi[a] = wr.hi;
-      this.openNotionalLo[a] = wr.lo;
+      this.openNotionalHi[a] = wr[HI];
+      this.openNotionalLo[a] = wr[LO];
     });
     this.openOrders.set(st.openOrders);
     this.position.set(st.position);
@@ -599,7 +600,7 @@ export class RiskEngine {
       if (this.freeSlot === NIL) throw new Error('snapshot: risk order table full (raise riskOrderCapacity)');
       // Account totals come from the snapshot's arrays; only the order itself is added here.
       wideFromBigInt(BigInt(resNotional));
-      const i = this.addOrder(id, account, symbol, side, price, orderQty, cum, leaves, resQty, wr.hi, wr.lo);
+      const i = this.addOrder(id, account, symbol, side, price, orderQty, cum, leaves, resQty, wr[HI], wr[LO]);
       writeClordString(this.rClord, 2 * i * CLORD_WORDS, clOrd);
       this.byClord.add(2 * i);
     }
@@ -646,7 +647,7 @@ export class RiskEngine {
       if (this.rId[i] !== id) throw new Error(`risk index: order ${id} points at slot holding ${this.rId[i]}`);
       const a = this.rAccount[i];
       notional[a] += wideToBigInt(this.rResHi[i], this.rResLo[i]);
-      if (this.rResLo[i] < 0 || this.rResLo[i] >= TWO_32 || this.rResHi[i] < 0 || this.rResHi[i] > WIDE_MAX_HI) throw new Error(`order ${id}: reserved notional not normalized`);
+      if (this.rResLo[i] < 0 || this.rResLo[i] >= WIDE_BASE || this.rResHi[i] < 0 || this.rResHi[i] > WIDE_MAX_HI) throw new Error(`order ${id}: reserved notional not normalized`);
       count[a]++;
       const as = a * this.nSymbols + this.rSymbol[i];
       if (this.rSide[i] === Side.BUY) buy[as] += this.rResQty[i];

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import * as cmd from './command-slot.ts';
 import * as evt from './event-slot.ts';
 import { RingBuffer } from '../ring/ring.ts';
-import { MAX_UNITS, getI64, mulAtMost, mulWide, putI64, wide } from './int64.ts';
+import { HI, LO, MAX_UNITS, getI64, mulAtMost, mulWide, putI64, wide } from './int64.ts';
 
 /** [name, word offset, width in words] of every field, in layout order. */
 function fields(mod: Record<string, unknown>, prefix: string, widths: Record<string, number>, end: string): Array<[string, number, number]> {
@@ -80,8 +80,8 @@ describe('int64 and wide arithmetic', () => {
     const cases: Array<[number, number]> = [[MAX_UNITS, MAX_UNITS], [2 ** 52 - 3, 987654321], [123456789, 987654321], [0, MAX_UNITS], [1, 1]];
     for (const [a, b] of cases) {
       mulWide(a, b);
-      expect(BigInt(wide.hi) * 2n ** 52n + BigInt(wide.lo)).toBe(BigInt(a) * BigInt(b));
-      expect(wide.lo).toBeLessThan(2 ** 52);
+      expect(BigInt(wide[HI]) * 2n ** 52n + BigInt(wide[LO])).toBe(BigInt(a) * BigInt(b));
+      expect(wide[LO]).toBeLessThan(2 ** 52);
     }
     expect(mulAtMost(3, 5, 15)).toBe(15);
     expect(mulAtMost(3, 5, 14)).toBe(-1);

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { compileConfig } from './config.ts';
 import { CommandType, EventType, OrderType, ResultCode, Side, TimeInForce } from './codes.ts';
 import { InlineEngine } from './inline-engine.ts';
-import { wideAdd, wideCmp, wideFromBigInt, wideMul, wideSub, wideSum, wideToBigInt, wr } from './wide.ts';
+import { HI, LO, wideAdd, wideCmp, wideFromBigInt, wideMul, wideSub, wideSum, wideToBigInt, wr } from './wide.ts';
 
 const MAX = 9223372036854775807n;
 const u52 = fc.bigInt({ min: 0n, max: 2n ** 52n - 1n });
@@ -15,16 +15,16 @@ describe('wide notional arithmetic (two doubles) equals BigInt', () => {
       const p = a * b;
       const ok = wideMul(Number(a), Number(b));
       expect(ok).toBe(p <= MAX);
-      if (ok) expect(wideToBigInt(wr.hi, wr.lo)).toBe(p);
+      if (ok) expect(wideToBigInt(wr[HI], wr[LO])).toBe(p);
     }), { numRuns: 5_000 });
     fc.assert(fc.property(u63, u63, (a, b) => {
       const [x, y] = a <= b ? [a, b] : [b, a];
       wideFromBigInt(x);
-      const xh = wr.hi;
-      const xl = wr.lo;
+      const xh = wr[HI];
+      const xl = wr[LO];
       wideFromBigInt(y);
-      const yh = wr.hi;
-      const yl = wr.lo;
+      const yh = wr[HI];
+      const yl = wr[LO];
       expect(wideCmp(xh, xl, yh, yl)).toBe(x === y ? 0 : -1);
       expect(wideCmp(yh, yl, xh, xl)).toBe(x === y ? 0 : 1);
       const hi = Float64Array.of(yh);
@@ -35,7 +35,7 @@ describe('wide notional arithmetic (two doubles) equals BigInt', () => {
       expect(wideToBigInt(hi[0], lo[0])).toBe(y);
       if (x + y <= MAX) {
         wideSum(xh, xl, yh, yl);
-        expect(wideToBigInt(wr.hi, wr.lo)).toBe(x + y);
+        expect(wideToBigInt(wr[HI], wr[LO])).toBe(x + y);
       }
     }), { numRuns: 5_000 });
   });

@@ -1,21 +1,27 @@
 /**
  * Notional in int64 range, exactly, without allocation: a non-negative integer v < 2^63 is held as
- * two doubles, v = hi·2^32 + lo with 0 ≤ lo < 2^32 and 0 ≤ hi < 2^31. Every add, subtract, compare
+ * two doubles, v = hi·2^30 + lo with 0 ≤ lo < 2^30 and 0 ≤ hi < 2^33. Base 2^30 rather than 2^32:
+ * both halves of any notional below 2^61 are small integers (Smis) to V8, so passing them to a
+ * helper that the optimizer did not inline never boxes a double (a HeapNumber per call — the
+ * zero-allocation test caught that, intermittently, with a 2^32 base). Every add, subtract, compare
  * and multiply below stays under 2^53 where doubles are exact; nothing is a BigInt (BigInt
- * arithmetic allocates on every operation). Results of the non-array helpers land in `wr`.
+ * arithmetic allocates on every operation). Results of the non-array helpers land in `wr` ([HI], [LO]).
  *
  * Why: credit limits and order notionals in notional units outgrow 2^53 quickly — 100,000,000 USD
  * at 8 notional decimals is 10^16 units; 1-satoshi lots at 100,000 USD/BTC need 10 decimals.
  */
-import { mulWide, wide } from './int64.ts';
+import { HI, LO, mulWide, wide } from './int64.ts';
 
-export const TWO_32 = 4294967296;
-const TWO_20 = 1048576;
+export { HI, LO };
+
+/** The base of the low half: 2^30. */
+export const WIDE_BASE = 1073741824;
+const TWO_22 = 4194304;
 /** hi of the largest value (2^63 − 1). */
-export const WIDE_MAX_HI = 2147483647;
+export const WIDE_MAX_HI = 8589934591;
 
 /** Scratch result of wideMul / wideSum (read right after the call). */
-export const wr = { hi: 0, lo: 0 };
+export const wr = new Float64Array(2);
 
 /** a·b (each an integer in [0, 2^52)) into `wr`; false (wr untouched) when the product is ≥ 2^63. */
 export function wideMul(a: number, b: number): boolean {
@@ -23,16 +29,16 @@ export function wideMul(a: number, b: number): boolean {
   // Fast path: a double product ≤ 2^53 − 1 is exact (rounding is monotonic and 2^53 is a double,
   // so a true product ≥ 2^53 never rounds below it). Most orders take this path.
   if (p <= 9007199254740991) {
-    const h = Math.floor(p / TWO_32);
-    wr.hi = h;
-    wr.lo = p - h * TWO_32;
+    const h = Math.floor(p / WIDE_BASE);
+    wr[HI] = h;
+    wr[LO] = p - h * WIDE_BASE;
     return true;
   }
-  mulWide(a, b); // a·b = wide.hi·2^52 + wide.lo
-  if (wide.hi >= 2048) return false; // ≥ 2^63
-  const loHi = Math.floor(wide.lo / TWO_32);
-  wr.hi = wide.hi * TWO_20 + loHi;
-  wr.lo = wide.lo - loHi * TWO_32;
+  mulWide(a, b); // a·b = wide[HI]·2^52 + wide[LO]
+  if (wide[HI] >= 2048) return false; // ≥ 2^63
+  const loHi = Math.floor(wide[LO] / WIDE_BASE);
+  wr[HI] = wide[HI] * TWO_22 + loHi; // 2^52 = 2^22 · 2^30
+  wr[LO] = wide[LO] - loHi * WIDE_BASE;
   return true;
 }
 
@@ -40,12 +46,12 @@ export function wideMul(a: number, b: number): boolean {
 export function wideSum(ah: number, al: number, bh: number, bl: number): void {
   let lo = al + bl;
   let hi = ah + bh;
-  if (lo >= TWO_32) {
-    lo -= TWO_32;
+  if (lo >= WIDE_BASE) {
+    lo -= WIDE_BASE;
     hi += 1;
   }
-  wr.hi = hi;
-  wr.lo = lo;
+  wr[HI] = hi;
+  wr[LO] = lo;
 }
 
 /** −1, 0 or 1 as (ah, al) is below, equal to or above (bh, bl). */
@@ -58,8 +64,8 @@ export function wideCmp(ah: number, al: number, bh: number, bl: number): number 
 export function wideAdd(hi: Float64Array, lo: Float64Array, i: number, h: number, l: number): void {
   let nl = lo[i] + l;
   let nh = hi[i] + h;
-  if (nl >= TWO_32) {
-    nl -= TWO_32;
+  if (nl >= WIDE_BASE) {
+    nl -= WIDE_BASE;
     nh += 1;
   }
   hi[i] = nh;
@@ -71,7 +77,7 @@ export function wideSub(hi: Float64Array, lo: Float64Array, i: number, h: number
   let nl = lo[i] - l;
   let nh = hi[i] - h;
   if (nl < 0) {
-    nl += TWO_32;
+    nl += WIDE_BASE;
     nh -= 1;
   }
   hi[i] = nh;
@@ -80,7 +86,7 @@ export function wideSub(hi: Float64Array, lo: Float64Array, i: number, h: number
 
 /** Cold: the exact value as a BigInt (inspection, snapshots, tests). */
 export function wideToBigInt(h: number, l: number): bigint {
-  return BigInt(h) * 4294967296n + BigInt(l);
+  return BigInt(h) * 1073741824n + BigInt(l);
 }
 
 /** Cold: values in [0, 2^63) as parallel hi / lo arrays (risk limits at construction). */
@@ -89,8 +95,8 @@ export function splitWide(values: readonly bigint[]): { hi: Float64Array; lo: Fl
   const lo = new Float64Array(values.length);
   values.forEach((v, i) => {
     wideFromBigInt(v);
-    hi[i] = wr.hi;
-    lo[i] = wr.lo;
+    hi[i] = wr[HI];
+    lo[i] = wr[LO];
   });
   return { hi, lo };
 }
@@ -98,6 +104,6 @@ export function splitWide(values: readonly bigint[]): { hi: Float64Array; lo: Fl
 /** Cold: split a BigInt in [0, 2^63) into `wr`. */
 export function wideFromBigInt(v: bigint): void {
   if (v < 0n || v >= 9223372036854775808n) throw new RangeError(`${v} is outside [0, 2^63)`);
-  wr.hi = Number(v / 4294967296n);
-  wr.lo = Number(v % 4294967296n);
+  wr[HI] = Number(v / 1073741824n);
+  wr[LO] = Number(v % 1073741824n);
 }
