@@ -9,8 +9,8 @@ export interface EngineWorkerData {
   shard: number;
   spec: EngineSpec;
   control: SharedArrayBuffer;
-  /** G→R command ring. */
-  input: SharedArrayBuffer;
+  /** G→R command rings, one per gateway thread (engine/link.ts). */
+  inputs: SharedArrayBuffer[];
   /** R→M[k] command rings. */
   shardInputs: SharedArrayBuffer[];
   /** E[k] event rings. */

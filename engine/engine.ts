@@ -6,17 +6,17 @@
 import { MessageChannel } from 'node:worker_threads';
 import type { MessagePort, Worker } from 'node:worker_threads';
 import { Doorbell } from '../ring/doorbell.ts';
-import { RING_FULL, RingBuffer, RingConsumer, RingProducer } from '../ring/ring.ts';
+import { RingBuffer, RingConsumer, RingProducer } from '../ring/ring.ts';
 import { moduleUrl, startWorker, threadRuntime } from '../ring/threads.ts';
 import type { ThreadRuntime } from '../ring/threads.ts';
-import { nowUs } from './clock.ts';
-import { CMD_INGRESS_TS, CMD_SLOT_BYTES, encodeCommand, CMD_SLOT_WORDS } from './command-slot.ts';
+import { CMD_SLOT_BYTES } from './command-slot.ts';
 import type { Command } from './command-slot.ts';
 import { AgentState, RISK_AGENT, STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_STATE, STAT_WAITS, STOP_WORD, SHARD_STOP_WORD, agentLine, controlBytes, shardAgent } from './control.ts';
 import { EVT_SEQ, EVT_SLOT_BYTES } from './event-slot.ts';
-import { getI64, putI64 } from './int64.ts';
 import { Stage, shardThreadName } from './pipeline.ts';
 import { Consumer, EventConsumers, RISK_CONSUMER } from './topology.ts';
+import { EngineLink, gatewayConsumer } from './link.ts';
+import type { LinkDescriptor } from './link.ts';
 import { durableWord, journalStateBytes, journalStatusWord } from '../persistence/journal-agent.ts';
 import type { EngineSpec } from './config.ts';
 import type { EngineWorkerData, RecoveryProgress, WorkerQuery, WorkerReply } from './engine-protocol.ts';
@@ -39,6 +39,12 @@ export interface EngineOptions {
   onRecoveryProgress?: (p: RecoveryProgress) => void;
   /** Restart policy for dead workers (see engine/supervisor.ts); restarts need `journal`. */
   supervisor?: Partial<SupervisorOptions>;
+  /**
+   * Gateway threads (default 1): one command ring into the risk stage and one named consumer slot
+   * on every event ring per thread. Thread 0 is the main thread (consumer "G", ring `input`); the
+   * others ("G1", …) run on workers from `linkDescriptor(g)` (engine/link.ts).
+   */
+  gatewayThreads?: number;
 }
 
 const JOURNAL_ENTRY = moduleUrl('../persistence/journal.worker.ts', import.meta.url);
@@ -61,7 +67,6 @@ export class Engine {
   /** Rung by every shard when it commits events: the main thread's consumers park on it. */
   readonly eventDoorbell: Doorbell;
   private readonly control: Int32Array;
-  private readonly scratch = new Int32Array(CMD_SLOT_WORDS);
   private nextQueryId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private stopped = false;
@@ -96,12 +101,17 @@ export class Engine {
     private readonly opts: EngineOptions,
     /** Who owns which event-ring consumer slot (engine/topology.ts). */
     readonly topology: EventConsumers,
+    /** Command rings into the risk stage, one per gateway thread (`input` is the first's producer). */
+    private readonly inputs: RingBuffer[],
+    /** Doorbell of each consumer slot, by name (rung by the shards when they commit). */
+    private readonly consumerDoorbells: Map<string, Doorbell>,
   ) {
     this.control = control;
     this.input = input;
     this.eventRings = eventRings;
     this.eventDoorbell = eventDoorbell;
     this.shardOf = Int32Array.from(spec.symbols, (x) => x.shard);
+    this.accountConns = new SharedArrayBuffer(4 * Math.max(1, spec.accounts.length));
     const names = [Stage.RISK as string, ...eventRings.map((_, k) => shardThreadName(k)), ...(opts.journal ? [Stage.JOURNAL as string] : [])];
     this.journalAgent = opts.journal ? 1 + eventRings.length : -1;
     this.supervisor = new Supervisor({
@@ -126,7 +136,7 @@ export class Engine {
     if (!j || !this.journalState || !this.journalControl || !this.journalDoorbell) throw new Error('no journal configured');
     const { worker, ready } = await startWorker<{ repaired: unknown[]; durable: number[] }>(JOURNAL_ENTRY, {
       dir: j.dir, segmentBytes: j.segmentBytes, eventRings: this.eventRings.map((r) => r.buffer), consumerIndex: this.topology.index(Consumer.JOURNAL),
-      doorbell: this.journalDoorbell.buffer, wake: this.eventDoorbell.buffer, state: this.journalState.buffer, control: this.journalControl.buffer, idle: this.spec.idle,
+      doorbell: this.journalDoorbell.buffer, wake: this.readerDoorbells().map((d) => d.buffer), state: this.journalState.buffer, control: this.journalControl.buffer, idle: this.spec.idle,
     }, { name: Stage.JOURNAL });
     this.journalWorker = worker;
     worker.on('message', (m: { type?: string; error?: string | null }) => {
@@ -232,29 +242,34 @@ export class Engine {
    * negative symbol means every shard. Hot: array reads only.
    */
   routeUp(symbol: number): boolean {
-    const up = this.supervisor.up;
-    if (up[0] === 0) return false;
-    if (symbol >= 0) return symbol >= this.shardOf.length || up[1 + this.shardOf[symbol]] === 1;
-    for (let k = 1; k <= this.shardInputs.length; k++) if (up[k] === 0) return false;
-    return true;
+    return this.link().routeUp(symbol);
   }
 
   static async start(spec: EngineSpec, opts: EngineOptions = {}): Promise<Engine> {
-    const topology = new EventConsumers(opts.consumers ?? [Consumer.GATEWAY], opts.journal !== undefined);
+    const gatewayThreads = opts.gatewayThreads ?? 1;
+    if (!Number.isInteger(gatewayThreads) || gatewayThreads < 1 || gatewayThreads > 64) throw new Error(`gatewayThreads must be a whole number from 1 to 64 (got ${gatewayThreads})`);
+    const external = [...(opts.consumers ?? [Consumer.GATEWAY])];
+    for (let g = 1; g < gatewayThreads; g++) external.push(gatewayConsumer(g));
+    const topology = new EventConsumers(external, opts.journal !== undefined);
     const n = spec.shards;
     const cap = spec.ringCapacity;
-    const input = RingBuffer.create(cap, CMD_SLOT_BYTES, 1);
+    const inputs = Array.from({ length: gatewayThreads }, () => RingBuffer.create(cap, CMD_SLOT_BYTES, 1));
+    const input = inputs[0];
     const shardInputs = Array.from({ length: n }, () => RingBuffer.create(cap, CMD_SLOT_BYTES, 1));
     const eventRings = Array.from({ length: n }, () => RingBuffer.create(cap, EVT_SLOT_BYTES, topology.count));
     const control = new Int32Array(new SharedArrayBuffer(controlBytes(1 + n)));
     const riskDoorbell = new Doorbell();
     const shardDoorbells = Array.from({ length: n }, () => new Doorbell());
     const eventDoorbell = new Doorbell();
-    // Consumer slot → doorbell: the risk stage's, the journal's, and one bell for the main thread's consumers.
+    // Consumer slot → doorbell: the risk stage's, the journal's, the main gateway's (`eventDoorbell`),
+    // and one each for every other reader (a doorbell has one parked flag: one waiter per bell).
     const journalDoorbell = new Doorbell();
-    const eventDoorbells = topology.names.map((name) => (name === Consumer.RISK ? riskDoorbell : name === Consumer.JOURNAL ? journalDoorbell : eventDoorbell).buffer);
+    const consumerDoorbells = new Map<string, Doorbell>(topology.names.map((name) => [
+      name, name === Consumer.RISK ? riskDoorbell : name === Consumer.JOURNAL ? journalDoorbell : name === Consumer.GATEWAY ? eventDoorbell : new Doorbell(),
+    ]));
+    const eventDoorbells = topology.names.map((name) => (consumerDoorbells.get(name) as Doorbell).buffer);
     const base: WorkerBase = {
-      spec, control: control.buffer as SharedArrayBuffer, input: input.buffer,
+      spec, control: control.buffer as SharedArrayBuffer, inputs: inputs.map((r) => r.buffer),
       shardInputs: shardInputs.map((r) => r.buffer), eventRings: eventRings.map((r) => r.buffer),
       shardDoorbells: shardDoorbells.map((d) => d.buffer), eventDoorbells,
       idle: spec.idle,
@@ -262,7 +277,7 @@ export class Engine {
       snapshotDir: opts.snapshotDir,
     };
     if (opts.recover && !opts.journal) throw new Error('recover needs a journal directory');
-    const engine = new Engine(spec, base, [riskDoorbell, ...shardDoorbells], control, new RingProducer(input, [riskDoorbell]), eventRings, eventDoorbell, shardInputs, opts, topology);
+    const engine = new Engine(spec, base, [riskDoorbell, ...shardDoorbells], control, new RingProducer(input, [riskDoorbell]), eventRings, eventDoorbell, shardInputs, opts, topology, inputs, consumerDoorbells);
     try {
       for (let agent = 0; agent <= n; agent++) await engine.spawn(agent, false);
     } catch (e) {
@@ -292,6 +307,48 @@ export class Engine {
     return new RingConsumer(this.eventRings[shard], this.topology.index(name));
   }
 
+  /** The doorbell a named consumer parks on (rung by every shard when it commits). */
+  doorbellOf(name: string): Doorbell {
+    const d = this.consumerDoorbells.get(name);
+    if (!d) throw new Error(`no event-ring consumer "${name}" (have ${this.topology.names.join(', ')})`);
+    return d;
+  }
+
+  /** Readers that may wait for the journal's durable sequence (every consumer but R and J). */
+  private readerDoorbells(): Doorbell[] {
+    return this.topology.names.filter((x) => x !== Consumer.RISK && x !== Consumer.JOURNAL).map((x) => this.doorbellOf(x));
+  }
+
+  /** Gateway threads this engine was started for (command rings into the risk stage). */
+  get gatewayThreads(): number {
+    return this.inputs.length;
+  }
+
+  /** Open authenticated connections per account over every gateway thread (engine/link.ts). */
+  private readonly accountConns: SharedArrayBuffer;
+
+  /** What gateway thread g needs (g ≥ 1 runs on a worker; 0 is the main thread: use `link()`). */
+  linkDescriptor(g: number): LinkDescriptor {
+    if (!Number.isInteger(g) || g < 0 || g >= this.inputs.length) throw new Error(`no gateway thread ${g} (the engine has ${this.inputs.length})`);
+    const name = gatewayConsumer(g);
+    return {
+      index: g, threads: this.inputs.length, spec: this.spec, input: this.inputs[g].buffer, riskDoorbell: this.doorbells[0].buffer,
+      shardInputs: this.shardInputs.map((r) => r.buffer), eventRings: this.eventRings.map((r) => r.buffer),
+      consumer: name, consumerIndex: this.topology.index(name), doorbell: this.doorbellOf(name).buffer,
+      control: this.control.buffer as SharedArrayBuffer, up: this.supervisor.up.buffer as SharedArrayBuffer, failed: this.supervisor.failed.buffer as SharedArrayBuffer,
+      journalState: (this.journalState?.buffer as SharedArrayBuffer | undefined) ?? null, accountConns: this.accountConns, idle: this.spec.idle,
+    };
+  }
+
+  private mainLink: EngineLink | null = null;
+
+  /** The main thread's gateway link (thread 0), sharing this engine's producer of command ring 0. */
+  link(): EngineLink {
+    // Rebuilt once the journal's state words exist (they are created after the matching threads).
+    if (!this.mainLink || (this.journalState !== null && this.mainLink.journalState === null)) this.mainLink = new EngineLink(this.linkDescriptor(0), this.input);
+    return this.mainLink;
+  }
+
   /** Unread events of shard k for a named consumer. */
   lag(shard: number, name: string): number {
     return this.eventRings[shard].lag(this.topology.index(name));
@@ -303,11 +360,7 @@ export class Engine {
    * The slot's ingress time is set here.
    */
   tryClaimCommand(): number {
-    if (this.input.tryClaim(1) === RING_FULL) return -1;
-    const b = this.input.ring.slotWord(this.input.lastClaimed);
-    this.input.ring.words.fill(0, b, b + CMD_SLOT_WORDS);
-    putI64(this.input.ring.words, b + CMD_INGRESS_TS, nowUs());
-    return b;
+    return this.link().tryClaimCommand();
   }
 
   commitCommands(): void {
@@ -316,19 +369,12 @@ export class Engine {
 
   /** Cold: submit a Command object. Keeps its ingressTs if given. False when the ring is full. */
   submit(cmd: Command): boolean {
-    const b = this.tryClaimCommand();
-    if (b < 0) return false;
-    this.submitInto(b, cmd);
-    return true;
+    return this.link().submit(cmd);
   }
 
   /** Cold: fill a slot from tryClaimCommand with a Command object and commit it. */
   submitInto(b: number, cmd: Command): void {
-    const w = this.input.ring.words;
-    const ts = getI64(w, b + CMD_INGRESS_TS);
-    encodeCommand({ ...cmd, ingressTs: cmd.ingressTs ?? ts }, this.scratch, 0);
-    for (let i = 0; i < this.scratch.length; i++) w[b + i] = this.scratch[i];
-    this.commitCommands();
+    this.link().submitInto(b, cmd);
   }
 
   /** Cold: ask one agent (0 = risk, 1 + k = shard k) a question. */
@@ -435,7 +481,9 @@ export class Engine {
   isSettled(consumer: string | null = Consumer.GATEWAY): boolean {
     const index = consumer === null ? -1 : this.topology.index(consumer);
     const c = this.control;
-    if (c[agentLine(RISK_AGENT) + STAT_COMMANDS] !== this.input.ring.producerCursor()) return false;
+    let submitted = 0;
+    for (const r of this.inputs) submitted = (submitted + r.producerCursor()) | 0;
+    if (c[agentLine(RISK_AGENT) + STAT_COMMANDS] !== submitted) return false;
     const riskUp = this.supervisor.up[RISK_AGENT] === 1;
     for (let k = 0; k < this.shardInputs.length; k++) {
       if (Atomics.load(c, agentLine(shardAgent(k)) + STAT_PROCESSED) !== this.shardInputs[k].producerCursor()) return false;
@@ -452,14 +500,12 @@ export class Engine {
 
   /** Journal thread state: 'off', 'running', 'blocked' (cannot write; retrying), 'stopped' or 'failed'. */
   journalStatus(): string {
-    if (!this.journalState) return 'off';
-    const v = Atomics.load(this.journalState, journalStatusWord(this.eventRings.length));
-    return v === 1 ? 'running' : v === 4 ? 'blocked' : v === 2 ? 'stopped' : v === 3 ? 'failed' : 'starting';
+    return this.journalState ? this.link().journalStatus() : 'off';
   }
 
   /** Hot: whether the journal thread is up and writing (one atomic load). */
   journalWriting(): boolean {
-    return this.journalState === null || Atomics.load(this.journalState, journalStatusWord(this.eventRings.length)) === 1;
+    return this.journalState === null || this.link().journalWriting();
   }
 
   /** True when the journal has read and fsynced every event every shard has committed. */

@@ -61,11 +61,11 @@ let answer: (q: WorkerQuery) => unknown;
 
 if (data.role === 'risk') {
   const risk = new RiskEngine(spec);
-  const input = new RingConsumer(new RingBuffer(data.input), 0);
+  const inputs = data.inputs.map((b) => new RingConsumer(new RingBuffer(b), 0));
   const toShards = data.shardInputs.map((b, k) => new RingProducer(new RingBuffer(b), [new Doorbell(data.shardDoorbells[k])]));
   const fromShards = data.eventRings.map((b) => new RingConsumer(new RingBuffer(b), RISK_CONSUMER));
   const stageLatency = latencyHistogram();
-  const agent = new RiskAgent(risk, input, toShards, fromShards, control, line, { latency: stageLatency });
+  const agent = new RiskAgent(risk, inputs, toShards, fromShards, control, line, { latency: stageLatency });
   if (data.recoverFrom) {
     if (snapshot) risk.importState(snapshot.risk);
     let replayed = 0;

@@ -35,10 +35,17 @@
  *  48   192    32 B   otherClientOrderId  TRADE: maker's; REPLACED: the previous id
  *  56   224    i64    ingressTs       copied from the command (µs since the epoch)
  *  58   232    i32    commandSeq      the risk stage's sequence of the command that caused the event
- *  59   236           reserved up to 256
+ *  59   236    i32    batchEnd        1 on the last event of each commit of the shard (see below)
+ *  60   240           reserved up to 256
  * ```
  * For every order event: quantity = cumQty + leavesQty, except CANCELED / EXPIRED where leavesQty
  * is 0 and lastQty holds what was canceled (quantity = cumQty + lastQty), and REJECTED.
+ *
+ * batchEnd marks where the shard published (committed) a batch of events. Readers that coalesce
+ * (market data: one book_update per symbol per batch) flush there and nowhere else, so every
+ * gateway thread publishes the same updates with the same sequence numbers, however its reads
+ * are timed. It is bookkeeping of the live ring, not of the order: a restarted shard may batch
+ * differently, so the re-run check (engine/shard-agent.ts) ignores it like the wall clock.
  */
 import { CLORD_WORDS, readClordString } from './command-slot.ts';
 import { getI64 } from './int64.ts';
@@ -80,7 +87,8 @@ export const EVT_CLORD = EVT_MAKER_QTY + 2;
 export const EVT_OTHER_CLORD = EVT_CLORD + CLORD_WORDS;
 export const EVT_INGRESS_TS = EVT_OTHER_CLORD + CLORD_WORDS;
 export const EVT_COMMAND_SEQ = EVT_INGRESS_TS + 2;
-export const EVT_END = EVT_COMMAND_SEQ + 1;
+export const EVT_BATCH_END = EVT_COMMAND_SEQ + 1;
+export const EVT_END = EVT_BATCH_END + 1;
 
 /** Cold, allocating view of an event, for tests, logs and reports. */
 export interface DecodedEvent {

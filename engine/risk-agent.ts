@@ -44,9 +44,14 @@ export class RiskAgent implements WorkSource {
   private readonly batch: number;
   private lastTs = 0;
 
+  /** The command rings, one per gateway thread: admitted round-robin, a batch from each per pass. */
+  private readonly inputs: RingConsumer[];
+  /** The command ring whose batch is being admitted (flush hands back its slots). */
+  private input: RingConsumer;
+
   constructor(
     readonly risk: RiskEngine,
-    private readonly input: RingConsumer,
+    input: RingConsumer | RingConsumer[],
     private readonly toShards: RingProducer[],
     private readonly fromShards: RingConsumer[],
     private readonly stats: Int32Array,
@@ -55,8 +60,13 @@ export class RiskAgent implements WorkSource {
   ) {
     this.nShards = toShards.length;
     this.batch = opts.batch ?? 256;
-    this.commands = input.position();
-    this.pos = input.position();
+    this.inputs = Array.isArray(input) ? input : [input];
+    if (this.inputs.length === 0) throw new Error('the risk stage needs at least one command ring');
+    this.input = this.inputs[0];
+    let commands = 0;
+    for (const c of this.inputs) commands = (commands + c.position()) | 0;
+    this.commands = commands;
+    this.pos = this.input.position();
   }
 
   /** Wall clock read once per pass: the ceiling for believable ingress times. */
@@ -69,10 +79,13 @@ export class RiskAgent implements WorkSource {
     // Releases first: every fill and cancel published so far frees its capacity before the
     // next admission decision.
     let work = this.drainEvents();
-    const c = this.input;
-    let n = c.available();
-    if (n > 0) {
+    const inputs = this.inputs;
+    for (let r = 0; r < inputs.length; r++) {
+      const c = inputs[r];
+      let n = c.available();
+      if (n === 0) continue;
       if (n > this.batch) n = this.batch;
+      this.input = c;
       const ring = c.ring;
       const words = ring.words;
       let seq = c.position();
@@ -125,7 +138,13 @@ export class RiskAgent implements WorkSource {
    * TICK. Stops at the first slot no stage had stamped. Returns how many it took over.
    */
   skipForwarded(seenBy: readonly number[]): number {
-    const c = this.input;
+    let n = 0;
+    for (const c of this.inputs) n += this.skipForwardedIn(c, seenBy);
+    return n;
+  }
+
+  /** skipForwarded for one command ring (each ring's commands were admitted in ring order). */
+  private skipForwardedIn(c: RingConsumer, seenBy: readonly number[]): number {
     const ring = c.ring;
     const words = ring.words;
     let seq = c.position();
@@ -159,7 +178,7 @@ export class RiskAgent implements WorkSource {
 
   /** Commands to admit, or shard events to apply (re-checked before parking). */
   hasWork(): boolean {
-    if (this.input.available() > 0) return true;
+    for (let r = 0; r < this.inputs.length; r++) if (this.inputs[r].available() > 0) return true;
     for (let k = 0; k < this.fromShards.length; k++) if (this.fromShards[k].available() > 0) return true;
     return false;
   }

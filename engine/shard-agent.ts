@@ -11,7 +11,7 @@ import { sleepMs } from '../ring/idle.ts';
 import type { WorkSource } from '../ring/idle.ts';
 import { STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_WAITS } from './control.ts';
 import { MatchingShard } from './matching-shard.ts';
-import { EVT_SEQ, EVT_TS, EVT_SLOT_WORDS } from './event-slot.ts';
+import { EVT_BATCH_END, EVT_SEQ, EVT_TS, EVT_SLOT_WORDS } from './event-slot.ts';
 import { getI64 } from './int64.ts';
 import type { EventOut } from './matching-shard.ts';
 
@@ -39,7 +39,7 @@ export class RingEventOut implements EventOut {
     }
     const p = this.producer;
     if (p.tryClaim(1) === RING_FULL) {
-      p.commit(); // let consumers see (and free) what this batch wrote so far
+      this.commit(); // let consumers see (and free) what this batch wrote so far
       let spins = 0;
       while (p.tryClaim(1) === RING_FULL) {
         this.waits++;
@@ -52,9 +52,12 @@ export class RingEventOut implements EventOut {
     this.published++;
   }
 
-  /** Publish what has been claimed (cold callers; the duty cycle commits through its producer). */
+  /** Publish what has been claimed, its last event marked as a batch end (EVT_BATCH_END). */
   commit(): void {
-    this.producer.commit();
+    const p = this.producer;
+    if (p.uncommitted() === 0) return;
+    p.ring.words[p.ring.slotWord(p.lastClaimed) + EVT_BATCH_END] = 1;
+    p.commit();
   }
 
   /**
@@ -99,7 +102,8 @@ export class RingEventOut implements EventOut {
     const want = this.expected[i];
     const got = this.scratch;
     for (let w = 0; w < want.length; w++) {
-      if (w === EVT_TS || w === EVT_TS + 1) continue; // the wall clock of the re-run differs
+      // The wall clock and the batching of the re-run differ.
+      if (w === EVT_TS || w === EVT_TS + 1 || w === EVT_BATCH_END) continue;
       if (got[w] !== want[w]) {
         throw new Error(`shard restart: re-processing the interrupted command diverged from the journal at event seq ${getI64(want, EVT_SEQ)} (word ${w}: ${got[w]} != ${want[w]})`);
       }
@@ -137,7 +141,7 @@ export class ShardAgent implements WorkSource {
       seq = (seq + 1) | 0;
     }
     // Events first (release store of the event cursor), then the input cursor.
-    this.events.commit();
+    this.out.commit();
     c.release(seq);
     this.processed = (this.processed + n) | 0;
     const s = this.stats;

@@ -64,13 +64,16 @@ export class Supervisor {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopped = false;
-  /** 1 = up, per agent: read on the order path by the gateway. */
+  /** 1 = up, per agent: read on the order path by every gateway thread (shared memory). */
   readonly up: Uint8Array;
+  /** 1 = failed for good (cannot be rebuilt), per agent: shared like `up`. */
+  readonly failed: Uint8Array;
 
   constructor(private readonly hooks: SupervisorHooks, private readonly opts: SupervisorOptions = DEFAULT_SUPERVISOR) {
     this.health = hooks.names.map((agent) => ({ agent, phase: 'running', restarts: 0, failedAttempts: 0, lastError: null, lastRecoveryMs: null, downSince: null, waitingFor: null }));
     this.startedAt = hooks.names.map(() => Date.now());
-    this.up = new Uint8Array(hooks.names.length).fill(1);
+    this.up = new Uint8Array(new SharedArrayBuffer(hooks.names.length)).fill(1);
+    this.failed = new Uint8Array(new SharedArrayBuffer(hooks.names.length));
   }
 
   /** The agent's thread died (error or exit). Idempotent while it is already down. */
@@ -125,6 +128,7 @@ export class Supervisor {
 
   private setPhase(agent: number, phase: AgentPhase, detail: unknown = null): void {
     this.health[agent].phase = phase;
+    this.failed[agent] = phase === 'failed' ? 1 : 0;
     this.hooks.onPhase?.(agent, phase, detail);
   }
 

@@ -34,6 +34,8 @@ class SymbolBook {
   tradeSeq = 0;
   bboSeq = 0;
   bbo: [number, number, number, number] = [0, 0, 0, 0];
+  /** Time (µs) of the last event that touched this book: the bbo message's time (deterministic). */
+  ts = 0;
   /** The formatted full book at `seq`, shared by every snapshot until the book changes again. */
   cache: { seq: number; bids: string[][]; asks: string[][] } | null = null;
   constructor(readonly spec: SymbolSpec) {}
@@ -81,10 +83,14 @@ export class MarketData {
   private readonly books: SymbolBook[];
   private readonly resting = new Map<number, Resting>();
   private readonly pendingTrades: MarketDataMessage[][] = [];
-  private readonly touched = new Set<number>();
+  /** Symbols changed since their shard's last batch end, per shard. */
+  private readonly touched: Array<Set<number>>;
+  private readonly shardOf: Int32Array;
 
   constructor(spec: EngineSpec) {
     this.books = spec.symbols.map((s) => new SymbolBook(s));
+    this.touched = Array.from({ length: spec.shards }, () => new Set<number>());
+    this.shardOf = Int32Array.from(spec.symbols, (x) => x.shard);
     this.pendingTrades = spec.symbols.map(() => []);
   }
 
@@ -96,7 +102,7 @@ export class MarketData {
       const o: Resting = { symbol, bid: metaSide(meta) === Side.BUY, price, leaves: qty - cum };
       this.resting.set(id, o);
       book.add(o.bid, o.price, o.leaves);
-      this.touched.add(symbol);
+      this.touched[this.shardOf[symbol]].add(symbol);
     }
   }
 
@@ -105,6 +111,7 @@ export class MarketData {
     const s = w[b + EVT_SYMBOL];
     const book = this.books[s];
     if (!book) return;
+    book.ts = getI64(w, b + EVT_TS);
     switch (type) {
       case EventType.ACCEPTED: {
         const meta = w[b + EVT_META];
@@ -150,7 +157,7 @@ export class MarketData {
       default:
         return;
     }
-    this.touched.add(s);
+    this.touched[this.shardOf[s]].add(s);
   }
 
   private fill(orderId: number, qty: number, book: SymbolBook): void {
@@ -161,9 +168,15 @@ export class MarketData {
     if (o.leaves <= 0) this.resting.delete(orderId);
   }
 
-  /** Publish what changed since the last flush: trades, one book_update and a bbo per symbol. */
-  flush(sink: MarketDataSink): void {
-    for (const s of this.touched) {
+  /**
+   * Publish what shard k's events changed since its last batch end: trades, one book_update and a
+   * bbo per symbol. Call at each event that carries EVT_BATCH_END (and nowhere else on the live
+   * path): the shard decides the batches, so every reader publishes the same messages.
+   */
+  flushShard(k: number, sink: MarketDataSink): void {
+    const touched = this.touched[k];
+    if (touched.size === 0) return;
+    for (const s of touched) {
       const book = this.books[s];
       const name = book.spec.name;
       for (const t of this.pendingTrades[s]) sink.publish(`trades.${name}`, t);
@@ -185,14 +198,19 @@ export class MarketData {
         }
       }
     }
-    this.touched.clear();
+    touched.clear();
+  }
+
+  /** Publish every shard's changes (after a replay, or where batches do not matter: tests). */
+  flush(sink: MarketDataSink): void {
+    for (let k = 0; k < this.touched.length; k++) this.flushShard(k, sink);
   }
 
   private bboMessage(book: SymbolBook): MarketDataMessage {
     const [bp, bq, ap, aq] = book.bbo;
     const p = (v: number): string | null => (v === 0 ? null : formatUnits(v, book.spec.tick));
     const q = (v: number): string => formatUnits(v, book.spec.lot);
-    return { type: 'bbo', symbol: book.spec.name, bidPrice: p(bp), bidQuantity: q(bq), askPrice: p(ap), askQuantity: q(aq), seq: book.bboSeq, ts: Date.now() * 1000 };
+    return { type: 'bbo', symbol: book.spec.name, bidPrice: p(bp), bidQuantity: q(bq), askPrice: p(ap), askQuantity: q(aq), seq: book.bboSeq, ts: book.ts };
   }
 
   /**

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { ConfigError, compileConfig, demoConfig } from '../engine/config.ts';
 import type { EngineConfig, EngineSpec } from '../engine/config.ts';
 import { DEFAULT_GATEWAY } from './options.ts';
@@ -26,6 +27,8 @@ export interface FileConfig extends EngineConfig {
   snapshotRate?: { perSecond?: number; burst?: number };
   /** Public HTTP requests per second, server-wide (default 1,000, burst 2,000; /health and admin excluded). */
   publicHttpRate?: { perSecond?: number; burst?: number };
+  /** Gateway threads (default: one per 4 cores, at least 1). GATEWAY_THREADS overrides. */
+  gatewayThreads?: number;
   /** Enables POST /v1/admin/fault/kill/:thread for drills (default false). */
   faultInjection?: boolean;
   maxBackpressureBytes?: number;
@@ -126,6 +129,17 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
     ackMode,
     faultInjection: env.RINGMATCH_FAULT_INJECTION === '1' || env.RINGMATCH_FAULT_INJECTION === 'true' || engine.faultInjection === true,
   };
+  const threadsText = env.GATEWAY_THREADS ?? engine.gatewayThreads;
+  const gatewayThreads = threadsText === undefined ? defaultGatewayThreads() : Number(threadsText);
+  if (!Number.isInteger(gatewayThreads) || gatewayThreads < 1 || gatewayThreads > 64) {
+    throw new ConfigError(env.GATEWAY_THREADS ? 'GATEWAY_THREADS' : 'gatewayThreads', `expected a whole number from 1 to 64, got ${JSON.stringify(threadsText)}`, 'use 1 on small boxes; about one per 4 cores on big ones');
+  }
+  gateway.gatewayThreads = gatewayThreads;
   const snapshotIntervalSec = engine.snapshotIntervalSec === 0 ? 0 : positiveInt(engine.snapshotIntervalSec, 'snapshotIntervalSec', 600, 7 * 86_400);
   return { engine, spec, gateway, dataDir: env.DATA_DIR ?? engine.dataDir ?? './data', source, generatedAdminKey, journal, snapshotIntervalSec };
+}
+
+/** One gateway thread per 4 cores, at least one (the engine's own threads need the rest). */
+export function defaultGatewayThreads(): number {
+  return Math.max(1, Math.floor(availableParallelism() / 4));
 }

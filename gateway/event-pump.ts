@@ -1,15 +1,35 @@
 /**
- * G side of the event rings: one external consumer cursor per shard, drained in batches on the
- * main thread, parking on the engine's event doorbell with Atomics.waitAsync when there is
- * nothing to read (never blocking the event loop). The gateway and feeds read events through it.
+ * G side of the event rings: one consumer cursor per shard, drained in batches on an event-loop
+ * thread (the main thread or a gateway worker), parking on its own doorbell with
+ * Atomics.waitAsync when there is nothing to read (never blocking the event loop). The gateway and
+ * feeds read events through it.
  */
 import { AsyncBackoffIdle, mainThreadSpins } from '../ring/idle.ts';
+import type { IdleKind } from '../ring/idle.ts';
+import type { Doorbell } from '../ring/doorbell.ts';
 import { seqDiff } from '../ring/layout.ts';
 import type { RingConsumer, SlotHandler } from '../ring/ring.ts';
 import type { Engine } from '../engine/engine.ts';
-import { Consumer } from '../engine/topology.ts';
+import type { EngineLink } from '../engine/link.ts';
 import { EVT_SEQ } from '../engine/event-slot.ts';
 import { durableWord } from '../persistence/journal-agent.ts';
+
+/** The cursors one reader holds (one per shard's event ring) and the doorbell it parks on. */
+export interface EventSource {
+  consumers: RingConsumer[];
+  doorbell: Doorbell;
+  idle: IdleKind;
+}
+
+/** A named main-thread consumer of the engine (e.g. the demo load's). */
+export function engineSource(engine: Engine, name: string): EventSource {
+  return { consumers: engine.eventRings.map((_, k) => engine.consumer(k, name)), doorbell: engine.doorbellOf(name), idle: engine.spec.idle };
+}
+
+/** A gateway thread's own cursors (engine/link.ts). */
+export function linkSource(link: EngineLink): EventSource {
+  return { consumers: link.eventRings.map((_, k) => link.consumer(k)), doorbell: link.doorbell, idle: link.spec.idle };
+}
 
 export class EventPump {
   private readonly consumers: RingConsumer[];
@@ -17,7 +37,10 @@ export class EventPump {
   private running = false;
   private stopped: Promise<void> | null = null;
 
-  /** Called after every pass that handled at least one event (flush market data, uncork…). */
+  /** The shard whose event ring is being read (valid inside the handler). */
+  shard = 0;
+
+  /** Called after every pass that handled at least one event (send the queued reports…). */
   afterBatch: (() => void) | null = null;
 
   /**
@@ -25,14 +48,13 @@ export class EventPump {
    * are handed on only once the journal has fsynced them — the `durable` ack mode.
    */
   constructor(
-    engine: Engine,
+    source: EventSource,
     private readonly handler: SlotHandler,
-    consumer: string = Consumer.GATEWAY,
     private readonly batch = 1024,
     private readonly durable: Int32Array | null = null,
   ) {
-    this.consumers = engine.eventRings.map((_, k) => engine.consumer(k, consumer));
-    this.idle = new AsyncBackoffIdle(engine.eventDoorbell, { hasWork: () => this.readable() }, mainThreadSpins(engine.spec.idle));
+    this.consumers = source.consumers;
+    this.idle = new AsyncBackoffIdle(source.doorbell, { hasWork: () => this.readable() }, mainThreadSpins(source.idle));
   }
 
   private readable(): boolean {
@@ -61,6 +83,7 @@ export class EventPump {
     let n = 0;
     for (let k = 0; k < this.consumers.length; k++) {
       const c = this.consumers[k];
+      this.shard = k;
       if (this.durable === null) {
         n += c.poll(this.handler, this.batch);
         continue;

@@ -21,8 +21,8 @@ import { formatUnits } from '../engine/decimal.ts';
 import type { SlotHandler } from '../ring/ring.ts';
 import { loadConfig } from './config-loader.ts';
 import { DemoLoad } from './demo-load.ts';
-import { EventPump } from './event-pump.ts';
-import { Gateway } from './server.ts';
+import { EventPump, engineSource } from './event-pump.ts';
+import { GatewayCluster } from './cluster.ts';
 import { moduleUrl, startWorker } from '../ring/threads.ts';
 import type { ThreadRuntime } from '../ring/threads.ts';
 import type { ShipperStats as KafkaStats } from '../persistence/kafka-shipper.ts';
@@ -109,6 +109,7 @@ async function main(): Promise<number> {
   try {
     engine = await Engine.start(spec, {
       consumers: rate > 0 ? [Consumer.GATEWAY, Consumer.DEMO] : [Consumer.GATEWAY],
+      gatewayThreads: cfg.gateway.gatewayThreads,
       journal: cfg.journal ? { dir: journalDir } : undefined,
       recover,
       snapshotDir,
@@ -183,8 +184,26 @@ async function main(): Promise<number> {
   } else if (process.env.KAFKA_BROKERS) {
     log.warn('KAFKA_BROKERS is set but the journal is off: Kafka shipping follows the journal, so it is off too');
   }
-  const gateway = new Gateway(engine, spec, cfg.gateway, log);
-  gateway.kafkaStatus = () => {
+  // Gateway threads: thread 0 here (with the control plane), the others on workers; each rebuilds
+  // its market-data books from snapshot + journal before serving.
+  let cluster: GatewayCluster;
+  try {
+    cluster = await GatewayCluster.start(engine, spec, cfg.gateway, log, { replay: recover ? { journalDir, snapshotDir } : null });
+  } catch (e) {
+    await engine.stop();
+    process.stderr.write(`ringmatch: cannot start the gateway threads: ${(e as Error).message}\n`);
+    return 1;
+  }
+  cluster.onFatal = (thread, error) => {
+    process.stderr.write(`ringmatch: fatal: gateway thread ${thread} failed: ${error.message}\n`);
+    log.fatal({ thread, err: error }, 'gateway thread failed: exiting');
+    log.flush();
+    process.exit(70);
+  };
+  const gateway = cluster.main;
+  const control = cluster.control;
+  if (recover) log.info({ threads: cluster.threads }, 'recovery: market-data books rebuilt (snapshot + journal)');
+  control.kafkaStatus = () => {
     if (!kafka) return { state: 'off' };
     const durable = engine.eventRings.map((_, k) => (engine.journalState ? Atomics.load(engine.journalState, durableWord(k)) >>> 0 : 0));
     const st = kafka.stats;
@@ -194,12 +213,11 @@ async function main(): Promise<number> {
   };
   if (kafka) {
     const k = kafka;
-    gateway.killKafka = async () => {
+    control.killKafka = async () => {
       if (!k.worker || k.sup.up[0] === 0) throw new Error('K is not running');
       await k.worker.terminate();
     };
   }
-  if (recover) log.info({ events: gateway.replayJournal(journalDir, snapshotDir) }, 'recovery: market-data books rebuilt (snapshot + journal)');
   let snapshots: SnapshotPool | null = null;
   let snapshotTimer: NodeJS.Timeout | null = null;
   if (cfg.journal) {
@@ -212,7 +230,7 @@ async function main(): Promise<number> {
       log.info(r, 'snapshot written');
       return r;
     };
-    gateway.requestSnapshot = take;
+    control.requestSnapshot = take;
     if (cfg.snapshotIntervalSec > 0) {
       snapshotTimer = setInterval(() => { take().catch((err: unknown) => log.error({ err }, 'periodic snapshot failed')); }, cfg.snapshotIntervalSec * 1000);
       snapshotTimer.unref();
@@ -220,15 +238,16 @@ async function main(): Promise<number> {
   }
   let port: number;
   try {
-    port = await gateway.listen();
+    port = await cluster.listen();
   } catch (e) {
+    await cluster.close();
     await engine.stop();
     process.stderr.write(`ringmatch: ${(e as Error).message}\n`);
     return 3;
   }
   const scheme = cfg.gateway.tls ? 'wss' : 'ws';
   process.stdout.write(`listening on ${scheme}://${cfg.gateway.host}:${port}/ws  (HTTP: /health /health/deep /metrics /v1/symbols /v1/book/:symbol)\n`);
-  process.stdout.write(`engine: risk stage R + ${spec.shards} matching shard(s); journal ${cfg.journal ? journalDir : 'off'}; ack mode ${cfg.gateway.ackMode}\n`);
+  process.stdout.write(`engine: risk stage R + ${spec.shards} matching shard(s); ${cluster.threads} gateway thread(s); journal ${cfg.journal ? journalDir : 'off'}; ack mode ${cfg.gateway.ackMode}\n`);
   log.info({ port, host: cfg.gateway.host }, 'gateway listening');
 
   const mm = spec.accounts.findIndex((a) => a.name === 'mm');
@@ -251,7 +270,7 @@ async function main(): Promise<number> {
       else if (type === EventType.CANCELED || type === EventType.REJECTED || w[b + EVT_STATUS] === OrderStatus.FILLED) demo.onDone(getI64(w, b + EVT_ORDER_ID));
     },
   };
-  const pump = demo ? new EventPump(engine, handler, Consumer.DEMO) : null;
+  const pump = demo ? new EventPump(engineSource(engine, Consumer.DEMO), handler) : null;
   pump?.start();
   demo?.start();
 
@@ -283,7 +302,7 @@ async function main(): Promise<number> {
   demo?.stop();
   if (ticker) clearInterval(ticker);
   if (snapshotTimer) clearInterval(snapshotTimer);
-  await gateway.close();
+  await cluster.close();
   await pump?.stop();
   await engine.stop();
   await snapshots?.close();

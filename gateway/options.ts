@@ -35,10 +35,17 @@ export interface GatewayOptions {
   ackMode: 'fast' | 'durable';
   /** Enables POST /v1/admin/fault/kill/:thread (chaos drills; admin key required). Default off. */
   faultInjection: boolean;
+  /**
+   * Threads that serve WebSocket and HTTP (gateway/cluster.ts): the main thread plus this many − 1
+   * workers, all listening on the port (SO_REUSEPORT; the kernel spreads connections). Default:
+   * one per 4 cores, at least 1 (1 on a 2-core box). Server-wide budgets are split between them.
+   */
+  gatewayThreads: number;
 }
 
 export const DEFAULT_GATEWAY: GatewayOptions = {
   host: '127.0.0.1', port: 9001, adminKey: '', maxMessageBytes: 16 * 1024, rateLimit: { perSecond: 2_000, burst: 4_000 },
   maxViolations: 1_000, violationWindowMs: 10_000, maxSubscriptions: 256, subscribeRate: { perSecond: 20, burst: 50 },
   snapshotRate: { perSecond: 100, burst: 200 }, publicHttpRate: { perSecond: 1_000, burst: 2_000 }, maxBackpressureBytes: 4 * 1024 * 1024, idleTimeoutSec: 120, ackMode: 'fast', faultInjection: false,
+  gatewayThreads: 1,
 };

@@ -162,7 +162,7 @@ export function encodeBinary(msg: Obj, sym: (name: string) => SymbolSpec | undef
       body = { pong: {} };
       break;
     case 'auth_ack':
-      body = { authAck: { account: msg.account } };
+      body = { authAck: { account: msg.account, gatewayThread: msg.gatewayThread } };
       break;
     case 'subscribed':
     case 'unsubscribed':

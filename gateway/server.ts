@@ -1,30 +1,36 @@
 /**
- * G — the uWebSockets.js gateway: WebSocket order entry and market data on /ws, HTTP endpoints.
- * Runs on the main thread: decodes and validates each frame inside uWS's `message` callback
- * (the ArrayBuffer is neutered when it returns), writes a command slot into the G→R ring, and
- * turns the engine's events back into execution reports and market data.
+ * G — one uWebSockets.js gateway thread: WebSocket order entry and market data on /ws, HTTP
+ * endpoints. Runs on the main thread (thread 0) or a gateway worker (gateway/gateway.worker.ts;
+ * gateway/cluster.ts starts them): decodes and validates each frame inside uWS's `message` callback
+ * (the ArrayBuffer is neutered when it returns), writes a command slot into this thread's G→R ring
+ * (engine/link.ts), and turns the engine's events — every thread reads every event — into
+ * execution reports for its own connections and market data for its own subscribers. Cold
+ * questions for the engine object (deep health, metrics, snapshots, faults) go to the control
+ * plane (gateway/control.ts).
  */
 import uWS from 'uWebSockets.js';
 import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from 'pino';
+import * as hdr from 'hdr-histogram-js';
 import { CommandType, EventType, ResultCode, codeName } from '../engine/codes.ts';
 import { CMD_END, CMD_INGRESS_TS, CMD_SYMBOL, CMD_SLOT_WORDS } from '../engine/command-slot.ts';
 import {
-  EVT_ACCOUNT, EVT_CODE, EVT_CORRELATION, EVT_INGRESS_TS, EVT_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SLOT_BYTES, EVT_SYMBOL, EVT_TYPE, EVT_SLOT_WORDS} from '../engine/event-slot.ts';
+  EVT_ACCOUNT, EVT_BATCH_END, EVT_CODE, EVT_CORRELATION, EVT_INGRESS_TS, EVT_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SLOT_BYTES, EVT_SYMBOL, EVT_TYPE, EVT_SLOT_WORDS} from '../engine/event-slot.ts';
 import { readJournal } from '../persistence/journal.ts';
 import { loadLatestSnapshot } from '../persistence/snapshot.ts';
 import { getI64 } from '../engine/int64.ts';
 import { nowUs } from '../engine/clock.ts';
 import { formatUnits } from '../engine/decimal.ts';
-import { Engine, RISK_AGENT } from '../engine/engine.ts';
-import { Consumer } from '../engine/topology.ts';
-import { STAGES, latencyHistogram, summarize } from './stage-stats.ts';
-import type { LatencySummary, StageRow } from './stage-stats.ts';
+import { Engine } from '../engine/engine.ts';
+import type { EngineLink } from '../engine/link.ts';
+import { latencyHistogram } from './stage-stats.ts';
 import type { EngineSpec } from '../engine/config.ts';
 import type { SlotHandler } from '../ring/ring.ts';
 import { MarketData } from '../feeds/market-data.ts';
-import { EventPump } from './event-pump.ts';
-import { prometheusText } from './metrics.ts';
+import { EventPump, linkSource } from './event-pump.ts';
+import { Budget, shareOf } from './budget.ts';
+import { LocalControl } from './control.ts';
+import type { ControlAnswer, ControlRequest, GatewayControl, ThreadStats } from './control.ts';
 import {
   GatewayCode, ORDER_ENTRY_TYPES, ProtocolError, encodeOrderEntry, errorObject, makerReportFromEvent, parseJson, reportFromEvent, reportJson, reportUnits,
   requestId, symbolTable,
@@ -90,44 +96,6 @@ export const BOOK_DEPTH_MAX = 1_000;
 
 const CHANNELS = new Set(['trades', 'bbo', 'book', 'executions']);
 
-/** A token bucket (cold paths and budgets; the per-connection order-entry buckets are inline). */
-class Budget {
-  private tokens: number;
-  private at = Date.now();
-  constructor(private readonly rate: { perSecond: number; burst: number }) {
-    this.tokens = rate.burst;
-  }
-  take(): boolean {
-    const now = Date.now();
-    if (now > this.at) {
-      this.tokens = Math.min(this.rate.burst, this.tokens + ((now - this.at) * this.rate.perSecond) / 1000);
-      this.at = now;
-    }
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
-  }
-}
-
-/** A value computed at most once per `ttlMs` and shared by every caller meanwhile (cold paths). */
-class Shared<T> {
-  private at = -Infinity;
-  private value: T | undefined;
-  constructor(private readonly ttlMs: number, private readonly compute: () => T) {}
-  get(): T {
-    const now = performance.now();
-    if (this.value === undefined || now - this.at >= this.ttlMs) {
-      this.value = this.compute();
-      this.at = now;
-    }
-    return this.value;
-  }
-  /** Forget the value (the next get computes afresh). */
-  clear(): void {
-    this.value = undefined;
-  }
-}
-
 /** A short, safe description of a client-supplied value for an error message (never recursive). */
 function describe(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v.slice(0, 40));
@@ -146,22 +114,22 @@ export class Gateway {
   private readonly scratch = new Int32Array(CMD_SLOT_WORDS);
   private readonly pump: EventPump;
   private listenSocket: us_listen_socket | null = null;
-  /** Set by the process when snapshots are available: build one now (POST /v1/admin/snapshot). */
-  requestSnapshot: (() => Promise<unknown>) | null = null;
-  /** Set by the process when Kafka shipping runs: its state and lag, for health and metrics. */
-  /** Set by the process when a Kafka thread runs: kills it (fault injection). */
-  killKafka: (() => Promise<void>) | null = null;
-  kafkaStatus: () => { state: string; shipped?: number[]; lag?: number[]; failures?: number; lastError?: string | null; restarts?: number } = () => ({ state: 'off' });
+  /** This thread's view of the engine: its command ring, its event cursors, shared flags. */
+  readonly link: EngineLink;
+  /** Deep health, metrics, snapshots, faults (gateway/control.ts). */
+  readonly control: GatewayControl;
+  /** The main thread's control plane (null on gateway workers, which forward to it). */
+  readonly local: LocalControl | null;
   private sweepTimer: NodeJS.Timeout | null = null;
   private nextConn = 1;
-  private nextCorrelation = 1;
+  /** Correlation ids are unique over every gateway thread: thread g uses g + 1, g + 1 + threads, … */
+  private nextCorrelation: number;
   private accepting = true;
   /** Ingress → execution report leaving the gateway, µs (HDR). */
   /** Command committed → execution report handed to uWS, µs (every report; also in /metrics). */
   readonly latency = latencyHistogram();
   /** Stage timings for GET /v1/stats/latency (see gateway/stage-stats.ts); resettable. */
   readonly stages = { decode: latencyHistogram(), match: latencyHistogram(), eventOut: latencyHistogram() };
-  private stagesSince = new Date();
   /** When the frame being handled arrived (µs), for the decode stage. */
   private rxUs = 0;
   readonly counters = {
@@ -177,27 +145,42 @@ export class Gateway {
     publicHttpRefused: 0,
   };
 
+  /**
+   * `engine`: the Engine (main thread: thread 0 with a LocalControl) or a gateway worker's link
+   * with the control that forwards to the main thread.
+   */
   constructor(
-    readonly engine: Engine,
+    engine: Engine | EngineLink,
     readonly spec: EngineSpec,
     readonly opts: GatewayOptions,
     private readonly log: Logger,
+    control?: GatewayControl,
   ) {
+    if (engine instanceof Engine) {
+      this.link = engine.link();
+      this.local = new LocalControl(engine, opts);
+      this.local.gateways.push({ threadStats: async () => this.threadStats(), resetStats: async () => this.resetStats() });
+      this.control = this.local;
+    } else {
+      if (!control) throw new Error('a gateway worker needs a control plane (the main thread\'s)');
+      this.link = engine;
+      this.local = null;
+      this.control = control;
+    }
+    this.nextCorrelation = this.link.index + 1;
     this.table = symbolTable(spec);
     for (const a of spec.accounts) if (a.apiKey) this.byKey.set(a.apiKey, a.id);
     this.byAccount = spec.accounts.map(() => new Set<Conn>());
     this.feeds = new MarketData(spec);
     const handler: SlotHandler = { onSlot: (w, b) => this.onEvent(w, b) };
-    if (opts.ackMode === 'durable' && !engine.journalState) throw new Error('ackMode "durable" needs the journal (start the engine with a journal directory)');
-    this.pump = new EventPump(engine, handler, Consumer.GATEWAY, 1024, opts.ackMode === 'durable' ? engine.journalState : null);
-    this.pump.afterBatch = () => {
-      this.flushQueued();
-      this.feeds.flush({ publish: (topic, msg) => this.publish(topic, msg) });
-    };
+    if (opts.ackMode === 'durable' && !this.link.journalState) throw new Error('ackMode "durable" needs the journal (start the engine with a journal directory)');
+    this.pump = new EventPump(linkSource(this.link), handler, 1024, opts.ackMode === 'durable' ? this.link.journalState : null);
+    this.pump.afterBatch = () => this.flushQueued();
     // Per-order debug lines build an object each: only when debug logging is on (checked once).
     this.debugLog = log.isLevelEnabled('debug');
-    this.snapshotBudget = new Budget(opts.snapshotRate);
-    this.publicHttpBudget = new Budget(opts.publicHttpRate);
+    // Server-wide budgets: each gateway thread keeps its share.
+    this.snapshotBudget = new Budget(shareOf(opts.snapshotRate, this.link.threads));
+    this.publicHttpBudget = new Budget(shareOf(opts.publicHttpRate, this.link.threads));
     this.app = opts.tls ? uWS.SSLApp({ key_file_name: opts.tls.keyFile, cert_file_name: opts.tls.certFile, passphrase: opts.tls.passphrase }) : uWS.App();
     this.routes();
   }
@@ -229,15 +212,20 @@ export class Gateway {
     return n;
   }
 
-  listen(): Promise<number> {
+  /**
+   * Listen on `port` (default: the options'). `shared`: join the other gateway threads on the port
+   * (SO_REUSEPORT: the kernel spreads connections); otherwise exclusive — without it uWS listens
+   * with SO_REUSEPORT, and a second server on the same port would start "successfully" and take
+   * half the connections (gateway/cluster.ts probes exclusively first when threads share).
+   */
+  listen(port = this.opts.port, shared = false): Promise<number> {
     return new Promise((resolve, reject) => {
-      // Exclusive: without it uWS listens with SO_REUSEPORT, and a second server on the same port
-      // starts "successfully" and takes half the connections. (The typings lack the host + options
-      // overload that the native listen accepts; 1 = LIBUS_LISTEN_EXCLUSIVE_PORT.)
+      // The typings lack the host + options overload that the native listen accepts;
+      // 1 = LIBUS_LISTEN_EXCLUSIVE_PORT, 0 = default (SO_REUSEPORT).
       const listen = this.app.listen as unknown as (host: string, port: number, options: number, cb: (token: us_listen_socket | false) => void) => void;
-      listen.call(this.app, this.opts.host, this.opts.port, 1, (token) => {
+      listen.call(this.app, this.opts.host, port, shared ? 0 : 1, (token) => {
         if (!token) {
-          reject(new Error(`cannot listen on ${this.opts.host}:${this.opts.port}: the port is in use (another ringmatch?) or not allowed`));
+          reject(new Error(`cannot listen on ${this.opts.host}:${port}: the port is in use (another ringmatch?) or not allowed`));
           return;
         }
         this.listenSocket = token;
@@ -258,7 +246,7 @@ export class Gateway {
     if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
     const t0 = Date.now();
-    while (!this.engine.isSettled() && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 2));
+    while (!this.link.settled() && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 2));
     await this.pump.stop();
     for (const c of this.conns) c.ws?.end(1001, 'server shutting down');
     this.conns.clear();
@@ -301,7 +289,7 @@ export class Gateway {
         const c = ws.getUserData();
         c.ws = ws;
         this.conns.add(c);
-        if (c.account >= 0) this.byAccount[c.account].add(c);
+        if (c.account >= 0) this.addAccountConn(c, c.account);
         this.log.debug({ conn: c.id, account: c.account }, 'ws open');
       },
       message: (ws, message, isBinary) => this.onMessage(ws, message, isBinary),
@@ -311,9 +299,10 @@ export class Gateway {
         c.ws = null;
         this.conns.delete(c);
         if (c.account >= 0) {
-          const set = this.byAccount[c.account];
-          set.delete(c);
-          if (set.size === 0 && this.spec.accounts[c.account].cancelOnDisconnect && this.accepting) this.cancelAllFor(c.account);
+          this.byAccount[c.account].delete(c);
+          // The account's last connection on any gateway thread: cancel-on-disconnect.
+          const before = Atomics.sub(this.link.accountConns, c.account, 1);
+          if (before === 1 && this.spec.accounts[c.account].cancelOnDisconnect && this.accepting) this.cancelAllFor(c.account);
         }
         if (code === 1006) this.log.info({ conn: c.id, account: c.account }, 'ws closed abruptly');
       },
@@ -478,9 +467,8 @@ export class Gateway {
         const account = this.byKey.get(token);
         if (account === undefined) throw new ProtocolError(GatewayCode.AUTH_FAILED, 'unknown API key', id);
         if (c.account >= 0 && c.account !== account) throw new ProtocolError(GatewayCode.ALREADY_AUTHENTICATED, 'this connection is authenticated as another account', id);
-        c.account = account;
-        this.byAccount[account].add(c);
-        this.send(c, { type: 'auth_ack', account: this.spec.accounts[account].name, ...(id === undefined ? {} : { id }) });
+        if (c.account < 0) this.addAccountConn(c, account);
+        this.send(c, { type: 'auth_ack', account: this.spec.accounts[account].name, gatewayThread: this.link.index, ...(id === undefined ? {} : { id }) });
         return;
       }
       case 'subscribe':
@@ -495,26 +483,28 @@ export class Gateway {
   private orderEntry(c: Conn, m: ClientMessage, id: string | number | undefined): void {
     if (c.account < 0) throw new ProtocolError(GatewayCode.NOT_AUTHENTICATED, 'authenticate first: send {"type":"auth","token":"<api key>"} or use an Authorization: Bearer header', id);
     if (!this.accepting) throw new ProtocolError(GatewayCode.ENGINE_BUSY, 'the server is shutting down', id);
-    const correlation = this.nextCorrelation++;
+    const correlation = this.nextCorrelation;
+    this.nextCorrelation += this.link.threads;
     const s = this.scratch;
     s.fill(0, 0, CMD_END);
     encodeOrderEntry(m, this.table, c.account, correlation, s, 0);
-    if (!this.engine.routeUp(s[CMD_SYMBOL])) this.rejectDown(s[CMD_SYMBOL], id);
+    const link = this.link;
+    if (!link.routeUp(s[CMD_SYMBOL])) this.rejectDown(s[CMD_SYMBOL], id);
     // Durable acks promise the journal has the event: while it cannot write, refuse at once and say
     // why, rather than take orders that could never be acknowledged.
-    if (this.opts.ackMode === 'durable' && !this.engine.journalWriting()) {
-      throw new ProtocolError(GatewayCode.JOURNAL_UNAVAILABLE, `the journal cannot write (${this.engine.journalError ?? this.engine.journalStatus()}): nothing was sent to the engine; retry when /health/deep is ok`, id);
+    if (this.opts.ackMode === 'durable' && !link.journalWriting()) {
+      throw new ProtocolError(GatewayCode.JOURNAL_UNAVAILABLE, `the journal cannot write (${this.control.journalError() ?? link.journalStatus()}): nothing was sent to the engine; retry when /health/deep is ok`, id);
     }
-    const b = this.engine.tryClaimCommand();
+    const b = link.tryClaimCommand();
     if (b < 0) throw new ProtocolError(GatewayCode.ENGINE_BUSY, 'the engine is saturated right now: retry shortly', id);
-    const w = this.engine.input.ring.words;
+    const w = link.input.ring.words;
     // Keep the ingress time tryClaimCommand stamped.
     const ts0 = w[b + CMD_INGRESS_TS];
     const ts1 = w[b + CMD_INGRESS_TS + 1];
     for (let i = 0; i < CMD_END; i++) w[b + i] = s[i];
     w[b + CMD_INGRESS_TS] = ts0;
     w[b + CMD_INGRESS_TS + 1] = ts1;
-    this.engine.commitCommands();
+    link.commitCommands();
     this.stages.decode.recordValue(Math.max(1, nowUs() - this.rxUs));
     const type = m.type as string;
     // The correlation id follows the order: it is in the command slot, every event it causes, and these logs.
@@ -526,22 +516,25 @@ export class Gateway {
 
   /** Orders for a shard that is down: say so, with what the supervisor is doing about it (cold). */
   private rejectDown(symbol: number, id: string | number | undefined): never {
-    const health = this.engine.supervisor.snapshot();
-    const down = health.filter((h, i) => this.engine.supervisor.up[i] === 0 && (i === 0 || symbol < 0 || this.spec.symbols[symbol]?.shard === i - 1));
-    const failed = down.find((h) => h.phase === 'failed');
-    if (failed) throw new ProtocolError(GatewayCode.SHARD_FAILED, `${failed.agent} failed and cannot be rebuilt: ${failed.lastError ?? 'unknown error'}`, id);
-    const what = down.map((h) => h.agent).join(', ') || 'a shard';
+    const down = this.link.down(symbol);
+    if (down.failed) throw new ProtocolError(GatewayCode.SHARD_FAILED, `${down.failed} failed and cannot be rebuilt (see /health/deep): restart the server`, id);
+    const what = down.agents.join(', ') || 'a shard';
     throw new ProtocolError(GatewayCode.SHARD_RECOVERING, `${what} is restarting after a failure: retry shortly (nothing was sent to the engine)`, id);
   }
 
   private cancelAllFor(account: number): void {
-    const b = this.engine.tryClaimCommand();
-    if (b < 0) {
+    if (!this.link.submit({ type: CommandType.MASS_CANCEL, symbolId: -1, accountId: account, reason: 0 })) {
       this.log.error({ account }, 'cancel-on-disconnect could not be queued: engine saturated');
       return;
     }
-    this.engine.submitInto(b, { type: CommandType.MASS_CANCEL, symbolId: -1, accountId: account, reason: 0 });
     this.log.info({ account: this.spec.accounts[account].name }, 'cancel-on-disconnect: mass cancel sent');
+  }
+
+  /** A connection of `account` opened or authenticated on this thread (counted over every thread). */
+  private addAccountConn(c: Conn, account: number): void {
+    c.account = account;
+    this.byAccount[account].add(c);
+    Atomics.add(this.link.accountConns, account, 1);
   }
 
   /**
@@ -655,10 +648,15 @@ export class Gateway {
 
   // ------------------------------------------------------------------ events → clients
 
+  /** Market data goes to this thread's subscribers. */
+  private readonly mdSink = { publish: (topic: string, msg: MarketDataMessage): void => this.publish(topic, msg) };
+
   private onEvent(w: Int32Array, b: number): void {
     const type = w[b + EVT_TYPE];
     this.counters.events.set(type, (this.counters.events.get(type) ?? 0) + 1);
     this.feeds.onEvent(w, b);
+    // The shard's batch ends here: publish its market data now (the same batches on every thread).
+    if (w[b + EVT_BATCH_END] === 1) this.feeds.flushShard(this.pump.shard, this.mdSink);
     const correlation = getI64(w, b + EVT_CORRELATION);
     const p = this.pending.get(correlation);
     if (p && (type === EventType.ACCEPTED || type === EventType.REJECTED)) {
@@ -766,33 +764,32 @@ export class Gateway {
       }
     };
     const badParam = (res: HttpResponse): void => json(res, '400 Bad Request', { code: GatewayCode.BAD_FIELD, message: 'malformed percent-encoding in the path' });
+    /** Answer from the control plane (async; the client may go away meanwhile). */
+    const relay = (res: HttpResponse, req: ControlRequest): void => {
+      let aborted = false;
+      res.onAborted(() => { aborted = true; });
+      const reply = (a: ControlAnswer): void => {
+        if (aborted) return;
+        res.cork(() => {
+          res.writeStatus(a.status).writeHeader('content-type', a.contentType ?? 'application/json').end(a.body);
+        });
+      };
+      this.control.ask(req).then(reply, (e: Error) => reply({ status: '500 Internal Server Error', body: JSON.stringify({ message: e.message }) }));
+    };
     // Shallow health: the process serves — and can take orders (durable mode needs a writing journal).
     app.get('/health', (res) => {
-      if (this.opts.ackMode === 'durable' && !this.engine.journalWriting()) {
-        return json(res, '503 Service Unavailable', { status: 'degraded', reason: `journal ${this.engine.journalStatus()}: ${this.engine.journalError ?? 'not writing'}` });
+      if (this.opts.ackMode === 'durable' && !this.link.journalWriting()) {
+        return json(res, '503 Service Unavailable', { status: 'degraded', reason: `journal ${this.link.journalStatus()}: ${this.control.journalError() ?? 'not writing'}` });
       }
       json(res, '200 OK', { status: 'ok' });
     });
-    app.get('/health/deep', (res) => {
-      const r = this.healthDeep.get();
-      json(res, r.ok ? '200 OK' : '503 Service Unavailable', r.body);
-    });
-    app.get('/v1/stats/latency', (res) => {
-      let aborted = false;
-      res.onAborted(() => { aborted = true; });
-      this.stageStatsShared.get().then((body) => { if (!aborted) json(res, '200 OK', body); }, (e: Error) => { if (!aborted) json(res, '500 Internal Server Error', { message: e.message }); });
-    });
+    app.get('/health/deep', (res) => relay(res, { what: 'health' }));
+    app.get('/v1/stats/latency', (res) => relay(res, { what: 'stats' }));
     app.post('/v1/admin/stats/reset', (res, req) => {
       if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
-      let aborted = false;
-      res.onAborted(() => { aborted = true; });
-      this.resetStageStats().then(() => { this.stageStatsShared.clear(); if (!aborted) json(res, '200 OK', { reset: true, since: this.stagesSince.toISOString() }); }, (e: Error) => { if (!aborted) json(res, '500 Internal Server Error', { message: e.message }); });
+      relay(res, { what: 'stats-reset' });
     });
-    app.get('/metrics', (res) => {
-      res.cork(() => {
-        res.writeHeader('content-type', 'text/plain; version=0.0.4').end(this.metricsShared.get());
-      });
-    });
+    app.get('/metrics', (res) => relay(res, { what: 'metrics' }));
     app.get('/v1/symbols', (res) => {
       json(res, '200 OK', this.spec.symbols.map((s) => ({
         symbol: s.name, tickSize: s.tickSize, lotSize: s.lotSize, shard: s.shard, referencePrice: formatUnits(s.referencePrice, s.tick),
@@ -818,42 +815,24 @@ export class Gateway {
         if (name === null) return badParam(res);
         const idx = target === 'symbol' ? this.table.bySymbol.get(name)?.id : this.spec.accounts.find((a) => a.name === name)?.id;
         if (idx === undefined) return json(res, '404 Not Found', { code: target === 'symbol' ? ResultCode.RISK_UNKNOWN_SYMBOL : ResultCode.RISK_UNKNOWN_ACCOUNT, message: `unknown ${target} ${name}` });
-        const b = this.engine.tryClaimCommand();
-        if (b < 0) return json(res, '503 Service Unavailable', { code: GatewayCode.ENGINE_BUSY, message: 'engine saturated, retry' });
-        this.engine.submitInto(b, { type, symbolId: target === 'symbol' ? idx : -1, accountId: target === 'account' ? idx : -1 });
+        if (!this.link.submit({ type, symbolId: target === 'symbol' ? idx : -1, accountId: target === 'account' ? idx : -1 })) {
+          return json(res, '503 Service Unavailable', { code: GatewayCode.ENGINE_BUSY, message: 'engine saturated, retry' });
+        }
         this.log.warn({ action: codeName(type), target: name }, 'admin action');
         json(res, '202 Accepted', { accepted: true, action: path.split('/').pop(), [target]: name });
       });
     };
     app.post('/v1/admin/snapshot', (res, req) => {
       if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
-      if (!this.requestSnapshot) return json(res, '409 Conflict', { message: 'snapshots need the journal (journal: true)' });
-      let aborted = false;
-      res.onAborted(() => { aborted = true; });
-      this.requestSnapshot().then(
-        (r) => { if (!aborted) json(res, '200 OK', r); },
-        (e: Error) => { if (!aborted) json(res, '500 Internal Server Error', { message: `snapshot failed: ${e.message}` }); },
-      );
+      relay(res, { what: 'snapshot' });
     });
     app.post('/v1/admin/fault/kill/:thread', (res, req) => {
       if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
       if (!this.opts.faultInjection) return json(res, '404 Not Found', { message: 'fault injection is off: set "faultInjection": true or RINGMATCH_FAULT_INJECTION=1 (drills only)' });
       const thread = param(req, 0);
       if (thread === null) return badParam(res);
-      const shard = /^M(\d+)$/.exec(thread);
-      let kill: (() => Promise<void>) | null = null;
-      if (thread === 'R') kill = () => this.engine.killAgent(RISK_AGENT);
-      else if (shard && Number(shard[1]) < this.spec.shards) kill = () => this.engine.killAgent(1 + Number(shard[1]));
-      else if (thread === 'J' && this.engine.journalAgent >= 0) kill = () => this.engine.killAgent(this.engine.journalAgent);
-      else if (thread === 'K' && this.killKafka) kill = this.killKafka;
-      if (!kill) return json(res, '404 Not Found', { message: `no thread ${JSON.stringify(thread.slice(0, 20))}: R, M0…M${this.spec.shards - 1}${this.engine.journalAgent >= 0 ? ', J' : ''}${this.killKafka ? ', K' : ''}` });
-      let aborted = false;
-      res.onAborted(() => { aborted = true; });
       this.log.warn({ thread }, 'fault injection: killing a thread');
-      kill().then(
-        () => { if (!aborted) json(res, '202 Accepted', { killed: thread }); },
-        (e: Error) => { if (!aborted) json(res, '409 Conflict', { message: e.message }); },
-      );
+      relay(res, { what: 'kill', thread });
     });
     admin('/v1/admin/symbols/:symbol/halt', CommandType.HALT_SYMBOL, 'symbol');
     admin('/v1/admin/symbols/:symbol/resume', CommandType.RESUME_SYMBOL, 'symbol');
@@ -862,66 +841,30 @@ export class Gateway {
     app.any('/*', (res) => json(res, '404 Not Found', { message: 'not found: see docs/protocol.md for the endpoints' }));
   }
 
-  /** Deep health, computed at most every 250 ms however often it is asked for (shared). */
-  private readonly healthDeep = new Shared(250, () => {
-    const agents = this.engine.stats();
-    const failed = agents.filter((a) => a.state !== 'running');
-    const supervisor = this.engine.supervisor.snapshot();
-    const lag = this.engine.eventRings.map((_, k) => ({ shard: k, eventLag: this.engine.lag(k, Consumer.GATEWAY), riskLag: this.engine.lag(k, Consumer.RISK) }));
-    const journal = this.engine.journalStatus();
-    const journalError = this.engine.journalError;
-    const kafka = this.kafkaStatus().state;
-    // Kafka backing off is degraded (events pile up in the journal, nothing is lost).
-    // Past failures that the supervisor recovered from are history (listed), not degradation.
-    const ok = failed.length === 0 && this.engine.supervisor.allUp() && (journal === 'off' || journal === 'running') && kafka !== 'backing-off' && kafka !== 'restarting';
-    const body = JSON.stringify({
-      status: ok ? 'ok' : 'degraded', agents, supervisor, rings: lag,
-      failures: this.engine.failures.slice(-20).map((f) => ({ agent: f.agent, error: f.error.message, at: new Date(f.at).toISOString() })),
-      journal, ...(journalError ? { journalError } : {}), ackMode: this.opts.ackMode, kafka: this.kafkaStatus(), runtime: this.engine.runtime(),
-    });
-    return { ok, body };
-  });
-
-  /** Stage timings, asked of the risk stage at most once a second (shared by concurrent requests). */
-  private readonly stageStatsShared = new Shared(1_000, () => this.stageStats());
-
-  /** Prometheus text, built at most every 250 ms. */
-  private readonly metricsShared = new Shared(250, () => this.metrics());
-
-  /** Stage timings since the last reset, in path order (cold). */
-  async stageStats(): Promise<{ since: string; unit: 'µs'; stages: StageRow[] }> {
-    const risk = await this.engine.query<LatencySummary>(RISK_AGENT, { what: 'stageLatency' });
-    const by: Record<string, LatencySummary> = {
-      decode: summarize(this.stages.decode), risk, match: summarize(this.stages.match), event_out: summarize(this.stages.eventOut), report: summarize(this.latency),
+  /** This thread's counters and histograms, for the control plane (cold). */
+  threadStats(): ThreadStats {
+    const c = this.counters;
+    return {
+      thread: this.link.index, connections: this.conns.size, messages: c.messages, slowConsumerCloses: c.slowConsumerCloses, handlerErrors: c.handlerErrors,
+      publicHttpRefused: c.publicHttpRefused, commands: [...c.commands], events: [...c.events], rejects: [...c.rejects], errors: [...c.errors],
+      latency: hdr.encodeIntoCompressedBase64(this.latency), decode: hdr.encodeIntoCompressedBase64(this.stages.decode),
+      match: hdr.encodeIntoCompressedBase64(this.stages.match), eventOut: hdr.encodeIntoCompressedBase64(this.stages.eventOut),
     };
-    return { since: this.stagesSince.toISOString(), unit: 'µs', stages: STAGES.map((d) => ({ stage: d.stage, from: d.from, to: d.to, ...by[d.stage] })) };
   }
 
-  async resetStageStats(): Promise<void> {
-    await this.engine.query(RISK_AGENT, { what: 'stageLatency', reset: true });
+  /** Clear this thread's stage histograms (POST /v1/admin/stats/reset). */
+  resetStats(): void {
     for (const h of [this.stages.decode, this.stages.match, this.stages.eventOut, this.latency]) h.reset();
-    this.stagesSince = new Date();
+  }
+
+  /** The Prometheus text (cold; the main thread builds it from every gateway thread's stats). */
+  async metrics(): Promise<string> {
+    return (await this.control.ask({ what: 'metrics' })).body;
   }
 
   private isAdmin(req: HttpRequest): boolean {
     if (!this.opts.adminKey) return false;
     const key = req.getHeader('x-admin-key') || /^Bearer\s+(.+)$/i.exec(req.getHeader('authorization'))?.[1] || '';
     return key === this.opts.adminKey;
-  }
-
-  /** Prometheus text of the gateway's counters and the engine's state now (gateway/metrics.ts). */
-  metrics(): string {
-    return prometheusText({
-      connections: this.conns.size,
-      counters: this.counters,
-      agents: this.engine.stats(),
-      supervisor: this.engine.supervisor.snapshot(),
-      lags: this.engine.eventRings.flatMap((_, k) => this.engine.topology.names.map((consumer) => ({ ring: `E${k}`, consumer, lag: this.engine.lag(k, consumer) }))),
-      kafka: this.kafkaStatus(),
-      latency: {
-        p50: this.latency.getValueAtPercentile(50), p99: this.latency.getValueAtPercentile(99), p999: this.latency.getValueAtPercentile(99.9),
-        max: this.latency.maxValue, count: this.latency.totalCount,
-      },
-    });
   }
 }

@@ -54,7 +54,8 @@ export class JournalAgent {
     dir: string,
     private readonly rings: RingConsumer[],
     private readonly state: Int32Array,
-    private readonly wake: Doorbell | null,
+    /** The doorbells of the event readers that wait for durability (every gateway thread). */
+    private readonly wake: readonly Doorbell[],
     opts: JournalWriterOptions = {},
     private readonly batch = 1024,
   ) {
@@ -94,7 +95,7 @@ export class JournalAgent {
       }
       this.retryDelayMs = Math.min(2_000, this.retryDelayMs === 0 ? 50 : this.retryDelayMs * 2);
       this.retryAtMs = performance.now() + this.retryDelayMs;
-      this.wake?.wake(); // the gateway sees BLOCKED now
+      for (const d of this.wake) d.wake(); // the gateways see BLOCKED now
       return 0;
     }
   }
@@ -133,7 +134,7 @@ export class JournalAgent {
       if (seqDiff(durablePos, c.position()) > 0) {
         c.release(durablePos);
         Atomics.store(this.state, durableWord(k), w.durableSequence() | 0);
-        this.wake?.wake();
+        this.ringReaders();
       }
     }
     if (n === 0) {
@@ -152,7 +153,7 @@ export class JournalAgent {
         const s = journalStatusWord(this.writers.length);
         this.state[s + 1] = this.commits | 0;
         this.state[s + 2] = this.records | 0;
-        this.wake?.wake();
+        this.ringReaders();
       }
       return committed ? 1 : 0;
     }
@@ -171,6 +172,14 @@ export class JournalAgent {
       this.writers[k].close();
       if (this.rings[k].position() !== this.consumed[k]) this.rings[k].release(this.consumed[k]);
     }
-    this.wake?.wake();
+    for (const d of this.wake) d.wake();
+  }
+
+  /**
+   * A durable sequence moved: ring the readers that are parked (no syscall for one that is awake —
+   * its re-check before parking reads the durable words, see ring/doorbell.ts).
+   */
+  private ringReaders(): void {
+    for (let i = 0; i < this.wake.length; i++) this.wake[i].ring();
   }
 }

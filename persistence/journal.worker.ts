@@ -12,7 +12,8 @@ interface Data {
   eventRings: SharedArrayBuffer[];
   consumerIndex: number;
   doorbell: SharedArrayBuffer;
-  wake: SharedArrayBuffer;
+  /** Doorbells of the readers waiting for durability (one per gateway thread). */
+  wake: SharedArrayBuffer[];
   state: SharedArrayBuffer;
   control: SharedArrayBuffer;
   idle: IdleKind;
@@ -23,7 +24,7 @@ const state = new Int32Array(d.state);
 const control = new Int32Array(d.control);
 const status = journalStatusWord(d.eventRings.length);
 const rings = d.eventRings.map((b) => new RingConsumer(new RingBuffer(b), d.consumerIndex));
-const agent = new JournalAgent(d.dir, rings, state, new Doorbell(d.wake), { segmentBytes: d.segmentBytes });
+const agent = new JournalAgent(d.dir, rings, state, d.wake.map((b) => new Doorbell(b)), { segmentBytes: d.segmentBytes });
 agent.onBlocked = (error) => parentPort!.postMessage({ type: 'journal-blocked', error });
 const idle = makeIdle(d.idle, new Doorbell(d.doorbell), { hasWork: () => agent.hasWork() || Atomics.load(control, 0) !== 0 });
 Atomics.store(state, status, 1);

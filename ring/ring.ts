@@ -166,6 +166,11 @@ export class RingProducer {
     return this.capacity - seqDiff(this.nextSeq, this.cachedGate);
   }
 
+  /** Slots claimed and not yet committed. */
+  uncommitted(): number {
+    return seqDiff(this.nextSeq, this.claimedFrom);
+  }
+
   /** Publish every slot claimed since the last commit. */
   commit(): void {
     if (this.nextSeq === this.claimedFrom) return;

@@ -6,12 +6,15 @@ import { compileConfig, demoConfig } from '../engine/config.ts';
 import type { EngineConfig } from '../engine/config.ts';
 import { Engine } from '../engine/engine.ts';
 import type { EngineOptions } from '../engine/engine.ts';
-import { DEFAULT_GATEWAY, Gateway } from '../gateway/server.ts';
-import type { GatewayOptions } from '../gateway/server.ts';
+import { DEFAULT_GATEWAY } from '../gateway/server.ts';
+import type { Gateway, GatewayOptions } from '../gateway/server.ts';
+import { GatewayCluster } from '../gateway/cluster.ts';
 
 export interface Server {
   engine: Engine;
+  /** Gateway thread 0 (the main thread's). */
   gateway: Gateway;
+  cluster: GatewayCluster;
   port: number;
   url: string;
   http: string;
@@ -22,13 +25,21 @@ export const ADMIN_KEY = 'test-admin-key';
 
 export async function startServer(over: Partial<GatewayOptions> = {}, cfg: EngineConfig = demoConfig(), engineOpts: EngineOptions = {}): Promise<Server> {
   const spec = compileConfig(cfg);
-  const engine = await Engine.start(spec, engineOpts);
-  const gateway = new Gateway(engine, spec, { ...DEFAULT_GATEWAY, port: 0, adminKey: ADMIN_KEY, ...over }, pino({ level: 'silent' }));
-  const port = await gateway.listen();
+  const opts = { ...DEFAULT_GATEWAY, port: 0, adminKey: ADMIN_KEY, ...over };
+  const engine = await Engine.start(spec, { gatewayThreads: opts.gatewayThreads, ...engineOpts });
+  let cluster: GatewayCluster;
+  let port: number;
+  try {
+    cluster = await GatewayCluster.start(engine, spec, opts, pino({ level: 'silent' }));
+    port = await cluster.listen();
+  } catch (e) {
+    await engine.stop();
+    throw e;
+  }
   return {
-    engine, gateway, port, url: `ws://127.0.0.1:${port}/ws`, http: `http://127.0.0.1:${port}`,
+    engine, gateway: cluster.main, cluster, port, url: `ws://127.0.0.1:${port}/ws`, http: `http://127.0.0.1:${port}`,
     async stop() {
-      await gateway.close();
+      await cluster.close();
       await engine.stop();
     },
   };

@@ -105,10 +105,10 @@ describe('gateway robustness', () => {
       slow.send({ type: 'subscribe', channels: ['book'], symbols: ['ETH-USD'] });
       slow.send({ type: 'unsubscribe', channels: ['book'], symbols: ['ETH-USD'] });
     }
-    const conns = (): number => Number(/ringmatch_ws_connections (\d+)/.exec(srv.gateway.metrics())?.[1]);
+    const conns = async (): Promise<number> => Number(/ringmatch_ws_connections (\d+)/.exec(await srv.gateway.metrics())?.[1]);
     const t0 = Date.now();
-    while (conns() > 1 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
-    expect(conns()).toBe(1);
+    while ((await conns()) > 1 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+    expect(await conns()).toBe(1);
     slow.terminate();
     expect(await bob.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
     bob.send({ type: 'cancel_all', id: 'end' });

@@ -108,7 +108,7 @@ describe('hardening: unauthenticated requests cannot crash or stall the server',
     }));
     expect(answers.filter((a) => a === 'snapshot')).toHaveLength(3);
     expect(answers.filter((a) => a === GatewayCode.RATE_LIMITED)).toHaveLength(2);
-    expect(srv.gateway.metrics()).toMatch(/ringmatch_public_http_refused_total [1-9]/);
+    expect(await srv.gateway.metrics()).toMatch(/ringmatch_public_http_refused_total [1-9]/);
   });
 
   it('an exception in a message handler is answered INTERNAL_ERROR and counted; the connection and the process carry on', async () => {
@@ -121,7 +121,7 @@ describe('hardening: unauthenticated requests cannot crash or stall the server',
     expect(await c.next((m) => m.type === 'error' && m.id === 'x')).toMatchObject({ code: GatewayCode.INTERNAL_ERROR });
     feeds.bbo = original;
     expect(await c.request({ type: 'ping', id: 'after' })).toMatchObject({ type: 'pong' });
-    expect(srv.gateway.metrics()).toMatch(/ringmatch_handler_errors_total 1/);
+    expect(await srv.gateway.metrics()).toMatch(/ringmatch_handler_errors_total 1/);
     await alive(srv);
   });
 });

@@ -1,0 +1,247 @@
+/**
+ * The gateway's cold control plane: deep health, metrics, stage timings, snapshots and fault
+ * injection — the questions only the main thread can answer, because it holds the Engine object
+ * (supervisor, worker ports, Kafka and snapshot hooks). Every gateway thread serves these routes:
+ * the main thread through LocalControl, the others by forwarding the question over their port
+ * (gateway/gateway.worker.ts) and relaying the answer. Nothing here is on the order path.
+ *
+ * Counters and latency histograms live on each gateway thread; LocalControl merges them
+ * (`ThreadStats`, histograms as HDR compressed base64). Events and rejects are counted by thread 0
+ * only: every gateway thread reads every event.
+ */
+import * as hdr from 'hdr-histogram-js';
+import { RISK_AGENT } from '../engine/engine.ts';
+import type { Engine } from '../engine/engine.ts';
+import { Consumer } from '../engine/topology.ts';
+import { gatewayConsumer } from '../engine/link.ts';
+import { STAGES, latencyHistogram, summarize } from './stage-stats.ts';
+import type { LatencySummary, StageRow } from './stage-stats.ts';
+import { prometheusText } from './metrics.ts';
+import { Shared } from './budget.ts';
+import type { GatewayOptions } from './options.ts';
+
+export type ControlRequest =
+  | { what: 'health' }
+  | { what: 'metrics' }
+  | { what: 'stats' }
+  | { what: 'stats-reset' }
+  | { what: 'snapshot' }
+  | { what: 'kill'; thread: string };
+
+/** An HTTP answer: status line, body text, content type (default JSON). */
+export interface ControlAnswer {
+  status: string;
+  body: string;
+  contentType?: string;
+}
+
+export interface GatewayControl {
+  ask(req: ControlRequest): Promise<ControlAnswer>;
+  /** Why the journal cannot write, when this thread knows (the main thread does); else null. */
+  journalError(): string | null;
+}
+
+/** One gateway thread's counters and histograms (structured-clone safe). */
+export interface ThreadStats {
+  thread: number;
+  connections: number;
+  messages: number;
+  slowConsumerCloses: number;
+  handlerErrors: number;
+  publicHttpRefused: number;
+  commands: Array<[string, number]>;
+  events: Array<[number, number]>;
+  rejects: Array<[number, number]>;
+  errors: Array<[number, number]>;
+  /** HDR histograms, compressed base64: report, decode, match, event_out. */
+  latency: string;
+  decode: string;
+  match: string;
+  eventOut: string;
+}
+
+/** A gateway thread as the control plane sees it (the main one in-process, workers over a port). */
+export interface StatsSource {
+  threadStats(): Promise<ThreadStats>;
+  resetStats(): Promise<void>;
+}
+
+export type KafkaStatus = { state: string; shipped?: number[]; lag?: number[]; failures?: number; lastError?: string | null; restarts?: number };
+
+const JSON_TYPE = 'application/json';
+
+function answer(status: string, body: unknown): ControlAnswer {
+  return { status, body: typeof body === 'string' ? body : JSON.stringify(body) };
+}
+
+function sumInto<K>(into: Map<K, number>, rows: ReadonlyArray<[K, number]>): void {
+  for (const [k, v] of rows) into.set(k, (into.get(k) ?? 0) + v);
+}
+
+export class LocalControl implements GatewayControl {
+  /** Set by the process when snapshots are available: build one now (POST /v1/admin/snapshot). */
+  requestSnapshot: (() => Promise<unknown>) | null = null;
+  /** Set by the process when a Kafka thread runs: kills it (fault injection). */
+  killKafka: (() => Promise<void>) | null = null;
+  /** Set by the process when Kafka shipping runs: its state and lag, for health and metrics. */
+  kafkaStatus: () => KafkaStatus = () => ({ state: 'off' });
+  /** Every gateway thread, thread 0 first. */
+  readonly gateways: StatsSource[] = [];
+  private stagesSince = new Date();
+
+  constructor(private readonly engine: Engine, private readonly opts: GatewayOptions) {}
+
+  journalError(): string | null {
+    return this.engine.journalError;
+  }
+
+  async ask(req: ControlRequest): Promise<ControlAnswer> {
+    try {
+      switch (req.what) {
+        case 'health': {
+          const r = this.healthDeep.get();
+          return answer(r.ok ? '200 OK' : '503 Service Unavailable', r.body);
+        }
+        case 'metrics':
+          return { status: '200 OK', body: await this.metricsShared.get(), contentType: 'text/plain; version=0.0.4' };
+        case 'stats':
+          return answer('200 OK', await this.stageStatsShared.get());
+        case 'stats-reset':
+          await this.resetStageStats();
+          this.stageStatsShared.clear();
+          return answer('200 OK', { reset: true, since: this.stagesSince.toISOString() });
+        case 'snapshot':
+          if (!this.requestSnapshot) return answer('409 Conflict', { message: 'snapshots need the journal (journal: true)' });
+          try {
+            return answer('200 OK', await this.requestSnapshot());
+          } catch (e) {
+            return answer('500 Internal Server Error', { message: `snapshot failed: ${(e as Error).message}` });
+          }
+        case 'kill':
+          return await this.kill(req.thread);
+        default:
+          return answer('404 Not Found', { message: 'unknown control request' });
+      }
+    } catch (e) {
+      // Shared promises are not kept when they fail: the next request tries afresh.
+      this.metricsShared.clear();
+      this.stageStatsShared.clear();
+      return answer('500 Internal Server Error', { message: (e as Error).message });
+    }
+  }
+
+  private async kill(thread: string): Promise<ControlAnswer> {
+    const e = this.engine;
+    const shard = /^M(\d+)$/.exec(thread);
+    let kill: (() => Promise<void>) | null = null;
+    if (thread === 'R') kill = () => e.killAgent(RISK_AGENT);
+    else if (shard && Number(shard[1]) < e.spec.shards) kill = () => e.killAgent(1 + Number(shard[1]));
+    else if (thread === 'J' && e.journalAgent >= 0) kill = () => e.killAgent(e.journalAgent);
+    else if (thread === 'K' && this.killKafka) kill = this.killKafka;
+    if (!kill) return answer('404 Not Found', { message: `no thread ${JSON.stringify(thread.slice(0, 20))}: R, M0…M${e.spec.shards - 1}${e.journalAgent >= 0 ? ', J' : ''}${this.killKafka ? ', K' : ''}` });
+    try {
+      await kill();
+      return answer('202 Accepted', { killed: thread });
+    } catch (err) {
+      return answer('409 Conflict', { message: (err as Error).message });
+    }
+  }
+
+  /** Deep health, computed at most every 250 ms however often it is asked for (shared). */
+  private readonly healthDeep = new Shared(250, () => {
+    const e = this.engine;
+    const agents = e.stats();
+    const failed = agents.filter((a) => a.state !== 'running');
+    const supervisor = e.supervisor.snapshot();
+    const gateways = Array.from({ length: e.gatewayThreads }, (_, g) => gatewayConsumer(g));
+    const lag = e.eventRings.map((_, k) => ({
+      shard: k, eventLag: Math.max(...gateways.map((g) => e.lag(k, g))), riskLag: e.lag(k, Consumer.RISK),
+      ...(gateways.length > 1 ? { gatewayLags: Object.fromEntries(gateways.map((g) => [g, e.lag(k, g)])) } : {}),
+    }));
+    const journal = e.journalStatus();
+    const journalError = e.journalError;
+    const kafka = this.kafkaStatus().state;
+    // Kafka backing off is degraded (events pile up in the journal, nothing is lost).
+    // Past failures that the supervisor recovered from are history (listed), not degradation.
+    const ok = failed.length === 0 && e.supervisor.allUp() && (journal === 'off' || journal === 'running') && kafka !== 'backing-off' && kafka !== 'restarting';
+    const body = JSON.stringify({
+      status: ok ? 'ok' : 'degraded', agents, supervisor, rings: lag, gatewayThreads: e.gatewayThreads,
+      failures: e.failures.slice(-20).map((f) => ({ agent: f.agent, error: f.error.message, at: new Date(f.at).toISOString() })),
+      journal, ...(journalError ? { journalError } : {}), ackMode: this.opts.ackMode, kafka: this.kafkaStatus(), runtime: e.runtime(),
+    });
+    return { ok, body };
+  });
+
+  /** Stage timings, asked of the risk stage at most once a second (shared by concurrent requests). */
+  private readonly stageStatsShared = new Shared(1_000, () => this.stageStats());
+
+  /** Prometheus text, built at most every 250 ms. */
+  private readonly metricsShared = new Shared(250, () => this.metrics());
+
+  /** Every gateway thread's stats, merged (counters summed; events and rejects from thread 0). */
+  private async merged(): Promise<{ stats: ThreadStats[]; hist: Record<'latency' | 'decode' | 'match' | 'eventOut', hdr.Histogram> }> {
+    const stats = await Promise.all(this.gateways.map((g) => g.threadStats()));
+    const hist = { latency: latencyHistogram(), decode: latencyHistogram(), match: latencyHistogram(), eventOut: latencyHistogram() };
+    for (const s of stats) {
+      for (const key of ['latency', 'decode', 'match', 'eventOut'] as const) {
+        const h = hdr.decodeFromCompressedBase64(s[key]);
+        hist[key].add(h);
+        h.destroy();
+      }
+    }
+    return { stats, hist };
+  }
+
+  /** Stage timings since the last reset, in path order (cold). */
+  async stageStats(): Promise<{ since: string; unit: 'µs'; stages: StageRow[] }> {
+    const risk = await this.engine.query<LatencySummary>(RISK_AGENT, { what: 'stageLatency' });
+    const { hist } = await this.merged();
+    const by: Record<string, LatencySummary> = {
+      decode: summarize(hist.decode), risk, match: summarize(hist.match), event_out: summarize(hist.eventOut), report: summarize(hist.latency),
+    };
+    return { since: this.stagesSince.toISOString(), unit: 'µs', stages: STAGES.map((d) => ({ stage: d.stage, from: d.from, to: d.to, ...by[d.stage] })) };
+  }
+
+  async resetStageStats(): Promise<void> {
+    await this.engine.query(RISK_AGENT, { what: 'stageLatency', reset: true });
+    await Promise.all(this.gateways.map((g) => g.resetStats()));
+    this.stagesSince = new Date();
+  }
+
+  /** Prometheus text of every gateway thread's counters and the engine's state now (gateway/metrics.ts). */
+  async metrics(): Promise<string> {
+    const e = this.engine;
+    const { stats, hist } = await this.merged();
+    const commands = new Map<string, number>();
+    const errors = new Map<number, number>();
+    let connections = 0;
+    let messages = 0;
+    let slowConsumerCloses = 0;
+    let handlerErrors = 0;
+    let publicHttpRefused = 0;
+    for (const s of stats) {
+      connections += s.connections;
+      messages += s.messages;
+      slowConsumerCloses += s.slowConsumerCloses;
+      handlerErrors += s.handlerErrors;
+      publicHttpRefused += s.publicHttpRefused;
+      sumInto(commands, s.commands);
+      sumInto(errors, s.errors);
+    }
+    const first = stats[0];
+    const l = hist.latency;
+    return prometheusText({
+      connections,
+      counters: {
+        messages, commands, events: new Map(first?.events ?? []), rejects: new Map(first?.rejects ?? []), errors, slowConsumerCloses, handlerErrors, publicHttpRefused,
+      },
+      agents: e.stats(),
+      supervisor: e.supervisor.snapshot(),
+      lags: e.eventRings.flatMap((_, k) => e.topology.names.map((consumer) => ({ ring: `E${k}`, consumer, lag: e.lag(k, consumer) }))),
+      kafka: this.kafkaStatus(),
+      latency: { p50: l.getValueAtPercentile(50), p99: l.getValueAtPercentile(99), p999: l.getValueAtPercentile(99.9), max: l.maxValue, count: l.totalCount },
+    });
+  }
+}
+
+export { JSON_TYPE };
