@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { DecimalError, formatExact, formatUnits, parseExact, parseStep, stepRatio, toUnits } from './decimal.ts';
+import { DecimalError, DecimalProblem, formatExact, formatUnits, parseExact, parseStep, stepRatio, toUnits, unitsOf } from './decimal.ts';
 import { ConfigError, compileConfig, demoConfig } from './config.ts';
 
 const cent = parseStep('0.01', 'tick');
@@ -24,6 +24,25 @@ describe('exact decimals', () => {
     }
     expect(() => toUnits('0', cent, 'price')).toThrow(/greater than zero/);
     expect(() => toUnits('45035996273704.96', cent, 'price')).toThrow(/too large/);
+  });
+
+  it('the order path\'s unitsOf agrees with toUnits on every input: the same units or the same refusal (property)', () => {
+    const same = (text: string, stepText: string): void => {
+      const step = parseStep(stepText, 'step');
+      const fast = unitsOf(text, step, 'price');
+      let slow: number | DecimalProblem;
+      try {
+        slow = toUnits(text, step, 'price');
+      } catch (e) {
+        slow = new DecimalProblem((e as DecimalError).message, (e as DecimalError).kind);
+      }
+      expect(fast, `${text} / ${stepText}`).toEqual(slow);
+    };
+    for (const t of ['101.25', '101.255', '0', '0.00', '1e3', '.5', '5.', '-1', '00012.50', '9007199254740993', '45035996273704.95', '45035996273704.96', '', '1..2', 'x']) {
+      for (const st of ['0.01', '1', '0.5', '25', '0.0001']) same(t, st);
+    }
+    const digitString = fc.stringMatching(/^-?\d{1,18}(\.\d{1,18})?$/);
+    fc.assert(fc.property(fc.oneof(digitString, fc.string({ maxLength: 20 })), fc.constantFrom('0.01', '0.0001', '1', '0.5', '25', '0.000001'), (text, st) => same(text, st)), { numRuns: 3_000 });
   });
 
   it('round-trips any on-grid value (property)', () => {

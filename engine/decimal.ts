@@ -1,7 +1,10 @@
 /**
- * Exact decimal strings ⇄ integer units. Cold path (gateway decode, config, reports): uses BigInt
- * and allocates. A value that is not an exact multiple of its step, or does not fit, is refused
- * with a reason — never rounded.
+ * Exact decimal strings ⇄ integer units. A value that is not an exact multiple of its step, or
+ * does not fit, is refused with a reason — never rounded.
+ *
+ * The gateway's per-order path uses `unitsOf` (integer arithmetic on doubles below 2^53, no BigInt,
+ * no regex, no allocation; returns a DecimalProblem instead of throwing); config and cold paths use
+ * `toUnits`/`toUnitsBig`, which throw DecimalError with the same messages.
  */
 import { MAX_UNITS } from './int64.ts';
 
@@ -24,14 +27,31 @@ export interface ExactDecimal {
   negative: boolean;
 }
 
-export function parseExact(text: string): ExactDecimal {
+/** Why a decimal was refused (returned by the non-throwing forms; thrown as DecimalError by the others). */
+export class DecimalProblem {
+  constructor(
+    readonly message: string,
+    readonly kind: 'syntax' | 'off_grid' | 'range',
+  ) {}
+}
+
+function parseChecked(text: string): ExactDecimal | DecimalProblem {
   if (typeof text !== 'string' || text.length === 0 || text.length > 40) {
-    throw new DecimalError(`"${String(text).slice(0, 40)}" is not a decimal string (expected e.g. "101.25")`, 'syntax');
+    return new DecimalProblem(`"${String(text).slice(0, 40)}" is not a decimal string (expected e.g. "101.25")`, 'syntax');
   }
   const m = DECIMAL_RE.exec(text);
-  if (!m) throw new DecimalError(`"${text}" is not a plain decimal (digits, optional "." and digits; no exponent, no spaces)`, 'syntax');
+  if (!m) return new DecimalProblem(`"${text}" is not a plain decimal (digits, optional "." and digits; no exponent, no spaces)`, 'syntax');
   const frac = (m[3] ?? '').replace(/0+$/, '');
   return { mantissa: BigInt(m[2] + frac), scale: frac.length, negative: m[1] === '-' && /[1-9]/.test(m[2] + frac) };
+}
+
+function orThrow<T>(v: T | DecimalProblem): T {
+  if (v instanceof DecimalProblem) throw new DecimalError(v.message, v.kind);
+  return v;
+}
+
+export function parseExact(text: string): ExactDecimal {
+  return orThrow(parseChecked(text));
 }
 
 /**
@@ -57,20 +77,67 @@ export function toUnits(text: string, step: ExactDecimal, what: string, max = MA
 
 /** toUnits for values that may exceed 2^53 (notional: credit limits, max order notional). */
 export function toUnitsBig(text: string, step: ExactDecimal, what: string, max: bigint, allowZero = false): bigint {
-  const d = parseExact(text);
-  if (d.negative) throw new DecimalError(`${what} must not be negative, got "${text}"`, 'range');
+  return orThrow(unitsBigChecked(text, step, what, max, allowZero));
+}
+
+function unitsBigChecked(text: string, step: ExactDecimal, what: string, max: bigint, allowZero: boolean): bigint | DecimalProblem {
+  const d = parseChecked(text);
+  if (d instanceof DecimalProblem) return d;
+  if (d.negative) return new DecimalProblem(`${what} must not be negative, got "${text}"`, 'range');
   const scale = Math.max(d.scale, step.scale);
   const num = d.mantissa * pow10(scale - d.scale);
   const den = step.mantissa * pow10(scale - step.scale);
-  if (num % den !== 0n) {
-    throw new DecimalError(`${what} "${text}" is not a multiple of ${formatExact(step)}`, 'off_grid');
-  }
+  if (num % den !== 0n) return new DecimalProblem(`${what} "${text}" is not a multiple of ${formatExact(step)}`, 'off_grid');
   const units = num / den;
-  if (units === 0n && !allowZero) throw new DecimalError(`${what} must be greater than zero, got "${text}"`, 'range');
-  if (units > max) {
-    throw new DecimalError(`${what} "${text}" is too large (at most ${formatUnitsBig(max, step)})`, 'range');
-  }
+  if (units === 0n && !allowZero) return new DecimalProblem(`${what} must be greater than zero, got "${text}"`, 'range');
+  if (units > max) return new DecimalProblem(`${what} "${text}" is too large (at most ${formatUnitsBig(max, step)})`, 'range');
   return units;
+}
+
+/**
+ * Hot (the gateway's order path): `text` ÷ `step` as units in [1, MAX_UNITS], or a DecimalProblem
+ * (the same reasons and messages as toUnits). Plain decimals of up to 15 significant digits are
+ * parsed with integer arithmetic on doubles (exact below 2^53) and allocate nothing; anything
+ * longer or irregular goes the BigInt way.
+ */
+export function unitsOf(text: string, step: ExactDecimal, what: string): number | DecimalProblem {
+  const fast = fastUnits(text, step);
+  if (fast > 0) return fast;
+  const r = unitsBigChecked(text, step, what, BigInt(MAX_UNITS), false);
+  return r instanceof DecimalProblem ? r : Number(r);
+}
+
+/** units for a short plain decimal, or -1 when the slow path must decide (any doubt). */
+function fastUnits(text: string, step: ExactDecimal): number {
+  const n = text.length;
+  if (n === 0 || n > 17) return -1;
+  let mant = 0;
+  let digits = 0;
+  let scale = -1; // digits after the point; -1 before one is seen
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 /* . */) {
+      if (scale >= 0 || i === 0 || i === n - 1) return -1;
+      scale = 0;
+      continue;
+    }
+    if (c < 48 || c > 57) return -1;
+    mant = mant * 10 + (c - 48);
+    if (mant > 0) digits++;
+    if (scale >= 0) scale++;
+  }
+  if (digits > 15) return -1;
+  if (scale < 0) scale = 0;
+  const m = mantissaNumber(step);
+  if (m <= 0 || step.scale >= POW10.length || scale >= POW10.length) return -1;
+  // value / step = (mant · 10^-scale) / (m · 10^-step.scale)
+  let num = mant;
+  let den = m;
+  if (scale > step.scale) den *= POW10[scale - step.scale];
+  else num *= POW10[step.scale - scale];
+  if (!Number.isSafeInteger(num) || !Number.isSafeInteger(den) || num % den !== 0) return -1;
+  const u = num / den;
+  return u >= 1 && u <= MAX_UNITS ? u : -1;
 }
 
 const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i);

@@ -10,7 +10,7 @@ import protobuf from 'protobufjs';
 import { DecimalError, formatUnits, toUnits } from '../engine/decimal.ts';
 import { MAX_UNITS } from '../engine/int64.ts';
 import type { SymbolSpec } from '../engine/config.ts';
-import { GatewayCode, ProtocolError } from './protocol.ts';
+import { GatewayCode, refusal } from './protocol.ts';
 import { writeInt64 } from '../persistence/event-codec.ts';
 import type { ClientMessage, ExecutionReport, ReportUnits, SymbolTable } from './protocol.ts';
 
@@ -29,20 +29,28 @@ type Obj = Record<string, unknown>;
  * the default or says it is required); a value the .proto does not define is refused, naming the
  * field — protobuf keeps unknown enum numbers, and they must never turn into a default.
  */
-function enumName(names: readonly string[], v: unknown, field: string, id: string | undefined, zeroIsValue = false): string | undefined {
+function enumName(names: readonly string[], v: unknown, field: string, id: string | undefined, zeroIsValue = false): string | undefined | null {
   const n = typeof v === 'number' ? v : 0;
   if (n === 0 && !zeroIsValue) return undefined;
   const name = Number.isInteger(n) && n >= 0 && n < names.length ? names[n] : '';
   if (name === '') {
     const allowed = names.map((x, i) => (x ? `${i} ${x}` : '')).filter(Boolean).join(', ');
-    throw new ProtocolError(GatewayCode.BAD_FIELD, `"${field}" ${String(v)} is not defined (${allowed})`, id);
+    return refuse(GatewayCode.BAD_FIELD, `"${field}" ${String(v)} is not defined (${allowed})`, id);
   }
   return name;
 }
 
+/** Refuse the frame (the reason goes to `refusal`, as on the JSON path); returns null. */
+function refuse(code: number, message: string, id: string | undefined): null {
+  refusal.code = code;
+  refusal.message = message;
+  refusal.id = id;
+  return null;
+}
+
 interface LongLike { low: number; high: number; unsigned: boolean; toNumber(): number; toString(): string }
 
-/** An int64 field of a decoded message (number or Long) as a non-negative safe integer of units. */
+/** An int64 field of a decoded message (number or Long) as a non-negative safe integer of units; -1 refused. */
 function units(v: unknown, what: string, id: string | undefined): number {
   let n: number;
   if (v === undefined || v === null) n = 0;
@@ -52,13 +60,17 @@ function units(v: unknown, what: string, id: string | undefined): number {
     // Negative (signed, top bit set) or beyond 2^53: out of range without losing precision first.
     n = (!l.unsigned && l.high < 0) ? -1 : l.high >>> 0 > 0x1fffff ? Number.POSITIVE_INFINITY : l.toNumber();
   }
-  if (!(n >= 0 && n <= MAX_UNITS)) throw new ProtocolError(GatewayCode.BAD_FIELD, `"${what}" must be between 0 and ${MAX_UNITS} units`, id);
+  if (!(n >= 0 && n <= MAX_UNITS)) {
+    refuse(GatewayCode.BAD_FIELD, `"${what}" must be between 0 and ${MAX_UNITS} units`, id);
+    return -1;
+  }
   return n;
 }
 
-/** int64 units → the symbol's decimal string (exact), or undefined for 0 / unknown symbol. */
-function decimal(v: unknown, sym: SymbolSpec | undefined, kind: 'price' | 'quantity', id: string | undefined): string | undefined {
+/** int64 units → the symbol's decimal string (exact), or undefined for 0 / unknown symbol; null refused. */
+function decimal(v: unknown, sym: SymbolSpec | undefined, kind: 'price' | 'quantity', id: string | undefined): string | undefined | null {
   const n = units(v, kind, id);
+  if (n < 0) return null;
   if (n === 0) return undefined;
   if (!sym) return String(n); // the symbol check reports the real problem
   return formatUnits(n, kind === 'price' ? sym.tick : sym.lot);
@@ -70,19 +82,20 @@ function idString(v: unknown): string {
   return typeof v === 'number' ? String(v) : (v as LongLike).toString();
 }
 
-/** Decode one binary frame into the JSON-shaped message (throws ProtocolError BAD_BINARY). */
-export function decodeBinary(bytes: Uint8Array, table: SymbolTable): ClientMessage {
+/** Decode one binary frame into the JSON-shaped message, or null (the reason in `refusal`). */
+export function decodeBinary(bytes: Uint8Array, table: SymbolTable): ClientMessage | null {
   // The decoded message itself (fields read directly; defaults come from its prototype): building
   // a plain object with toObject({ defaults: true }) was most of a binary frame's cost.
   let env: Obj;
   try {
     env = Envelope.decode(bytes) as unknown as Obj;
   } catch (e) {
-    throw new ProtocolError(GatewayCode.BAD_BINARY, `not a ringmatch.v1.Envelope: ${(e as Error).message}`);
+    // protobufjs reports a malformed frame only by throwing: caught here, at its source.
+    return refuse(GatewayCode.BAD_BINARY, `not a ringmatch.v1.Envelope: ${(e as Error).message}`, undefined);
   }
   const id = typeof env.id === 'string' && env.id !== '' ? env.id : undefined;
   const body = env.body as string | undefined;
-  if (!body) throw new ProtocolError(GatewayCode.MISSING_FIELD, 'the Envelope carries no message (set one field of "body")', id);
+  if (!body) return refuse(GatewayCode.MISSING_FIELD, 'the Envelope carries no message (set one field of "body")', id);
   const m = env[body] as Obj;
   const out: ClientMessage = { id };
   const symName = typeof m.symbol === 'string' && m.symbol !== '' ? m.symbol : undefined;
@@ -96,23 +109,31 @@ export function decodeBinary(bytes: Uint8Array, table: SymbolTable): ClientMessa
     case 'subscribe':
     case 'unsubscribe':
       return { ...out, type: body, channels: [...(m.channels as string[])], symbols: [...(m.symbols as string[])] };
-    case 'newOrder':
-      return {
-        ...out, type: 'new_order', clientOrderId: str(m.clientOrderId), symbol: symName, side: enumName(SIDE, m.side, 'side', id),
-        orderType: enumName(ORDER_TYPE, m.orderType, 'orderType', id), timeInForce: enumName(TIF, m.timeInForce, 'timeInForce', id),
-        stp: enumName(STP, m.stp, 'stp', id, true), postOnly: m.postOnly, price: decimal(m.price, sym, 'price', id), quantity: decimal(m.quantity, sym, 'quantity', id),
-      };
+    case 'newOrder': {
+      const side = enumName(SIDE, m.side, 'side', id);
+      const orderType = side === null ? null : enumName(ORDER_TYPE, m.orderType, 'orderType', id);
+      const timeInForce = orderType === null ? null : enumName(TIF, m.timeInForce, 'timeInForce', id);
+      const stp = timeInForce === null ? null : enumName(STP, m.stp, 'stp', id, true);
+      const price = stp === null ? null : decimal(m.price, sym, 'price', id);
+      const quantity = price === null ? null : decimal(m.quantity, sym, 'quantity', id);
+      if (quantity === null) return null;
+      return { ...out, type: 'new_order', clientOrderId: str(m.clientOrderId), symbol: symName, side, orderType, timeInForce, stp, postOnly: m.postOnly, price, quantity };
+    }
     case 'cancelOrder':
       return { ...out, type: 'cancel_order', symbol: symName, orderId: idString(m.orderId) === '0' ? undefined : idString(m.orderId), clientOrderId: str(m.clientOrderId) };
-    case 'replaceOrder':
+    case 'replaceOrder': {
+      const price = decimal(m.price, sym, 'price', id);
+      const quantity = price === null ? null : decimal(m.quantity, sym, 'quantity', id);
+      if (quantity === null) return null;
       return {
         ...out, type: 'replace_order', symbol: symName, orderId: idString(m.orderId) === '0' ? undefined : idString(m.orderId), clientOrderId: str(m.clientOrderId),
-        newClientOrderId: str(m.newClientOrderId), price: decimal(m.price, sym, 'price', id), quantity: decimal(m.quantity, sym, 'quantity', id),
+        newClientOrderId: str(m.newClientOrderId), price, quantity,
       };
+    }
     case 'cancelAll':
       return { ...out, type: 'cancel_all', symbol: symName };
     default:
-      throw new ProtocolError(GatewayCode.UNKNOWN_TYPE, `"${body}" is a server message, not a request`, id);
+      return refuse(GatewayCode.UNKNOWN_TYPE, `"${body}" is a server message, not a request`, id);
   }
 }
 

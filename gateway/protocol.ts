@@ -17,7 +17,7 @@ import {
   EVT_STATUS, EVT_TRADE_ID, EVT_TS, EVT_TYPE,
 } from '../engine/event-slot.ts';
 import { EventType } from '../engine/codes.ts';
-import { DecimalError, formatUnits, toUnits } from '../engine/decimal.ts';
+import { formatUnits, unitsOf } from '../engine/decimal.ts';
 import { getI64, putI64 } from '../engine/int64.ts';
 import type { EngineSpec, SymbolSpec } from '../engine/config.ts';
 
@@ -117,64 +117,87 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
   return max;
 }
 
-export function parseJson(text: string): ClientMessage {
-  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new ProtocolError(GatewayCode.BAD_JSON, `nested deeper than ${MAX_JSON_DEPTH} levels`);
+/**
+ * Why the last message on the order path was refused. The order path (parseJson,
+ * encodeOrderEntry) returns null/false and fills this instead of throwing: refusals are expected
+ * (off-tick prices, unknown symbols), exceptions are for bugs. Read it at once: the next refusal
+ * overwrites it (one per thread; nothing is retained).
+ */
+export const refusal: { code: number; message: string; id: string | number | undefined } = { code: 0, message: '', id: undefined };
+
+function refuse(code: number, message: string, id: string | number | undefined): null {
+  refusal.code = code;
+  refusal.message = message;
+  refusal.id = id;
+  return null;
+}
+
+/** A client message from JSON text, or null (see `refusal`: BAD_JSON). */
+export function parseJson(text: string): ClientMessage | null {
+  if (jsonDepth(text) > MAX_JSON_DEPTH) return refuse(GatewayCode.BAD_JSON, `nested deeper than ${MAX_JSON_DEPTH} levels`, undefined);
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (e) {
-    throw new ProtocolError(GatewayCode.BAD_JSON, `not valid JSON: ${(e as Error).message}`);
+    // JSON.parse reports bad syntax only by throwing: caught here, at its source.
+    return refuse(GatewayCode.BAD_JSON, `not valid JSON: ${(e as Error).message}`, undefined);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ProtocolError(GatewayCode.BAD_JSON, 'a message must be a JSON object with a "type"');
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return refuse(GatewayCode.BAD_JSON, 'a message must be a JSON object with a "type"', undefined);
   return v as ClientMessage;
 }
 
-function str(m: ClientMessage, field: string, id: string | number | undefined): string {
+// Field readers of the order path: a value, or null after `refuse` (callers stop at the first null).
+
+function str(m: ClientMessage, field: string, id: string | number | undefined): string | null {
   const v = m[field];
-  if (v === undefined || v === null) throw new ProtocolError(GatewayCode.MISSING_FIELD, `"${field}" is required`, id);
-  if (typeof v !== 'string') throw new ProtocolError(GatewayCode.BAD_FIELD, `"${field}" must be a string`, id);
+  if (v === undefined || v === null) return refuse(GatewayCode.MISSING_FIELD, `"${field}" is required`, id);
+  if (typeof v !== 'string') return refuse(GatewayCode.BAD_FIELD, `"${field}" must be a string`, id);
   return v;
 }
 
-function optStr(m: ClientMessage, field: string, id: string | number | undefined): string | undefined {
-  return m[field] === undefined || m[field] === null ? undefined : str(m, field, id);
-}
-
+/** Enum value (≥ 0), or -1 after `refuse`. */
 function choice(m: ClientMessage, field: string, table: Record<string, number>, id: string | number | undefined, dflt?: number): number {
   const v = m[field];
   if ((v === undefined || v === null) && dflt !== undefined) return dflt;
   const s = str(m, field, id);
+  if (s === null) return -1;
   // Own keys only: "__proto__" or "toString" are not enum values.
   const r = Object.hasOwn(table, s) ? table[s] : undefined;
-  if (r === undefined) throw new ProtocolError(GatewayCode.BAD_FIELD, `"${field}" must be one of ${Object.keys(table).join(', ')}; got "${s.slice(0, 40)}"`, id);
+  if (r === undefined) {
+    refuse(GatewayCode.BAD_FIELD, `"${field}" must be one of ${Object.keys(table).join(', ')}; got "${s.slice(0, 40)}"`, id);
+    return -1;
+  }
   return r;
 }
 
-function clientId(m: ClientMessage, field: string, id: string | number | undefined, required: boolean): string | undefined {
-  const v = required ? str(m, field, id) : optStr(m, field, id);
-  if (v !== undefined && !isValidClientOrderId(v)) {
-    throw new ProtocolError(GatewayCode.BAD_FIELD, `"${field}" must be 1-32 printable ASCII characters without spaces`, id);
-  }
+/** A client order id, undefined when optional and absent, or null after `refuse`. */
+function clientId(m: ClientMessage, field: string, id: string | number | undefined, required: boolean): string | undefined | null {
+  if (!required && (m[field] === undefined || m[field] === null)) return undefined;
+  const v = str(m, field, id);
+  if (v === null) return null;
+  if (!isValidClientOrderId(v)) return refuse(GatewayCode.BAD_FIELD, `"${field}" must be 1-32 printable ASCII characters without spaces`, id);
   return v;
 }
 
+/** Units of a price or quantity (≥ 1), or -1 after `refuse`. */
 function units(m: ClientMessage, field: string, sym: SymbolSpec, kind: 'price' | 'quantity', id: string | number | undefined): number {
   const text = str(m, field, id);
-  try {
-    return toUnits(text, kind === 'price' ? sym.tick : sym.lot, field);
-  } catch (e) {
-    if (!(e instanceof DecimalError)) throw e;
-    const code = e.kind === 'off_grid' ? (kind === 'price' ? ResultCode.RISK_PRICE_OFF_TICK : ResultCode.RISK_QUANTITY_OFF_LOT) : ResultCode.RISK_BAD_DECIMAL;
-    throw new ProtocolError(code, `${e.message} (${kind === 'price' ? `tick size ${sym.tickSize}` : `lot size ${sym.lotSize}`} for ${sym.name})`, id);
-  }
+  if (text === null) return -1;
+  const u = unitsOf(text, kind === 'price' ? sym.tick : sym.lot, field);
+  if (typeof u === 'number') return u;
+  const code = u.kind === 'off_grid' ? (kind === 'price' ? ResultCode.RISK_PRICE_OFF_TICK : ResultCode.RISK_QUANTITY_OFF_LOT) : ResultCode.RISK_BAD_DECIMAL;
+  refuse(code, `${u.message} (${kind === 'price' ? `tick size ${sym.tickSize}` : `lot size ${sym.lotSize}`} for ${sym.name})`, id);
+  return -1;
 }
 
+/** An order id, undefined when absent, or -1 after `refuse`. */
 function orderIdField(m: ClientMessage, id: string | number | undefined): number | undefined {
   const v = m.orderId;
   if (v === undefined || v === null) return undefined;
   const s = typeof v === 'number' ? String(v) : v;
   if (typeof s !== 'string' || !/^[1-9]\d{0,15}$/.test(s) || Number(s) > Number.MAX_SAFE_INTEGER) {
-    throw new ProtocolError(GatewayCode.BAD_FIELD, '"orderId" must be a positive integer (as a string or number)', id);
+    refuse(GatewayCode.BAD_FIELD, '"orderId" must be a positive integer (as a string or number)', id);
+    return -1;
   }
   return Number(s);
 }
@@ -188,33 +211,46 @@ export function symbolTable(spec: EngineSpec): SymbolTable {
   return { bySymbol: new Map(spec.symbols.map((s) => [s.name, s])), spec };
 }
 
-function symbolOf(m: ClientMessage, t: SymbolTable, id: string | number | undefined): SymbolSpec {
+function symbolOf(m: ClientMessage, t: SymbolTable, id: string | number | undefined): SymbolSpec | null {
   const name = str(m, 'symbol', id);
+  if (name === null) return null;
   const s = t.bySymbol.get(name);
-  if (!s) throw new ProtocolError(ResultCode.RISK_UNKNOWN_SYMBOL, `unknown symbol "${name.slice(0, 40)}" (GET /v1/symbols lists them)`, id);
+  if (!s) return refuse(ResultCode.RISK_UNKNOWN_SYMBOL, `unknown symbol "${name.slice(0, 40)}" (GET /v1/symbols lists them)`, id);
   return s;
 }
 
 /**
  * Write an order-entry request (new_order, cancel_order, replace_order, cancel_all) into a
- * zeroed command slot. Throws ProtocolError before touching the slot's meaning if anything is off.
+ * zeroed command slot. Returns false — with the reason in `refusal`, never an exception — if
+ * anything is off; the slot's contents mean nothing then.
  */
-export function encodeOrderEntry(m: ClientMessage, t: SymbolTable, account: number, correlationId: number, w: Int32Array, b: number): void {
+export function encodeOrderEntry(m: ClientMessage, t: SymbolTable, account: number, correlationId: number, w: Int32Array, b: number): boolean {
   const id = requestId(m);
   const type = m.type;
   if (type === 'new_order') {
     const sym = symbolOf(m, t, id);
-    const clOrd = clientId(m, 'clientOrderId', id, true) as string;
+    if (sym === null) return false;
+    const clOrd = clientId(m, 'clientOrderId', id, true);
+    if (clOrd == null) return false;
     const side = choice(m, 'side', SIDES, id);
+    if (side < 0) return false;
     const orderType = choice(m, 'orderType', ORDER_TYPES, id, OrderType.LIMIT);
+    if (orderType < 0) return false;
     const tif = choice(m, 'timeInForce', TIFS, id, orderType === OrderType.MARKET ? TimeInForce.IOC : TimeInForce.GTC);
+    if (tif < 0) return false;
     const stp = choice(m, 'stp', STPS, id, Stp.NONE);
+    if (stp < 0) return false;
     const postOnly = m.postOnly === undefined ? false : m.postOnly;
-    if (typeof postOnly !== 'boolean') throw new ProtocolError(GatewayCode.BAD_FIELD, '"postOnly" must be true or false', id);
+    if (typeof postOnly !== 'boolean') return refuse(GatewayCode.BAD_FIELD, '"postOnly" must be true or false', id) ?? false;
     let price = 0;
-    if (orderType === OrderType.LIMIT) price = units(m, 'price', sym, 'price', id);
-    else if (m.price !== undefined) throw new ProtocolError(GatewayCode.BAD_FIELD, 'a market order takes no "price"', id);
+    if (orderType === OrderType.LIMIT) {
+      price = units(m, 'price', sym, 'price', id);
+      if (price < 0) return false;
+    } else if (m.price !== undefined) {
+      return refuse(GatewayCode.BAD_FIELD, 'a market order takes no "price"', id) ?? false;
+    }
     const qty = units(m, 'quantity', sym, 'quantity', id);
+    if (qty < 0) return false;
     w[b + CMD_TYPE] = CommandType.NEW;
     w[b + CMD_SYMBOL] = sym.id;
     w[b + CMD_META] = packMeta(side, orderType, tif, stp, postOnly);
@@ -223,9 +259,12 @@ export function encodeOrderEntry(m: ClientMessage, t: SymbolTable, account: numb
     writeClordString(w, b + CMD_CLORD, clOrd);
   } else if (type === 'cancel_order' || type === 'replace_order') {
     const sym = symbolOf(m, t, id);
+    if (sym === null) return false;
     const orderId = orderIdField(m, id);
+    if (orderId !== undefined && orderId < 0) return false;
     const target = clientId(m, 'clientOrderId', id, false);
-    if (orderId === undefined && target === undefined) throw new ProtocolError(GatewayCode.MISSING_FIELD, 'give "orderId" or "clientOrderId"', id);
+    if (target === null) return false;
+    if (orderId === undefined && target === undefined) return refuse(GatewayCode.MISSING_FIELD, 'give "orderId" or "clientOrderId"', id) ?? false;
     w[b + CMD_TYPE] = type === 'cancel_order' ? CommandType.CANCEL : CommandType.REPLACE;
     w[b + CMD_SYMBOL] = sym.id;
     w[b + CMD_META] = packMeta(0, 0, 0, 0, false, orderId === undefined);
@@ -233,23 +272,31 @@ export function encodeOrderEntry(m: ClientMessage, t: SymbolTable, account: numb
     else writeClordString(w, b + CMD_CLORD, target as string);
     if (type === 'replace_order') {
       const price = m.price === undefined ? 0 : units(m, 'price', sym, 'price', id);
+      if (price < 0) return false;
       const qty = m.quantity === undefined ? 0 : units(m, 'quantity', sym, 'quantity', id);
+      if (qty < 0) return false;
       const newId = clientId(m, 'newClientOrderId', id, false);
-      if (price === 0 && qty === 0 && newId === undefined) throw new ProtocolError(GatewayCode.MISSING_FIELD, 'a replace needs "price", "quantity" or "newClientOrderId"', id);
+      if (newId === null) return false;
+      if (price === 0 && qty === 0 && newId === undefined) return refuse(GatewayCode.MISSING_FIELD, 'a replace needs "price", "quantity" or "newClientOrderId"', id) ?? false;
       putI64(w, b + CMD_PRICE, price);
       putI64(w, b + CMD_QTY, qty);
       if (newId !== undefined) writeClordString(w, b + CMD_NEW_CLORD, newId);
     }
   } else if (type === 'cancel_all') {
-    const sym = m.symbol === undefined ? null : symbolOf(m, t, id);
+    let sym: SymbolSpec | null = null;
+    if (m.symbol !== undefined) {
+      sym = symbolOf(m, t, id);
+      if (sym === null) return false;
+    }
     w[b + CMD_TYPE] = CommandType.MASS_CANCEL;
     w[b + CMD_SYMBOL] = sym ? sym.id : -1;
     w[b + CMD_META] = packMeta(0, 0, 0, 0, false, false, Reason.MASS_CANCEL);
   } else {
-    throw new ProtocolError(GatewayCode.UNKNOWN_TYPE, `unknown message type "${String(type).slice(0, 40)}"`, id);
+    return refuse(GatewayCode.UNKNOWN_TYPE, `unknown message type "${String(type).slice(0, 40)}"`, id) ?? false;
   }
   w[b + CMD_ACCOUNT] = account;
   putI64(w, b + CMD_CORRELATION, correlationId);
+  return true;
 }
 
 export const ORDER_ENTRY_TYPES = new Set(['new_order', 'cancel_order', 'replace_order', 'cancel_all']);

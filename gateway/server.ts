@@ -32,7 +32,7 @@ import { Budget, shareOf } from './budget.ts';
 import { LocalControl } from './control.ts';
 import type { ControlAnswer, ControlRequest, GatewayControl, ThreadStats } from './control.ts';
 import {
-  GatewayCode, ORDER_ENTRY_TYPES, ProtocolError, encodeOrderEntry, errorObject, makerReportFromEvent, parseJson, reportFromEvent, reportJson, reportUnits,
+  GatewayCode, ORDER_ENTRY_TYPES, ProtocolError, encodeOrderEntry, errorObject, makerReportFromEvent, parseJson, refusal, reportFromEvent, reportJson, reportUnits,
   requestId, symbolTable,
 } from './protocol.ts';
 import { decodeBinary, encodeBinary, encodeReportEnvelope } from './proto-codec.ts';
@@ -143,6 +143,8 @@ export class Gateway {
     handlerErrors: 0,
     /** Public HTTP requests refused (429) for the server-wide budget. */
     publicHttpRefused: 0,
+    /** Refusals that arrived as a thrown ProtocolError (cold message types only: subscribe); tests. */
+    thrownRefusals: 0,
   };
 
   /**
@@ -406,7 +408,8 @@ export class Gateway {
     try {
       // Decode before returning: uWS neuters `message` when this callback ends.
       m = isBinary ? decodeBinary(new Uint8Array(message), this.table) : parseJson(Buffer.from(message).toString('utf8'));
-      this.handle(c, m);
+      if (m === null) this.reject(c, refusal.code, refusal.message, refusal.id);
+      else this.handle(c, m);
     } catch (e) {
       if (!(e instanceof ProtocolError)) {
         // A bug, not the client's doing: answer, count, log — and keep serving (never rethrow out
@@ -416,10 +419,20 @@ export class Gateway {
         this.sendError(c, GatewayCode.INTERNAL_ERROR, 'the server could not handle this message (logged); the connection stays open', m ? requestId(m) : undefined, isBinary);
         return;
       }
-      this.sendError(c, e.code, e.message, e.id, isBinary);
-      // The server's own state (saturated, restarting a shard, journal down) is not the client misbehaving.
-      if (e.code !== GatewayCode.ENGINE_BUSY && e.code !== GatewayCode.SHARD_RECOVERING && e.code !== GatewayCode.SHARD_FAILED && e.code !== GatewayCode.JOURNAL_UNAVAILABLE) this.violation(c);
+      this.counters.thrownRefusals++;
+      this.reject(c, e.code, e.message, e.id);
     }
+  }
+
+  /**
+   * Answer a refused message with its code. Refusals are answered, not thrown: the order path
+   * returns here (cold message types still throw ProtocolError, caught in onMessage). Refusals
+   * for the server's own state (saturated, restarting a shard, journal down) are not the client
+   * misbehaving; the others count as violations.
+   */
+  private reject(c: Conn, code: number, message: string, id: string | number | undefined): void {
+    this.sendError(c, code, message, id);
+    if (code !== GatewayCode.ENGINE_BUSY && code !== GatewayCode.SHARD_RECOVERING && code !== GatewayCode.SHARD_FAILED && code !== GatewayCode.JOURNAL_UNAVAILABLE) this.violation(c);
   }
 
   private takeToken(c: Conn): boolean {
@@ -452,7 +465,10 @@ export class Gateway {
   private handle(c: Conn, m: ClientMessage): void {
     const id = requestId(m);
     const type = m.type;
-    if (typeof type !== 'string') throw new ProtocolError(GatewayCode.MISSING_FIELD, '"type" is required', id);
+    if (typeof type !== 'string') {
+      this.reject(c, GatewayCode.MISSING_FIELD, '"type" is required', id);
+      return;
+    }
     if (ORDER_ENTRY_TYPES.has(type)) {
       this.orderEntry(c, m, id);
       return;
@@ -463,10 +479,10 @@ export class Gateway {
         return;
       case 'auth': {
         const token = m.token;
-        if (typeof token !== 'string') throw new ProtocolError(GatewayCode.MISSING_FIELD, '"token" (your API key) is required', id);
+        if (typeof token !== 'string') return this.reject(c, GatewayCode.MISSING_FIELD, '"token" (your API key) is required', id);
         const account = this.byKey.get(token);
-        if (account === undefined) throw new ProtocolError(GatewayCode.AUTH_FAILED, 'unknown API key', id);
-        if (c.account >= 0 && c.account !== account) throw new ProtocolError(GatewayCode.ALREADY_AUTHENTICATED, 'this connection is authenticated as another account', id);
+        if (account === undefined) return this.reject(c, GatewayCode.AUTH_FAILED, 'unknown API key', id);
+        if (c.account >= 0 && c.account !== account) return this.reject(c, GatewayCode.ALREADY_AUTHENTICATED, 'this connection is authenticated as another account', id);
         if (c.account < 0) this.addAccountConn(c, account);
         this.send(c, { type: 'auth_ack', account: this.spec.accounts[account].name, gatewayThread: this.link.index, ...(id === undefined ? {} : { id }) });
         return;
@@ -476,27 +492,28 @@ export class Gateway {
         this.subscription(c, m, id, type === 'subscribe');
         return;
       default:
-        throw new ProtocolError(GatewayCode.UNKNOWN_TYPE, `unknown message type "${type.slice(0, 40)}"`, id);
+        this.reject(c, GatewayCode.UNKNOWN_TYPE, `unknown message type "${type.slice(0, 40)}"`, id);
     }
   }
 
+  /** The order path: every refusal answered through `reject`, none thrown. */
   private orderEntry(c: Conn, m: ClientMessage, id: string | number | undefined): void {
-    if (c.account < 0) throw new ProtocolError(GatewayCode.NOT_AUTHENTICATED, 'authenticate first: send {"type":"auth","token":"<api key>"} or use an Authorization: Bearer header', id);
-    if (!this.accepting) throw new ProtocolError(GatewayCode.ENGINE_BUSY, 'the server is shutting down', id);
+    if (c.account < 0) return this.reject(c, GatewayCode.NOT_AUTHENTICATED, 'authenticate first: send {"type":"auth","token":"<api key>"} or use an Authorization: Bearer header', id);
+    if (!this.accepting) return this.reject(c, GatewayCode.ENGINE_BUSY, 'the server is shutting down', id);
     const correlation = this.nextCorrelation;
-    this.nextCorrelation += this.link.threads;
     const s = this.scratch;
     s.fill(0, 0, CMD_END);
-    encodeOrderEntry(m, this.table, c.account, correlation, s, 0);
+    if (!encodeOrderEntry(m, this.table, c.account, correlation, s, 0)) return this.reject(c, refusal.code, refusal.message, refusal.id);
+    this.nextCorrelation += this.link.threads;
     const link = this.link;
-    if (!link.routeUp(s[CMD_SYMBOL])) this.rejectDown(s[CMD_SYMBOL], id);
+    if (!link.routeUp(s[CMD_SYMBOL])) return this.rejectDown(c, s[CMD_SYMBOL], id);
     // Durable acks promise the journal has the event: while it cannot write, refuse at once and say
     // why, rather than take orders that could never be acknowledged.
     if (this.opts.ackMode === 'durable' && !link.journalWriting()) {
-      throw new ProtocolError(GatewayCode.JOURNAL_UNAVAILABLE, `the journal cannot write (${this.control.journalError() ?? link.journalStatus()}): nothing was sent to the engine; retry when /health/deep is ok`, id);
+      return this.reject(c, GatewayCode.JOURNAL_UNAVAILABLE, `the journal cannot write (${this.control.journalError() ?? link.journalStatus()}): nothing was sent to the engine; retry when /health/deep is ok`, id);
     }
     const b = link.tryClaimCommand();
-    if (b < 0) throw new ProtocolError(GatewayCode.ENGINE_BUSY, 'the engine is saturated right now: retry shortly', id);
+    if (b < 0) return this.reject(c, GatewayCode.ENGINE_BUSY, 'the engine is saturated right now: retry shortly', id);
     const w = link.input.ring.words;
     // Keep the ingress time tryClaimCommand stamped.
     const ts0 = w[b + CMD_INGRESS_TS];
@@ -515,11 +532,11 @@ export class Gateway {
   }
 
   /** Orders for a shard that is down: say so, with what the supervisor is doing about it (cold). */
-  private rejectDown(symbol: number, id: string | number | undefined): never {
+  private rejectDown(c: Conn, symbol: number, id: string | number | undefined): void {
     const down = this.link.down(symbol);
-    if (down.failed) throw new ProtocolError(GatewayCode.SHARD_FAILED, `${down.failed} failed and cannot be rebuilt (see /health/deep): restart the server`, id);
+    if (down.failed) return this.reject(c, GatewayCode.SHARD_FAILED, `${down.failed} failed and cannot be rebuilt (see /health/deep): restart the server`, id);
     const what = down.agents.join(', ') || 'a shard';
-    throw new ProtocolError(GatewayCode.SHARD_RECOVERING, `${what} is restarting after a failure: retry shortly (nothing was sent to the engine)`, id);
+    this.reject(c, GatewayCode.SHARD_RECOVERING, `${what} is restarting after a failure: retry shortly (nothing was sent to the engine)`, id);
   }
 
   private cancelAllFor(account: number): void {

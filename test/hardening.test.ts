@@ -143,6 +143,41 @@ describe('hardening: input that must be refused', () => {
     expect(((await (await fetch(`${srv.http}/v1/book/BTC-USD`)).json()) as { bids: unknown[] }).bids).toEqual([]);
   });
 
+  it('the order path refuses without exceptions: every expected refusal is answered with its code, none thrown', async () => {
+    const srv = await server();
+    const anon = await connect(srv);
+    const c = await connect(srv, 'dev-alice-key');
+    const base = { type: 'new_order', symbol: 'BTC-USD', clientOrderId: 'x1', side: 'buy', price: '50000', quantity: '0.01' };
+    const cases: Array<[Record<string, unknown>, number]> = [
+      [{ ...base, price: '50000.001' }, ResultCode.RISK_PRICE_OFF_TICK],
+      [{ ...base, quantity: '0.000001' }, ResultCode.RISK_QUANTITY_OFF_LOT],
+      [{ ...base, price: '5e4' }, ResultCode.RISK_BAD_DECIMAL],
+      [{ ...base, symbol: 'NOPE' }, ResultCode.RISK_UNKNOWN_SYMBOL],
+      [{ ...base, side: 'up' }, GatewayCode.BAD_FIELD],
+      [{ ...base, clientOrderId: undefined }, GatewayCode.MISSING_FIELD],
+      [{ ...base, postOnly: 'yes' }, GatewayCode.BAD_FIELD],
+      [{ type: 'cancel_order', symbol: 'BTC-USD' }, GatewayCode.MISSING_FIELD],
+      [{ type: 'cancel_order', symbol: 'BTC-USD', orderId: 'abc' }, GatewayCode.BAD_FIELD],
+      [{ type: 'replace_order', symbol: 'BTC-USD', orderId: '5' }, GatewayCode.MISSING_FIELD],
+      [{ type: 'warp' }, GatewayCode.UNKNOWN_TYPE],
+      [{ token: 'x' }, GatewayCode.MISSING_FIELD],
+      [{ type: 'auth', token: 'wrong' }, GatewayCode.AUTH_FAILED],
+    ];
+    for (let round = 0; round < 20; round++) {
+      for (const [i, [msg, code]] of cases.entries()) expect(await c.request({ ...msg, id: `${round}-${i}` }), JSON.stringify(msg)).toMatchObject({ type: 'error', code });
+    }
+    expect(await anon.request({ ...base, id: 'anon' })).toMatchObject({ code: GatewayCode.NOT_AUTHENTICATED });
+    c.sendRaw('{"type": "new_order", ');
+    expect(await c.next((m) => m.type === 'error')).toMatchObject({ code: GatewayCode.BAD_JSON });
+    c.sendRaw(Buffer.from([0xff, 0xff, 0xff, 0x01]));
+    expect(await c.next((m) => m.type === 'error')).toMatchObject({ code: GatewayCode.BAD_BINARY });
+    expect(await c.requestBinary({ newOrder: { clientOrderId: 'pb', symbol: 'BTC-USD', side: 9, orderType: 1, timeInForce: 1, price: '5000000', quantity: '1' } })).toMatchObject({ code: GatewayCode.BAD_FIELD });
+    expect(srv.gateway.counters.thrownRefusals).toBe(0);
+    // Cold message types still throw ProtocolError (and are answered the same way).
+    expect(await c.request({ type: 'subscribe', channels: ['nope'], id: 's' })).toMatchObject({ code: GatewayCode.BAD_FIELD });
+    expect(srv.gateway.counters.thrownRefusals).toBe(1);
+  });
+
   it('a continuous flood that gets a token through now and then is still closed (refusals counted in a window)', async () => {
     const srv = await server({ rateLimit: { perSecond: 2_000, burst: 20 }, maxViolations: 300 });
     const c = await connect(srv, 'dev-alice-key');

@@ -9,6 +9,7 @@
  *   --encoding json|protobuf|both   (both)
  *   --ack-mode fast|durable         the embedded server's ack mode (fast; durable waits for fsync)
  *   --shards N --symbols N          the embedded server's matching shards / symbols (1 / 1)
+ *   --gateway-threads N             the embedded server's gateway threads (server default: 1 per 4 cores)
  *   --no-journal        the embedded server without its journal (default: journal on, as in production)
  *   --sweep r1,r2,…     rates to sweep, JSON, until the first the server cannot carry in full
  *                       (1000,2500,5000,10000,25000,50000,100000,250000); --no-sweep
@@ -62,6 +63,7 @@ export function parseArgs(argv: string[]): { opts: HarnessOptions; out: string |
         break;
       }
       case '--shards': o.shards = Math.floor(num(a, v(), 1)); break;
+      case '--gateway-threads': o.gatewayThreads = Math.floor(num(a, v(), 1)); break;
       case '--symbols': o.symbols = Math.floor(num(a, v(), 1)); break;
       case '--sweep': o.sweepRates = (v() ?? '').split(',').filter(Boolean).map((x) => num('--sweep', x, 1)); break;
       case '--no-sweep': o.sweepRates = []; break;

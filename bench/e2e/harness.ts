@@ -34,6 +34,8 @@ export interface HarnessOptions {
   ackMode: 'fast' | 'durable';
   shards: number;
   symbols: number;
+  /** The embedded server's gateway threads (null: the server's default, one per 4 cores). */
+  gatewayThreads: number | null;
   floor: boolean;
   /** Rates to sweep (JSON, engine); empty: no sweep. */
   sweepRates: number[];
@@ -55,7 +57,7 @@ export interface HarnessOptions {
 
 export const DEFAULTS: HarnessOptions = {
   rate: 25_000, durationSec: 10, warmupSec: 2, connections: 8, workers: 1, mix: 'ioc', encodings: ['json', 'protobuf'], ackMode: 'fast',
-  shards: 1, symbols: 1, floor: true, sweepRates: [1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000], sweepDurationSec: 5,
+  shards: 1, symbols: 1, gatewayThreads: null, floor: true, sweepRates: [1_000, 2_500, 5_000, 10_000, 25_000, 50_000, 100_000, 250_000], sweepDurationSec: 5,
   boundP99Us: 1_000, target: null, keys: [], makerKey: null, adminKey: null, symbol: null, drainSec: 3, journal: true, clientNice: 10, log: (l) => process.stderr.write(`${l}\n`),
 };
 
@@ -137,6 +139,7 @@ export async function startServer(o: HarnessOptions): Promise<ServerHandle> {
   const config = {
     listen: { host: '127.0.0.1', port: 0 }, dataDir: join(dir, 'data'), journal: o.journal, ackMode: o.ackMode, adminKey,
     notionalDecimals: 2, rateLimit: { perSecond: 100_000_000, burst: 100_000_000 }, maxBackpressureBytes: 256 * 1024 * 1024, shards: o.shards, symbols, accounts,
+    ...(o.gatewayThreads === null ? {} : { gatewayThreads: o.gatewayThreads }),
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   let p: Proc;
