@@ -9,8 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EVT_SLOT_BYTES, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
-import { MatchingShard, shardOptions } from '../engine/matching-shard.ts';
-import type { EventOut } from '../engine/matching-shard.ts';
+import { replayOnlyShard } from '../engine/matching-shard.ts';
 import { RiskEngine } from '../engine/risk.ts';
 import { JournalWriter, readJournal } from '../persistence/journal.ts';
 import { verifyJournals } from '../persistence/journal-verify.ts';
@@ -34,16 +33,10 @@ try {
   writer2.close();
   const events = writer.lastSequence();
 
-  class Sink implements EventOut {
-    readonly words = new Int32Array(EVT_SLOT_WORDS);
-    readonly doubles = new Float64Array(this.words.buffer);
-    claim(): number { return 0; }
-    publish(): void { throw new Error('replay must not emit'); }
-  }
   const runs: number[] = [];
   let ok = true;
   for (let r = 0; r < 3; r++) {
-    const shard = new MatchingShard(shardOptions(spec, 0), new Sink());
+    const shard = replayOnlyShard(spec, 0);
     const risk = new RiskEngine(spec);
     const slot = new Int32Array(EVT_SLOT_WORDS);
     const bytes = new Uint8Array(slot.buffer);

@@ -17,6 +17,7 @@ import { JournalWriter } from '../persistence/journal.ts';
 import { allocationSpec } from './allocation.ts';
 import { CMD_WORDS, exchangeCoreMix } from './workloads.ts';
 import { fmt, machine, writeResult } from './common.ts';
+import { journalAt } from '../persistence/durability.ts';
 
 const COMMANDS = Number(process.argv[2] ?? 900_000);
 const root = mkdtempSync(join(tmpdir(), 'ringmatch-restartbench-'));
@@ -57,7 +58,7 @@ try {
     const label = compiled ? 'compiled JS (dist/)' : 'TS source + loader';
     const { Engine, SnapshotPool } = await load(compiled);
     rmSync(snapshots, { recursive: true, force: true });
-    const engine = await Engine.start(spec, { journal: { dir: journal }, recover: true, snapshotDir: snapshots });
+    const engine = await Engine.start(spec, { journal: journalAt(journal), recover: true, snapshotDir: snapshots });
     try {
       const fromJournal = { M0: await restart(engine, shardAgent(0)), R: await restart(engine, RISK_AGENT) };
       const pool = new SnapshotPool(1);

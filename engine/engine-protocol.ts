@@ -27,6 +27,8 @@ export interface EngineWorkerData {
   recoverFrom?: string;
   /** Start recovery from the newest snapshot here, replaying only the journal after it. */
   snapshotDir?: string;
+  /** URL (href) of the module exporting `openRecovery` (engine/durability.ts; persistence implements it). */
+  recoveryModule?: string;
   /**
    * A supervisor restart while the rest of the engine keeps running: continue from the rings as
    * the dead thread left them (see engine/shard-resume.ts and RiskAgent.skipForwarded).

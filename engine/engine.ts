@@ -17,7 +17,8 @@ import { Stage, shardThreadName } from './pipeline.ts';
 import { Consumer, EventConsumers, RISK_CONSUMER } from './topology.ts';
 import { EngineLink, gatewayConsumer } from './link.ts';
 import type { LinkDescriptor } from './link.ts';
-import { durableWord, journalStateBytes, journalStatusWord } from '../persistence/journal-agent.ts';
+import { durableWord, journalStateBytes, journalStatusWord } from './durability.ts';
+import type { DurabilityOptions } from './durability.ts';
 import type { EngineSpec } from './config.ts';
 import type { EngineWorkerData, RecoveryProgress, WorkerQuery, WorkerReply } from './engine-protocol.ts';
 import { DEFAULT_SUPERVISOR, Supervisor } from './supervisor.ts';
@@ -29,8 +30,11 @@ type WorkerBase = Omit<EngineWorkerData, 'role' | 'shard' | 'doorbell' | 'port' 
 export interface EngineOptions {
   /** The main thread's event-ring consumers, by name, in slot order (engine/topology.ts). Default: ['G']. */
   consumers?: string[];
-  /** Journal every event under this directory on a persistence thread (J). Default: off. */
-  journal?: { dir: string; segmentBytes?: number };
+  /**
+   * Journal every event on a persistence thread (J), and rebuild dead threads from it. Default: off.
+   * persistence/durability.ts `journalAt(dir)` builds it (the engine never imports persistence/).
+   */
+  journal?: DurabilityOptions;
   /** Rebuild books and risk from the journal before starting (needs `journal`). */
   recover?: boolean;
   /** With `recover`: start from the newest snapshot in this directory, then the journal tail. */
@@ -46,8 +50,6 @@ export interface EngineOptions {
    */
   gatewayThreads?: number;
 }
-
-const JOURNAL_ENTRY = moduleUrl('../persistence/journal.worker.ts', import.meta.url);
 
 const ENTRY = moduleUrl('./engine.worker.ts', import.meta.url);
 
@@ -87,7 +89,6 @@ export class Engine {
   readonly supervisor: Supervisor;
   private readonly workers: Worker[] = [];
   private readonly ports: MessagePort[] = [];
-  private readonly shardOf: Int32Array;
 
   private constructor(
     readonly spec: EngineSpec,
@@ -110,7 +111,6 @@ export class Engine {
     this.input = input;
     this.eventRings = eventRings;
     this.eventDoorbell = eventDoorbell;
-    this.shardOf = Int32Array.from(spec.symbols, (x) => x.shard);
     this.accountConns = new SharedArrayBuffer(4 * Math.max(1, spec.accounts.length));
     const names = [Stage.RISK as string, ...eventRings.map((_, k) => shardThreadName(k)), ...(opts.journal ? [Stage.JOURNAL as string] : [])];
     this.journalAgent = opts.journal ? 1 + eventRings.length : -1;
@@ -134,7 +134,7 @@ export class Engine {
   private async spawnJournal(): Promise<unknown> {
     const j = this.opts.journal;
     if (!j || !this.journalState || !this.journalControl || !this.journalDoorbell) throw new Error('no journal configured');
-    const { worker, ready } = await startWorker<{ repaired: unknown[]; durable: number[] }>(JOURNAL_ENTRY, {
+    const { worker, ready } = await startWorker<{ repaired: unknown[]; durable: number[] }>(j.journalWorker, {
       dir: j.dir, segmentBytes: j.segmentBytes, eventRings: this.eventRings.map((r) => r.buffer), consumerIndex: this.topology.index(Consumer.JOURNAL),
       doorbell: this.journalDoorbell.buffer, wake: this.readerDoorbells().map((d) => d.buffer), state: this.journalState.buffer, control: this.journalControl.buffer, idle: this.spec.idle,
     }, { name: Stage.JOURNAL });
@@ -275,6 +275,7 @@ export class Engine {
       idle: spec.idle,
       recoverFrom: opts.recover && opts.journal ? opts.journal.dir : undefined,
       snapshotDir: opts.snapshotDir,
+      recoveryModule: opts.journal?.recoveryModule.href,
     };
     if (opts.recover && !opts.journal) throw new Error('recover needs a journal directory');
     const engine = new Engine(spec, base, [riskDoorbell, ...shardDoorbells], control, new RingProducer(input, [riskDoorbell]), eventRings, eventDoorbell, shardInputs, opts, topology, inputs, consumerDoorbells);

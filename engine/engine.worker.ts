@@ -20,33 +20,31 @@ import { RingEventOut, ShardAgent } from './shard-agent.ts';
 import type { EngineWorkerData, RecoveryProgress, RestartReport, WorkerQuery, WorkerReply } from './engine-protocol.ts';
 import { resumeShard } from './shard-resume.ts';
 import { latencyHistogram, summarize } from './latency.ts';
-import { readJournal } from '../persistence/journal.ts';
-import { loadLatestSnapshot } from '../persistence/snapshot.ts';
-
-const snapshot = (workerData as EngineWorkerData).recoverFrom && (workerData as EngineWorkerData).snapshotDir
-  ? loadLatestSnapshot((workerData as EngineWorkerData).snapshotDir as string, (workerData as EngineWorkerData).spec)
-  : null;
-import { EVT_COMMAND_SEQ, EVT_SLOT_BYTES, EVT_SLOT_WORDS } from './event-slot.ts';
+import type { RecoveryOpener } from './durability.ts';
+import { EVT_COMMAND_SEQ } from './event-slot.ts';
 import { seqDiff } from '../ring/layout.ts';
 
-/** Replay one shard's journal (after `afterSeq`) through `apply`, reporting progress (recovery; cold). */
-function replayShard(dir: string, shard: number, agentName: string, apply: (w: Int32Array) => void, afterSeq = 0): number {
-  const slot = new Int32Array(EVT_SLOT_WORDS);
-  const slotBytes = new Uint8Array(slot.buffer);
-  let n = 0;
-  readJournal(dir, shard, {
-    fromSeq: afterSeq + 1,
-    onRecord: (_seq, bytes, at) => {
-      slotBytes.set(bytes.subarray(at, at + EVT_SLOT_BYTES));
-      apply(slot);
-      if (++n % 100_000 === 0) parentPort!.postMessage({ type: 'recovery', agent: agentName, shard, records: n, done: false } satisfies RecoveryProgress);
-    },
+const data = workerData as EngineWorkerData;
+
+// Recovery comes from the durability provider's module (persistence/recovery.ts), handed over by
+// the main thread as a URL: the engine defines the interface, it never imports persistence/.
+const recovery = data.recoverFrom && data.recoveryModule
+  ? ((await import(data.recoveryModule)) as { openRecovery: RecoveryOpener }).openRecovery(data.recoverFrom, data.spec, data.snapshotDir)
+  : null;
+const snapshot = recovery?.snapshot ?? null;
+
+/** Replay one shard's journal (after `afterSeq`: default the snapshot's) through `apply`, reporting progress (cold). */
+function replayShard(shard: number, agentName: string, apply: (w: Int32Array) => void, afterSeq?: number): number {
+  if (!recovery) throw new Error('recovery needs a journal');
+  const { records } = recovery.replay(shard, (slot) => apply(slot), {
+    from: afterSeq,
+    onProgress: (n) => parentPort!.postMessage({ type: 'recovery', agent: agentName, shard, records: n, done: false } satisfies RecoveryProgress),
   });
-  parentPort!.postMessage({ type: 'recovery', agent: agentName, shard, records: n, done: true } satisfies RecoveryProgress);
-  return n;
+  parentPort!.postMessage({ type: 'recovery', agent: agentName, shard, records, done: true } satisfies RecoveryProgress);
+  return records;
 }
 
-const data = workerData as EngineWorkerData;
+
 const control = new Int32Array(data.control);
 const port = data.port as MessagePort;
 const spec = data.spec;
@@ -72,10 +70,10 @@ if (data.role === 'risk') {
     // Newest command sequence each shard's journal holds (the snapshot's, for a shard with no tail).
     const seenBy = data.shardInputs.map(() => snapshot?.risk.commandSeq ?? 0);
     for (let k = 0; k < data.shardInputs.length; k++) {
-      replayed += replayShard(data.recoverFrom, k, 'R', (w) => {
+      replayed += replayShard(k, 'R', (w) => {
         risk.replayEvent(w, 0);
         if (seqDiff(w[EVT_COMMAND_SEQ], seenBy[k]) > 0) seenBy[k] = w[EVT_COMMAND_SEQ];
-      }, snapshot?.seqs[k] ?? 0);
+      });
     }
     risk.validateInternalState();
     if (data.restart) report = { type: 'ready', runtime: report.runtime, replayed, skipped: agent.skipForwarded(seenBy) };
@@ -104,11 +102,10 @@ if (data.role === 'risk') {
   const input = new RingConsumer(new RingBuffer(data.shardInputs[k]), 0);
   let shard: MatchingShard;
   if (data.restart && data.recoverFrom) {
-    const dir = data.recoverFrom;
     const r = resumeShard({
       make: () => new MatchingShard(shardOptions(spec, k), out),
       snapshot: snapshot ? { state: snapshot.shards[k], seq: snapshot.seqs[k] } : null,
-      replay: (afterSeq, apply) => { replayShard(dir, k, `M${k}`, apply, afterSeq); },
+      replay: (afterSeq, apply) => { replayShard(k, `M${k}`, apply, afterSeq); },
     }, input, out, nowUs());
     shard = r.shard;
     Atomics.store(control, line + STAT_PROCESSED, input.position());
@@ -117,7 +114,7 @@ if (data.role === 'risk') {
     shard = new MatchingShard(shardOptions(spec, k), out);
     if (data.recoverFrom) {
       if (snapshot) shard.importState(snapshot.shards[k]);
-      replayShard(data.recoverFrom, k, `M${k}`, (w) => shard.replayEvent(w, 0), snapshot?.seqs[k] ?? 0);
+      replayShard(k, `M${k}`, (w) => shard.replayEvent(w, 0));
       shard.validateInternalState();
     }
   }

@@ -19,7 +19,7 @@ import type { Command } from './command-slot.ts';
 import { STAT_PROCESSED, agentLine, shardAgent } from './control.ts';
 import { getI64, putI64 } from './int64.ts';
 import type { EngineSpec } from './config.ts';
-import { journalStatusWord } from '../persistence/journal-agent.ts';
+import { journalStatusWord } from './durability.ts';
 import { Stage, shardThreadName } from './pipeline.ts';
 
 /** Everything a gateway thread is handed (structured-clone safe: numbers, specs and SABs). */

@@ -19,7 +19,7 @@ import {
   metaSide, metaStp, metaTif, metaType,
 } from './command-slot.ts';
 import {
-  EVT_ACCOUNT, EVT_BATCH_END, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_COMMAND_TYPE, EVT_CORRELATION, EVT_CUM, EVT_INGRESS_TS, EVT_LAST_PRICE,
+  EVT_ACCOUNT, EVT_BATCH_END, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_COMMAND_TYPE, EVT_SLOT_WORDS, EVT_CORRELATION, EVT_CUM, EVT_INGRESS_TS, EVT_LAST_PRICE,
   EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_ACCOUNT, EVT_MAKER_CUM, EVT_MAKER_LEAVES, EVT_MAKER_META, EVT_MAKER_ORDER_ID,
   EVT_MAKER_QTY, EVT_MAKER_STATUS, EVT_META, EVT_ORDER_ID, EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ,
   EVT_STATUS, EVT_SYMBOL, EVT_TRADE_ID, EVT_TS, EVT_TYPE, tradeIdOf,
@@ -68,6 +68,26 @@ export function shardOptions(spec: EngineSpec, k: number): ShardOptions {
     accountCount: spec.accounts.length,
     orderCapacity: spec.orderCapacityPerShard,
   };
+}
+
+/** Where a replay-only shard's events would go: nowhere — replayEvent never emits, so a call is a bug. */
+class ReplayOnlyOut implements EventOut {
+  readonly words = new Int32Array(EVT_SLOT_WORDS);
+  readonly doubles = new Float64Array(this.words.buffer);
+  claim(): number {
+    throw new Error('a replay-only shard emits no events (use replayEvent, not process)');
+  }
+  publish(): void {
+    throw new Error('a replay-only shard emits no events (use replayEvent, not process)');
+  }
+}
+
+/**
+ * Shard k's books to be rebuilt from events (recovery, snapshots, the audit consumer, tests):
+ * `replayEvent` and `importState` only; processing a command on it throws.
+ */
+export function replayOnlyShard(spec: EngineSpec, k: number): MatchingShard {
+  return new MatchingShard(shardOptions(spec, k), new ReplayOnlyOut());
 }
 
 /**

@@ -119,7 +119,8 @@ export class ShardAgent implements WorkSource {
   constructor(
     readonly shard: MatchingShard,
     private readonly commands: RingConsumer,
-    private readonly events: RingProducer,
+    /** The event ring's producer (committed through `out`, which marks batch ends). */
+    readonly events: RingProducer,
     private readonly out: RingEventOut,
     private readonly stats: Int32Array,
     private readonly statLine: number,

@@ -12,7 +12,7 @@ import type { RingConsumer, SlotHandler } from '../ring/ring.ts';
 import type { Engine } from '../engine/engine.ts';
 import type { EngineLink } from '../engine/link.ts';
 import { EVT_SEQ } from '../engine/event-slot.ts';
-import { durableWord } from '../persistence/journal-agent.ts';
+import { durableWord } from '../engine/durability.ts';
 
 /** The cursors one reader holds (one per shard's event ring) and the doorbell it parks on. */
 export interface EventSource {

@@ -26,12 +26,13 @@ import { GatewayCluster } from './cluster.ts';
 import { moduleUrl, startWorker } from '../ring/threads.ts';
 import type { ThreadRuntime } from '../ring/threads.ts';
 import type { ShipperStats as KafkaStats } from '../persistence/kafka-shipper.ts';
-import { durableWord } from '../persistence/journal-agent.ts';
+import { durableWord } from '../engine/durability.ts';
 import { SnapshotPool } from '../persistence/snapshot-pool.ts';
 import { DEFAULT_SUPERVISOR, Supervisor } from '../engine/supervisor.ts';
-import { loadLatestSnapshot } from '../persistence/snapshot.ts';
+import { Recovery } from '../persistence/recovery.ts';
 import { DataDirError, lockDataDir } from '../persistence/data-lock.ts';
 import { LayoutMismatchError, checkJournalLayout } from '../persistence/journal-layout.ts';
+import { journalAt } from '../persistence/durability.ts';
 
 const log = pino(
   { name: 'ringmatch', level: process.env.LOG_LEVEL ?? 'info', redact: { paths: ['apiKey', '*.apiKey', 'accounts[*].apiKey', 'adminKey', 'token', '*.token'], censor: '[redacted]' } },
@@ -99,10 +100,12 @@ async function main(): Promise<number> {
   // Which snapshot recovery starts from; one that fails its checks is named with the reason and
   // skipped (the threads skip it too and fall back to an older one or the journal alone).
   const snap = recover
-    ? loadLatestSnapshot(snapshotDir, spec, (file, why) => {
-      log.warn({ file, why }, 'snapshot skipped: recovery falls back to an older snapshot or the journal');
-      process.stderr.write(`ringmatch: snapshot ${file} skipped: ${why}\n`);
-    })
+    ? Recovery.open(journalDir, spec, snapshotDir, {
+      onBadSnapshot: (file, why) => {
+        log.warn({ file, why }, 'snapshot skipped: recovery falls back to an older snapshot or the journal');
+        process.stderr.write(`ringmatch: snapshot ${file} skipped: ${why}\n`);
+      },
+    }).snapshot
     : null;
   const t0 = Date.now();
   let engine: Engine;
@@ -110,7 +113,7 @@ async function main(): Promise<number> {
     engine = await Engine.start(spec, {
       consumers: rate > 0 ? [Consumer.GATEWAY, Consumer.DEMO] : [Consumer.GATEWAY],
       gatewayThreads: cfg.gateway.gatewayThreads,
-      journal: cfg.journal ? { dir: journalDir } : undefined,
+      journal: cfg.journal ? journalAt(journalDir) : undefined,
       recover,
       snapshotDir,
       onRecoveryProgress: (p) => log.info({ agent: p.agent, shard: p.shard, records: p.records, done: p.done }, 'recovery: replaying the journal'),

@@ -15,9 +15,8 @@ import * as hdr from 'hdr-histogram-js';
 import { CommandType, EventType, ResultCode, codeName } from '../engine/codes.ts';
 import { CMD_END, CMD_INGRESS_TS, CMD_SYMBOL, CMD_SLOT_WORDS } from '../engine/command-slot.ts';
 import {
-  EVT_ACCOUNT, EVT_BATCH_END, EVT_CODE, EVT_CORRELATION, EVT_INGRESS_TS, EVT_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SLOT_BYTES, EVT_SYMBOL, EVT_TYPE, EVT_SLOT_WORDS} from '../engine/event-slot.ts';
-import { readJournal } from '../persistence/journal.ts';
-import { loadLatestSnapshot } from '../persistence/snapshot.ts';
+  EVT_ACCOUNT, EVT_BATCH_END, EVT_CODE, EVT_CORRELATION, EVT_INGRESS_TS, EVT_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SYMBOL, EVT_TYPE } from '../engine/event-slot.ts';
+import { Recovery } from '../persistence/recovery.ts';
 import { getI64 } from '../engine/int64.ts';
 import { nowUs } from '../engine/clock.ts';
 import { formatUnits } from '../engine/decimal.ts';
@@ -192,21 +191,14 @@ export class Gateway {
    * GET /v1/book and snapshots show the recovered books. Call before listen(). Cold.
    */
   replayJournal(dir: string, snapshotDir?: string): number {
-    const slot = new Int32Array(EVT_SLOT_WORDS);
-    const bytes = new Uint8Array(slot.buffer);
+    const recovery = Recovery.open(dir, this.spec, snapshotDir);
+    if (recovery.snapshot) for (const st of recovery.snapshot.shards) this.feeds.loadResting(st.orders);
     let n = 0;
-    const snap = snapshotDir ? loadLatestSnapshot(snapshotDir, this.spec) : null;
-    if (snap) for (const st of snap.shards) this.feeds.loadResting(st.orders);
     const lastSeq: number[] = [];
     for (let k = 0; k < this.spec.shards; k++) {
-      lastSeq[k] = readJournal(dir, k, {
-        fromSeq: (snap?.seqs[k] ?? 0) + 1,
-        onRecord: (_seq, buf, at) => {
-          bytes.set(buf.subarray(at, at + EVT_SLOT_BYTES));
-          this.feeds.onEvent(slot, 0);
-          n++;
-        },
-      }).lastSeq;
+      const r = recovery.replay(k, (slot) => this.feeds.onEvent(slot, 0));
+      n += r.records;
+      lastSeq[k] = r.lastSeq;
     }
     // Recovered state is the starting point: nothing of it is re-published as trades or updates.
     this.feeds.flush({ publish: () => undefined });

@@ -4,22 +4,15 @@
  * state hash per shard comparable to the engine's `stateHash()`. Records it cannot decode are
  * handed back with the reason, for a dead-letter topic. Cold path.
  */
-import { EVT_SEQ, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
+import { EVT_SEQ } from '../engine/event-slot.ts';
 import { getI64 } from '../engine/int64.ts';
-import { MatchingShard, shardOptions } from '../engine/matching-shard.ts';
-import type { EventOut } from '../engine/matching-shard.ts';
+import { replayOnlyShard } from '../engine/matching-shard.ts';
+import type { MatchingShard } from '../engine/matching-shard.ts';
 import type { EngineSpec } from '../engine/config.ts';
 import { decodeEngineEvent, decodeEngineEventBatch } from './event-codec.ts';
 import type { DecodedEngineEvent } from './event-codec.ts';
 
 export type AuditOutcome = { kind: 'applied' | 'duplicate' } | { kind: 'gap'; shard: number; expected: number; got: number } | { kind: 'undecodable'; reason: string };
-
-class NoEvents implements EventOut {
-  readonly words = new Int32Array(EVT_SLOT_WORDS);
-  readonly doubles = new Float64Array(this.words.buffer);
-  claim(): number { return 0; }
-  publish(): void { throw new Error('replay emits no events'); }
-}
 
 export class Audit {
   private readonly books: MatchingShard[];
@@ -31,7 +24,7 @@ export class Audit {
   readonly gaps: Array<{ shard: number; expected: number; got: number }> = [];
 
   constructor(private readonly spec: EngineSpec) {
-    this.books = Array.from({ length: spec.shards }, (_, k) => new MatchingShard(shardOptions(spec, k), new NoEvents()));
+    this.books = Array.from({ length: spec.shards }, (_, k) => replayOnlyShard(spec, k));
     this.next = this.books.map(() => 1);
     this.ahead = this.books.map(() => new Map());
   }

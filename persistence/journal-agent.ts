@@ -18,22 +18,9 @@ import { getI64 } from '../engine/int64.ts';
 import type { JournalWriterOptions } from './journal.ts';
 import { JournalWriteError } from './journal.ts';
 
-/** Shared words of the persistence thread (Int32, one 64-byte line each). */
-export const JOURNAL_DURABLE_LINE = 0; // line k: word 0 = durable seq of shard k (low 32 bits as Int32; compare with seqDiff)
-export function durableWord(shard: number): number {
-  return shard * 16;
-}
-export function journalStateBytes(shards: number): number {
-  return (shards + 1) * 64;
-}
-/**
- * Line `shards`: word 0 state (1 running, 2 stopped, 3 failed, 4 blocked: cannot write, retrying),
- * 1 commits, 2 records (wrap), 3 write failures (wrap).
- */
-export function journalStatusWord(shards: number): number {
-  return shards * 16;
-}
-export const JournalState = { RUNNING: 1, STOPPED: 2, FAILED: 3, BLOCKED: 4 } as const;
+// The shared state words (durable sequence per shard, status line) are the engine's contract,
+// drawn in engine/durability.ts.
+import { JournalState, durableWord, journalStatusWord } from '../engine/durability.ts';
 
 export class JournalAgent {
   readonly writers: JournalWriter[];

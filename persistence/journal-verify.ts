@@ -17,7 +17,7 @@ import type { EngineSpec } from '../engine/config.ts';
 import { EVT_SLOT_BYTES, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { JournalCorruptError, listSegments, readJournal } from './journal.ts';
 import type { TornTail } from './journal.ts';
-import { emptyState } from './snapshot.ts';
+import { replayOnlyShard } from '../engine/matching-shard.ts';
 
 export interface ShardVerifyTask {
   dir: string;
@@ -53,7 +53,7 @@ export function verifyShard(task: ShardVerifyTask): ShardVerifyResult {
   const t0 = performance.now();
   const files = listSegments(task.dir, task.shard);
   const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
-  const book = task.spec ? emptyState(task.spec).shards[task.shard] : null;
+  const book = task.spec ? replayOnlyShard(task.spec, task.shard) : null;
   const slot = new Int32Array(EVT_SLOT_WORDS);
   const slotBytes = new Uint8Array(slot.buffer);
   const every = task.progressEvery ?? 100_000;

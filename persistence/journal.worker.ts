@@ -5,7 +5,8 @@ import { RingBuffer, RingConsumer } from '../ring/ring.ts';
 import { makeIdle } from '../ring/idle.ts';
 import { threadRuntime } from '../ring/threads.ts';
 import type { IdleKind } from '../ring/idle.ts';
-import { JournalAgent, journalStatusWord } from './journal-agent.ts';
+import { JournalAgent } from './journal-agent.ts';
+import { journalStatusWord } from '../engine/durability.ts';
 
 interface Data {
   dir: string;

@@ -1,6 +1,7 @@
 /** piscina task: build a snapshot from the journal (off the hot threads and the gateway) and write it. */
 import type { EngineSpec } from '../engine/config.ts';
-import { buildSnapshot, writeSnapshot } from './snapshot.ts';
+import { writeSnapshot } from './snapshot.ts';
+import { buildSnapshot } from './recovery.ts';
 
 export interface SnapshotTask {
   journalDir: string;

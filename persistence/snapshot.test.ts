@@ -6,7 +6,8 @@ import { InlineEngine } from '../engine/inline-engine.ts';
 import { testSpec } from '../test/fixtures.ts';
 import { richStream } from '../test/streams.ts';
 import { JournalWriter } from './journal.ts';
-import { buildSnapshot, emptyState, loadLatestSnapshot, parseSnapshot, replayInto, writeSnapshot } from './snapshot.ts';
+import { loadLatestSnapshot, parseSnapshot, writeSnapshot } from './snapshot.ts';
+import { Recovery, buildSnapshot } from './recovery.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -45,10 +46,9 @@ describe('snapshots', () => {
     expect(bad).toHaveLength(1);
     expect(snap?.seqs).toEqual(mid);
 
-    const { shards, risk } = emptyState(spec);
-    snap!.shards.forEach((st, k) => shards[k].importState(st));
-    risk.importState(snap!.risk);
-    const last = replayInto(join(dir, 'journal'), shards, risk, snap!.seqs);
+    const recovery = Recovery.open(join(dir, 'journal'), spec, join(dir, 'snapshots'));
+    expect(recovery.snapshot?.seqs).toEqual(mid);
+    const { shards, risk, seqs: last } = recovery.restore(spec);
     expect(last).toEqual(writers.map((w) => w.lastSequence()));
     shards.forEach((s, k) => {
       s.validateInternalState();

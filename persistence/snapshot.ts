@@ -3,7 +3,8 @@
  * journal itself (no coordination with the hot threads: a snapshot at (S0, S1, …) is exactly the
  * state after replaying shard k's events up to S_k). Written atomically — temp file, fsync,
  * rename, fsync of the directory — so a crash leaves the old snapshot or the new one, never half.
- * Recovery loads the newest snapshot and replays only the journal tail after it. Cold path.
+ * Recovery (persistence/recovery.ts) loads the newest snapshot and replays only the journal tail
+ * after it; it also builds snapshots (buildSnapshot). This file is the format and the files. Cold path.
  *
  * File layout (version 2): one header line, then the snapshot as JSON —
  *
@@ -18,13 +19,9 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { EVT_SLOT_BYTES, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
-import { MatchingShard, shardOptions } from '../engine/matching-shard.ts';
-import type { EventOut, ShardState } from '../engine/matching-shard.ts';
-import { RiskEngine } from '../engine/risk.ts';
+import type { ShardState } from '../engine/matching-shard.ts';
 import type { RiskState } from '../engine/risk.ts';
 import type { EngineSpec } from '../engine/config.ts';
-import { readJournal } from './journal.ts';
 import { crc32c } from './crc32c.ts';
 
 export const SNAPSHOT_VERSION = 2;
@@ -37,60 +34,6 @@ export interface Snapshot {
   shards: ShardState[];
   risk: RiskState;
   createdAt: string;
-}
-
-class NoEvents implements EventOut {
-  readonly words = new Int32Array(EVT_SLOT_WORDS);
-  readonly doubles = new Float64Array(this.words.buffer);
-  claim(): number { return 0; }
-  publish(): void { throw new Error('replay emits no events'); }
-}
-
-/** Fresh books and risk for a spec. */
-export function emptyState(spec: EngineSpec): { shards: MatchingShard[]; risk: RiskEngine } {
-  return { shards: Array.from({ length: spec.shards }, (_, k) => new MatchingShard(shardOptions(spec, k), new NoEvents())), risk: new RiskEngine(spec) };
-}
-
-/**
- * Replay shard k's journal records with seq in (from[k], to[k]] into the shards and the risk engine.
- * Returns the last sequence applied per shard.
- */
-export function replayInto(journalDir: string, shards: MatchingShard[], risk: RiskEngine, from: number[], to?: number[]): number[] {
-  const slot = new Int32Array(EVT_SLOT_WORDS);
-  const bytes = new Uint8Array(slot.buffer);
-  return shards.map((shard, k) => {
-    let last = from[k];
-    readJournal(journalDir, k, {
-      fromSeq: from[k] + 1,
-      onRecord: (seq, buf, at) => {
-        if (to && seq > to[k]) return;
-        bytes.set(buf.subarray(at, at + EVT_SLOT_BYTES));
-        shard.replayEvent(slot, 0);
-        risk.replayEvent(slot, 0);
-        last = seq;
-      },
-    });
-    return last;
-  });
-}
-
-/** Books and risk from the newest snapshot in `snapshotDir` (if any) plus the journal after it. */
-export function restore(journalDir: string, spec: EngineSpec, snapshotDir?: string, upTo?: number[], onBad?: (file: string, why: string) => void): { shards: MatchingShard[]; risk: RiskEngine; seqs: number[]; fromSnapshot: number[] | null } {
-  const { shards, risk } = emptyState(spec);
-  const snap = snapshotDir ? loadLatestSnapshot(snapshotDir, spec, onBad) : null;
-  const usable = snap && (!upTo || snap.seqs.every((s, k) => s <= upTo[k])) ? snap : null;
-  if (usable) {
-    usable.shards.forEach((st, k) => shards[k].importState(st));
-    risk.importState(usable.risk);
-  }
-  const seqs = replayInto(journalDir, shards, risk, usable ? usable.seqs : shards.map(() => 0), upTo);
-  return { shards, risk, seqs, fromSnapshot: usable ? usable.seqs : null };
-}
-
-/** Build a snapshot up to `upTo` (default: everything journaled), incrementally from the newest one. */
-export function buildSnapshot(journalDir: string, spec: EngineSpec, upTo?: number[], snapshotDir?: string): Snapshot {
-  const { shards, risk, seqs } = restore(journalDir, spec, snapshotDir, upTo);
-  return { version: SNAPSHOT_VERSION, seqs, shards: shards.map((s) => s.exportState()), risk: risk.exportState(), createdAt: new Date().toISOString() };
 }
 
 function fsyncDir(dir: string): void {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { Engine, RISK_AGENT, shardAgent } from '../engine/engine.ts';
 import type { EngineSpec } from '../engine/config.ts';
 import { readJournal } from '../persistence/journal.ts';
+import { journalAt } from '../persistence/durability.ts';
 
 /** Call at module top level: engines tracked here are stopped, directories removed, after each test. */
 export function engineScope(): { engines: Engine[]; tempDir(prefix: string): string } {
@@ -42,7 +43,7 @@ export async function stopAndRebuild(engines: Engine[], engine: Engine, dir: str
   if (i >= 0) engines.splice(i, 1);
   await engine.stop();
   counts.forEach((n, k) => expect(readJournal(dir, k).lastSeq).toBe(n));
-  const rebuilt = await Engine.start(spec, { journal: { dir }, recover: true });
+  const rebuilt = await Engine.start(spec, { journal: journalAt(dir), recover: true });
   engines.push(rebuilt);
   return stateHashes(rebuilt, spec.shards);
 }

@@ -8,6 +8,7 @@ import type { DecodedEvent } from '../engine/event-slot.ts';
 import { EventCollector, prng } from './engine-events.ts';
 import { engineScope, stateHashes, stopAndRebuild } from './engine-scope.ts';
 import { testSpec } from './fixtures.ts';
+import { journalAt } from '../persistence/durability.ts';
 
 const { engines, tempDir } = engineScope();
 
@@ -143,7 +144,7 @@ describe('threaded engine (risk stage + 2 matching shards on worker threads)', (
   it('free-running (events applied as they arrive): the journal rebuilds exactly the live state', async () => {
     const dir = tempDir('ringmatch-flow-');
     const spec = testSpec();
-    const engine = await start({ journal: { dir } });
+    const engine = await start({ journal: journalAt(dir) });
     const events = new EventCollector(engine);
     for (const c of stream(20_000, 11)) {
       while (!engine.submit({ ...c, ingressTs: undefined })) {

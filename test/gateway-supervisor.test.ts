@@ -15,6 +15,7 @@ import { GatewayCode } from '../gateway/protocol.ts';
 import { readJournal } from '../persistence/journal.ts';
 import { ADMIN_KEY, gatewayHarness } from './gateway-fixture.ts';
 import type { Msg } from './ws-client.ts';
+import { journalAt } from '../persistence/durability.ts';
 
 const h = gatewayHarness('each');
 const dirs: string[] = [];
@@ -26,7 +27,7 @@ describe('supervisor behind the gateway', () => {
   it('kill M0 under load: SHARD_RECOVERING meanwhile, back in service, no acknowledged order lost', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ringmatch-gw-sup-'));
     dirs.push(dir);
-    const srv = await h.server({ ackMode: 'durable' }, { ...demoConfig(), shards: 2 }, { journal: { dir } });
+    const srv = await h.server({ ackMode: 'durable' }, { ...demoConfig(), shards: 2 }, { journal: journalAt(dir) });
     const mm = await h.connect(srv, 'dev-mm-key');
     const alice = await h.connect(srv, 'dev-alice-key');
     // BTC-USD and SOL-USD live on M0, ETH-USD on M1.

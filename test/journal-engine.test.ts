@@ -9,6 +9,7 @@ import { DEFAULT_GATEWAY, Gateway } from '../gateway/server.ts';
 import type { GatewayOptions } from '../gateway/server.ts';
 import { readJournal } from '../persistence/journal.ts';
 import { Client } from './ws-client.ts';
+import { journalAt } from '../persistence/durability.ts';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -19,7 +20,7 @@ async function serve(ackMode: GatewayOptions['ackMode']): Promise<{ engine: Engi
   const dir = mkdtempSync(join(tmpdir(), 'ringmatch-jeng-'));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const spec = compileConfig(demoConfig());
-  const engine = await Engine.start(spec, { journal: { dir } });
+  const engine = await Engine.start(spec, { journal: journalAt(dir) });
   const gw = new Gateway(engine, spec, { ...DEFAULT_GATEWAY, port: 0, ackMode }, pino({ level: 'silent' }));
   const port = await gw.listen();
   let stopped = false;

@@ -15,6 +15,7 @@ import type { VerifyProgress } from '../persistence/journal-verify.ts';
 import { EventCollector, submitAndSettle } from './engine-events.ts';
 import { testConfig, testSpec } from './fixtures.ts';
 import { richStream } from './streams.ts';
+import { journalAt } from '../persistence/durability.ts';
 
 const CLI = new URL('../persistence/journal-cli.ts', import.meta.url).pathname;
 let root: string;
@@ -26,7 +27,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'ringmatch-verify-'));
   dir = join(root, 'journal');
   const spec = testSpec();
-  const engine = await Engine.start(spec, { journal: { dir, segmentBytes: 64 * 1024 } });
+  const engine = await Engine.start(spec, { journal: journalAt(dir, 64 * 1024) });
   const events = new EventCollector(engine);
   await submitAndSettle(engine, events, richStream(4_000, 5), 1_700_000_000_000_000);
   hashes = await Promise.all([0, 1].map((k) => engine.query<string>(shardAgent(k), { what: 'stateHash' })));

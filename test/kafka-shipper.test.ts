@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { decodeEvent, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
+import { decodeEvent } from '../engine/event-slot.ts';
 import { Engine, shardAgent } from '../engine/engine.ts';
-import { MatchingShard, shardOptions } from '../engine/matching-shard.ts';
-import type { EventOut } from '../engine/matching-shard.ts';
+import { replayOnlyShard } from '../engine/matching-shard.ts';
 import { decodeEngineEvent } from '../persistence/event-codec.ts';
 import { KafkaJsSink } from '../persistence/event-sink.ts';
 import { readJournal } from '../persistence/journal.ts';
@@ -16,16 +15,10 @@ import { EventCollector, submitAndSettle } from './engine-events.ts';
 import { testSpec } from './fixtures.ts';
 import { brokerUnavailable, startKafka } from './kafka-mock.ts';
 import { richStream } from './streams.ts';
+import { journalAt } from '../persistence/durability.ts';
 
 const missing = brokerUnavailable();
 if (missing && process.env.CI === 'true') throw new Error(`CI=true: ${missing}`);
-
-class Sink implements EventOut {
-  readonly words = new Int32Array(EVT_SLOT_WORDS);
-  readonly doubles = new Float64Array(this.words.buffer);
-  claim(): number { return 0; }
-  publish(): void { throw new Error('replay must not emit'); }
-}
 
 async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
   const t0 = Date.now();
@@ -40,7 +33,7 @@ describe.skipIf(missing !== null)(`Kafka event stream${missing ? ` — SKIPPED: 
     const kafka = await startKafka();
     const dir = mkdtempSync(join(tmpdir(), 'ringmatch-kafka-'));
     const spec = testSpec();
-    const engine = await Engine.start(spec, { journal: { dir } });
+    const engine = await Engine.start(spec, { journal: journalAt(dir) });
     const shipper = new KafkaShipper(dir, spec, new KafkaJsSink({ brokers: kafka.brokers, topic: 'ringmatch.events', requestTimeoutMs: 1_000 }), { minBackoffMs: 50, maxBackoffMs: 400 });
     try {
       await kafka.topic('ringmatch.events', 1);
@@ -84,7 +77,7 @@ describe.skipIf(missing !== null)(`Kafka event stream${missing ? ` — SKIPPED: 
         readJournal(dir, k, { onRecord: (seq) => fromJournal.push(seq) });
         expect([...seen[k].keys()].sort((a, b) => a - b)).toEqual(fromJournal);
         // Books rebuilt from the topic alone equal the engine's.
-        const rebuilt = new MatchingShard(shardOptions(spec, k), new Sink());
+        const rebuilt = replayOnlyShard(spec, k);
         for (let seq = 1; seq <= want[k]; seq++) rebuilt.replayEvent(seen[k].get(seq) as Int32Array, 0);
         expect(rebuilt.stateHash()).toBe(await engine.query<string>(shardAgent(k), { what: 'stateHash' }));
       }
@@ -100,7 +93,7 @@ describe.skipIf(missing !== null)(`Kafka event stream${missing ? ` — SKIPPED: 
     const kafka = await startKafka();
     const dir = mkdtempSync(join(tmpdir(), 'ringmatch-kafka-batch-'));
     const spec = testSpec();
-    const engine = await Engine.start(spec, { journal: { dir } });
+    const engine = await Engine.start(spec, { journal: journalAt(dir) });
     const shipper = new KafkaShipper(dir, spec, new KafkaJsSink({ brokers: kafka.brokers, topic: 'batch.events', requestTimeoutMs: 1_000 }), { eventsPerRecord: 50, minBackoffMs: 50, maxBackoffMs: 400 });
     try {
       await kafka.topic('batch.events', 1);

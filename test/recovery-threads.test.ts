@@ -7,6 +7,7 @@ import { EventCollector, submitAndSettle } from './engine-events.ts';
 import { engineScope, stateHashes } from './engine-scope.ts';
 import { testSpec } from './fixtures.ts';
 import { richStream } from './streams.ts';
+import { journalAt } from '../persistence/durability.ts';
 
 const { engines, tempDir } = engineScope();
 const hashes = stateHashes;
@@ -15,7 +16,7 @@ describe('recovery on start (threaded engine + journal)', () => {
   it('a restarted engine rebuilds identical books and risk from the journal, then carries on', async () => {
     const dir = tempDir('ringmatch-recover-');
     const spec = testSpec();
-    const first = await Engine.start(spec, { journal: { dir } });
+    const first = await Engine.start(spec, { journal: journalAt(dir) });
     engines.push(first);
     const events = new EventCollector(first);
     await submitAndSettle(first, events, richStream(3_000, 9), 1_700_000_000_000_000);
@@ -26,7 +27,7 @@ describe('recovery on start (threaded engine + journal)', () => {
     counts.forEach((n, k) => expect(readJournal(dir, k).lastSeq).toBe(n));
 
     const progress: RecoveryProgress[] = [];
-    const second = await Engine.start(spec, { journal: { dir }, recover: true, onRecoveryProgress: (p) => progress.push(p) });
+    const second = await Engine.start(spec, { journal: journalAt(dir), recover: true, onRecoveryProgress: (p) => progress.push(p) });
     engines.push(second);
     expect(await hashes(second, spec.shards)).toEqual(before);
     expect(progress.filter((p) => p.done).map((p) => [p.agent, p.shard, p.records])).toEqual(

@@ -2,18 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { decodeEvent, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
 import { EventType } from '../engine/codes.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
-import { MatchingShard, shardOptions } from '../engine/matching-shard.ts';
-import type { EventOut } from '../engine/matching-shard.ts';
+import { replayOnlyShard } from '../engine/matching-shard.ts';
 import { RiskEngine } from '../engine/risk.ts';
 import { richStream as stream } from './streams.ts';
 import { testSpec } from './fixtures.ts';
-
-class Sink implements EventOut {
-  readonly words = new Int32Array(EVT_SLOT_WORDS);
-  readonly doubles = new Float64Array(this.words.buffer);
-  claim(): number { return 0; }
-  publish(): void { throw new Error('replay must not emit events'); }
-}
 
 describe('recovery by replaying the journaled events', () => {
   for (const seed of [1, 2, 3, 4, 5]) {
@@ -29,7 +21,7 @@ describe('recovery by replaying the journaled events', () => {
       expect(ev.filter((e) => e.type === EventType.REPLACED).length).toBeGreaterThan(200);
       expect(ev.filter((e) => e.type === EventType.TRADE).length).toBeGreaterThan(300);
 
-      const shards = live.shards.map((_, k) => new MatchingShard(shardOptions(spec, k), new Sink()));
+      const shards = live.shards.map((_, k) => replayOnlyShard(spec, k));
       const risk = new RiskEngine(spec);
       journal.forEach((events, k) => {
         for (const e of events) {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Side } from '../engine/codes.ts';
 import { compileConfig, demoConfig } from '../engine/config.ts';
 import { formatUnits } from '../engine/decimal.ts';
-import { restore } from '../persistence/snapshot.ts';
+import { restore } from '../persistence/recovery.ts';
 
 const MAIN = new URL('../gateway/main.ts', import.meta.url).pathname;
 

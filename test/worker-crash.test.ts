@@ -11,6 +11,7 @@ import { EventCollector, submitAndSettle } from './engine-events.ts';
 import { engineScope, stateHashes, stopAndRebuild } from './engine-scope.ts';
 import { testSpec } from './fixtures.ts';
 import { richStream } from './streams.ts';
+import { journalAt } from '../persistence/durability.ts';
 
 const { engines, tempDir } = engineScope();
 const hashes = stateHashes;
@@ -19,7 +20,7 @@ describe('supervisor: killed engine threads come back without losing or repeatin
   it('kills matching shards five times and the risk stage twice under load, some stuck mid-batch', async () => {
     const dir = tempDir('ringmatch-crash-worker-');
     const spec = testSpec();
-    const engine = await Engine.start(spec, { journal: { dir } });
+    const engine = await Engine.start(spec, { journal: journalAt(dir) });
     engines.push(engine);
     const phases: string[] = [];
     const details: string[] = [];
@@ -113,11 +114,11 @@ describe('supervisor: killed engine threads come back without losing or repeatin
   it('restarts a worker that dies right after a recovered start, before any new event', async () => {
     const dir = tempDir('ringmatch-crash-worker-');
     const spec = testSpec();
-    const first = await Engine.start(spec, { journal: { dir } });
+    const first = await Engine.start(spec, { journal: journalAt(dir) });
     await submitAndSettle(first, new EventCollector(first), richStream(500, 3));
     const before = await hashes(first, spec.shards);
     await first.stop();
-    const second = await Engine.start(spec, { journal: { dir }, recover: true });
+    const second = await Engine.start(spec, { journal: journalAt(dir), recover: true });
     engines.push(second);
     // The event rings of this process are empty: "caught up" must mean the journal's last record.
     await second.killAgent(shardAgent(0));
@@ -131,7 +132,7 @@ describe('supervisor: killed engine threads come back without losing or repeatin
   it('kills the journal thread under load three times: it comes back, the journal holds every event once, in order', async () => {
     const dir = tempDir('ringmatch-crash-journal-');
     const spec = testSpec();
-    const engine = await Engine.start(spec, { journal: { dir, segmentBytes: 256 * 1024 } });
+    const engine = await Engine.start(spec, { journal: journalAt(dir, 256 * 1024) });
     engines.push(engine);
     const t0 = Date.now();
     if (process.env.DBG) engine.onAgentPhase = (a, p, d) => process.stderr.write(`DBG ${Date.now() - t0} ${a} ${p} ${JSON.stringify(d)}\n`);
