@@ -67,3 +67,23 @@ export function mulAtMost(a: number, b: number, limit: number): number {
   if (wide[HI] !== 0 || wide[LO] > limit) return -1;
   return wide[LO];
 }
+
+/** The protobufjs Writer methods writeInt64 needs (structural: the engine does not depend on protobufjs). */
+export interface VarintWriter {
+  uint32(v: number): unknown;
+  uint64(v: number): unknown;
+  int64(v: number): unknown;
+}
+
+/**
+ * A protobuf int64/uint64 field from a safe-integer number (proto3: 0 is left out). Non-negative
+ * values below 2^32 have the same varint as uint32 (no Long needed); the rest go through
+ * int64/uint64. Shared by the event codec (persistence/) and the report codec (gateway/).
+ */
+export function writeInt64(wr: VarintWriter, field: number, v: number, unsigned: boolean): void {
+  if (v === 0) return;
+  wr.uint32(field << 3);
+  if (v > 0 && v < 4294967296) wr.uint32(v);
+  else if (unsigned) wr.uint64(v);
+  else wr.int64(v);
+}

@@ -8,10 +8,9 @@
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
 import { DecimalError, formatUnits, toUnits } from '../engine/decimal.ts';
-import { MAX_UNITS } from '../engine/int64.ts';
+import { MAX_UNITS, writeInt64 } from '../engine/int64.ts';
 import type { SymbolSpec } from '../engine/config.ts';
 import { GatewayCode, refusal } from './protocol.ts';
-import { writeInt64 } from '../persistence/event-codec.ts';
 import type { ClientMessage, ExecutionReport, ReportUnits, SymbolTable } from './protocol.ts';
 
 const root = protobuf.loadSync(fileURLToPath(new URL('../proto/ringmatch.proto', import.meta.url)));

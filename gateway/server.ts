@@ -7,9 +7,12 @@
  * execution reports for its own connections and market data for its own subscribers. Cold
  * questions for the engine object (deep health, metrics, snapshots, faults) go to the control
  * plane (gateway/control.ts).
+ *
+ * This file: the WebSocket handlers, order entry, subscriptions and the report fan-out.
+ * Connections and sending: gateway/session.ts. HTTP routes: gateway/http-routes.ts.
  */
 import uWS from 'uWebSockets.js';
-import type { HttpRequest, HttpResponse, TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
+import type { TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import * as hdr from 'hdr-histogram-js';
 import { CommandType, EventType, ResultCode, codeName } from '../engine/codes.ts';
@@ -19,7 +22,6 @@ import {
 import { Recovery } from '../persistence/recovery.ts';
 import { getI64 } from '../engine/int64.ts';
 import { nowUs } from '../engine/clock.ts';
-import { formatUnits } from '../engine/decimal.ts';
 import { Engine } from '../engine/engine.ts';
 import type { EngineLink } from '../engine/link.ts';
 import { latencyHistogram } from './stage-stats.ts';
@@ -29,7 +31,7 @@ import { MarketData } from '../feeds/market-data.ts';
 import { EventPump, linkSource } from './event-pump.ts';
 import { Budget, shareOf } from './budget.ts';
 import { LocalControl } from './control.ts';
-import type { ControlAnswer, ControlRequest, GatewayControl, ThreadStats } from './control.ts';
+import type { GatewayControl, ThreadStats } from './control.ts';
 import {
   GatewayCode, ORDER_ENTRY_TYPES, ProtocolError, encodeOrderEntry, errorObject, makerReportFromEvent, parseJson, refusal, reportFromEvent, reportJson, reportUnits,
   requestId, symbolTable,
@@ -38,48 +40,13 @@ import { decodeBinary, encodeBinary, encodeReportEnvelope } from './proto-codec.
 import type { MarketDataMessage } from '../feeds/market-data.ts';
 import type { ClientMessage, SymbolTable } from './protocol.ts';
 import type { GatewayOptions } from './options.ts';
+import { Outgoing, Sessions } from './session.ts';
+import { registerHttpRoutes } from './http-routes.ts';
+export { BOOK_DEPTH_DEFAULT, BOOK_DEPTH_MAX } from './http-routes.ts';
+import type { Conn, OutMsg } from './session.ts';
 
 export { DEFAULT_GATEWAY } from './options.ts';
 export type { GatewayOptions } from './options.ts';
-
-interface Conn {
-  id: number;
-  account: number;
-  tokens: number;
-  refillAt: number;
-  violations: number;
-  /** Start of the current violation window (ms). */
-  violationsSince: number;
-  /** Subscribe/unsubscribe requests (token bucket). */
-  subscribes: Budget;
-  /** Market-data topics this connection is subscribed to. */
-  topics: Set<string>;
-  closed: boolean;
-  ws: WebSocket<Conn> | null;
-  /** Encoding for messages the client did not ask for (reports, market data): its last frame's. */
-  binary: boolean;
-  /** Reports queued during an event batch, sent corked together after it (one write, not one per message). */
-  outbox: Outgoing[];
-}
-
-type OutMsg = Record<string, unknown> & { type: string };
-
-/** One outgoing message, encoded at most once per encoding however many connections get it. */
-class Outgoing {
-  private bin: Uint8Array | null = null;
-  constructor(
-    readonly msg: OutMsg,
-    private readonly gw: Gateway,
-    /** The JSON text when the caller built it already (execution reports). */
-    private json: string | null = null,
-    /** A direct binary encoder (execution reports), instead of the generic one. */
-    private readonly toBinary: (() => Uint8Array) | null = null,
-  ) {}
-  encoded(binary: boolean): string | Uint8Array {
-    if (binary) return (this.bin ??= this.toBinary ? this.toBinary() : this.gw.encodeBinary(this.msg));
-    return (this.json ??= JSON.stringify(this.msg));
-  }
-}
 
 interface Pending {
   conn: Conn;
@@ -88,10 +55,6 @@ interface Pending {
   remaining: number;
   canceled: number;
 }
-
-/** GET /v1/book/:symbol levels per side: default and most (docs/protocol.md). */
-export const BOOK_DEPTH_DEFAULT = 100;
-export const BOOK_DEPTH_MAX = 1_000;
 
 const CHANNELS = new Set(['trades', 'bbo', 'book', 'executions']);
 
@@ -107,8 +70,8 @@ export class Gateway {
   readonly feeds: MarketData;
   private readonly table: SymbolTable;
   private readonly byKey = new Map<string, number>();
-  private readonly conns = new Set<Conn>();
-  private readonly byAccount: Array<Set<Conn>>;
+  /** This thread's connections and sending (gateway/session.ts). */
+  private readonly sessions: Sessions;
   private readonly pending = new Map<number, Pending>();
   private readonly scratch = new Int32Array(CMD_SLOT_WORDS);
   private readonly pump: EventPump;
@@ -120,7 +83,6 @@ export class Gateway {
   /** The main thread's control plane (null on gateway workers, which forward to it). */
   readonly local: LocalControl | null;
   private sweepTimer: NodeJS.Timeout | null = null;
-  private nextConn = 1;
   /** Correlation ids are unique over every gateway thread: thread g uses g + 1, g + 1 + threads, … */
   private nextCorrelation: number;
   private accepting = true;
@@ -171,12 +133,12 @@ export class Gateway {
     this.nextCorrelation = this.link.index + 1;
     this.table = symbolTable(spec);
     for (const a of spec.accounts) if (a.apiKey) this.byKey.set(a.apiKey, a.id);
-    this.byAccount = spec.accounts.map(() => new Set<Conn>());
+    this.sessions = new Sessions(spec.accounts.length, opts, log, this.counters);
     this.feeds = new MarketData(spec);
     const handler: SlotHandler = { onSlot: (w, b) => this.onEvent(w, b) };
     if (opts.ackMode === 'durable' && !this.link.journalState) throw new Error('ackMode "durable" needs the journal (start the engine with a journal directory)');
     this.pump = new EventPump(linkSource(this.link), handler, 1024, opts.ackMode === 'durable' ? this.link.journalState : null);
-    this.pump.afterBatch = () => this.flushQueued();
+    this.pump.afterBatch = () => this.sessions.flushQueued();
     // Per-order debug lines build an object each: only when debug logging is on (checked once).
     this.debugLog = log.isLevelEnabled('debug');
     // Server-wide budgets: each gateway thread keeps its share.
@@ -226,7 +188,7 @@ export class Gateway {
         this.pump.start();
         // Close slow consumers with a reason at half the limit, before uWS would cut them at the
         // limit (market data is published to topics, where the per-connection result is not seen).
-        this.sweepTimer = setInterval(() => this.sweepSlowConsumers(), 100);
+        this.sweepTimer = setInterval(() => this.sessions.sweepSlowConsumers(), 100);
         this.sweepTimer.unref();
         resolve(uWS.us_socket_local_port(token));
       });
@@ -242,8 +204,8 @@ export class Gateway {
     const t0 = Date.now();
     while (!this.link.settled() && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 2));
     await this.pump.stop();
-    for (const c of this.conns) c.ws?.end(1001, 'server shutting down');
-    this.conns.clear();
+    for (const c of this.sessions.conns) c.ws?.end(1001, 'server shutting down');
+    this.sessions.conns.clear();
   }
 
   // ------------------------------------------------------------------ WebSocket
@@ -272,17 +234,13 @@ export class Gateway {
           res.writeStatus('503 Service Unavailable').end('shutting down');
           return;
         }
-        const now = Date.now();
-        const conn: Conn = {
-          id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: now, violations: 0, violationsSince: now,
-          subscribes: new Budget(this.opts.subscribeRate), topics: new Set(), closed: false, ws: null, binary: false, outbox: [],
-        };
+        const conn = this.sessions.newConn(account, new Budget(this.opts.subscribeRate));
         res.upgrade(conn, req.getHeader('sec-websocket-key'), req.getHeader('sec-websocket-protocol'), req.getHeader('sec-websocket-extensions'), context);
       },
       open: (ws) => {
         const c = ws.getUserData();
         c.ws = ws;
-        this.conns.add(c);
+        this.sessions.conns.add(c);
         if (c.account >= 0) this.addAccountConn(c, c.account);
         this.log.debug({ conn: c.id, account: c.account }, 'ws open');
       },
@@ -291,9 +249,9 @@ export class Gateway {
         const c = ws.getUserData();
         c.closed = true;
         c.ws = null;
-        this.conns.delete(c);
+        this.sessions.conns.delete(c);
         if (c.account >= 0) {
-          this.byAccount[c.account].delete(c);
+          this.sessions.byAccount[c.account].delete(c);
           // The account's last connection on any gateway thread: cancel-on-disconnect.
           const before = Atomics.sub(this.link.accountConns, c.account, 1);
           if (before === 1 && this.spec.accounts[c.account].cancelOnDisconnect && this.accepting) this.cancelAllFor(c.account);
@@ -301,72 +259,20 @@ export class Gateway {
         if (code === 1006) this.log.info({ conn: c.id, account: c.account }, 'ws closed abruptly');
       },
     });
-    this.httpRoutes();
+    registerHttpRoutes({
+      app: this.app, opts: this.opts, spec: this.spec, table: this.table, feeds: this.feeds, link: this.link, control: this.control, log: this.log, counters: this.counters, publicHttpBudget: this.publicHttpBudget,
+    });
   }
 
   encodeBinary(msg: OutMsg): Uint8Array {
     return encodeBinary(msg, (name) => this.table.bySymbol.get(name));
   }
 
-  /**
-   * Send in the given encoding (default: the connection's preferred one). Goes through the
-   * connection record, never a bare WebSocket: a send can close the socket (backpressure limit)
-   * and uWS throws on any later access to a closed one — the close handler marks `c.closed`.
-   */
+  private readonly binaryEncoder = (msg: OutMsg): Uint8Array => this.encodeBinary(msg);
+
+  /** A reply now, in the given encoding (default: the connection's). */
   private send(c: Conn, msg: OutMsg | Outgoing, binary = c.binary): void {
-    const ws = c.ws;
-    if (!ws || c.closed) return;
-    const out = msg instanceof Outgoing ? msg : new Outgoing(msg, this);
-    const data = out.encoded(binary);
-    try {
-      ws.cork(() => {
-        if (ws.send(data, binary) === 2) this.slowConsumer(c, 'send buffer full');
-      });
-    } catch (e) {
-      // Exceptional, not control flow: uWS closed the socket (backpressure limit) before its
-      // close callback marked the record. Mark it, log it, carry on with everyone else.
-      c.closed = true;
-      c.ws = null;
-      this.log.warn({ conn: c.id, err: e }, 'send on a socket uWS had closed');
-    }
-  }
-
-  /** Event path: queue for the connection; `flushQueued` sends each connection's queue in one corked write. */
-  private queue(c: Conn, msg: Outgoing): void {
-    if (!c.ws || c.closed) return;
-    if (c.outbox.length === 0) this.dirty.push(c);
-    c.outbox.push(msg);
-  }
-
-  private readonly dirty: Conn[] = [];
-
-  /** After each batch of events: one cork (one write syscall) per connection that has reports. */
-  private flushQueued(): void {
-    const dirty = this.dirty;
-    for (let i = 0; i < dirty.length; i++) {
-      const c = dirty[i];
-      const box = c.outbox;
-      c.outbox = [];
-      const ws = c.ws;
-      if (!ws || c.closed) continue;
-      const binary = c.binary;
-      try {
-        ws.cork(() => {
-          for (let j = 0; j < box.length; j++) {
-            if (ws.send(box[j].encoded(binary), binary) === 2) {
-              this.slowConsumer(c, 'send buffer full');
-              return;
-            }
-          }
-        });
-      } catch (e) {
-        // As in send(): uWS closed the socket (backpressure limit) before its close callback ran.
-        c.closed = true;
-        c.ws = null;
-        this.log.warn({ conn: c.id, err: e }, 'send on a socket uWS had closed');
-      }
-    }
-    dirty.length = 0;
+    this.sessions.send(c, msg instanceof Outgoing ? msg : new Outgoing(msg, this.binaryEncoder), binary);
   }
 
   private sendError(c: Conn, code: number, message: string, id?: string | number, binary?: boolean): void {
@@ -384,14 +290,14 @@ export class Gateway {
     this.rxUs = nowUs();
     const c = ws.getUserData();
     this.counters.messages++;
-    if (!this.takeToken(c)) {
+    if (!this.sessions.takeToken(c)) {
       this.sendError(c, GatewayCode.RATE_LIMITED, `more than ${this.opts.rateLimit.perSecond} messages/s (burst ${this.opts.rateLimit.burst}): slow down`);
-      this.violation(c);
+      this.sessions.violation(c);
       return;
     }
     if (message.byteLength > this.opts.maxMessageBytes) {
       this.sendError(c, GatewayCode.FRAME_TOO_LARGE, `message of ${message.byteLength} bytes; the limit is ${this.opts.maxMessageBytes}`);
-      this.violation(c);
+      this.sessions.violation(c);
       return;
     }
     // Answers go back in the frame's encoding; unsolicited messages follow the last frame's.
@@ -424,34 +330,7 @@ export class Gateway {
    */
   private reject(c: Conn, code: number, message: string, id: string | number | undefined): void {
     this.sendError(c, code, message, id);
-    if (code !== GatewayCode.ENGINE_BUSY && code !== GatewayCode.SHARD_RECOVERING && code !== GatewayCode.SHARD_FAILED && code !== GatewayCode.JOURNAL_UNAVAILABLE) this.violation(c);
-  }
-
-  private takeToken(c: Conn): boolean {
-    const now = Date.now();
-    const { perSecond, burst } = this.opts.rateLimit;
-    if (now > c.refillAt) {
-      c.tokens = Math.min(burst, c.tokens + ((now - c.refillAt) * perSecond) / 1000);
-      c.refillAt = now;
-    }
-    if (c.tokens < 1) return false;
-    c.tokens -= 1;
-    return true;
-  }
-
-  /** A refused message; too many within the window close the connection (1008). */
-  private violation(c: Conn): void {
-    const now = Date.now();
-    if (now - c.violationsSince > this.opts.violationWindowMs) {
-      c.violationsSince = now;
-      c.violations = 0;
-    }
-    if (++c.violations >= this.opts.maxViolations && !c.closed && c.ws) {
-      const ws = c.ws;
-      c.closed = true;
-      this.log.warn({ conn: c.id, account: c.account }, 'closing: too many refused messages');
-      ws.end(1008, 'too many refused messages (rate limit or malformed input)');
-    }
+    if (code !== GatewayCode.ENGINE_BUSY && code !== GatewayCode.SHARD_RECOVERING && code !== GatewayCode.SHARD_FAILED && code !== GatewayCode.JOURNAL_UNAVAILABLE) this.sessions.violation(c);
   }
 
   private handle(c: Conn, m: ClientMessage): void {
@@ -542,7 +421,7 @@ export class Gateway {
   /** A connection of `account` opened or authenticated on this thread (counted over every thread). */
   private addAccountConn(c: Conn, account: number): void {
     c.account = account;
-    this.byAccount[account].add(c);
+    this.sessions.byAccount[account].add(c);
     Atomics.add(this.link.accountConns, account, 1);
   }
 
@@ -607,25 +486,9 @@ export class Gateway {
     }
   }
 
-  /** GET /v1/book bodies by depth, for the current version of each symbol's book only. */
-  private readonly bookBodies = new Map<number, { version: unknown; byDepth: Map<number, string> }>();
-  private bookBody(symbol: number, depth: number): string {
-    const version = this.feeds.snapshot(symbol, Number.MAX_SAFE_INTEGER).bids; // the shared levels array: one per book version
-    let entry = this.bookBodies.get(symbol);
-    if (!entry || entry.version !== version) {
-      entry = { version, byDepth: new Map() };
-      this.bookBodies.set(symbol, entry);
-    }
-    let text = entry.byDepth.get(depth);
-    if (text === undefined) {
-      text = JSON.stringify(this.feeds.snapshot(symbol, depth));
-      entry.byDepth.set(depth, text);
-    }
-    return text;
-  }
-
   private readonly debugLog: boolean;
   private readonly snapshotBudget: Budget;
+  /** Server-wide public HTTP requests (this thread's share; used by gateway/http-routes.ts). */
   private readonly publicHttpBudget: Budget;
 
   /** The full book snapshot of a symbol as one shared message, encoded at most once per change. */
@@ -634,26 +497,11 @@ export class Gateway {
     const snap = this.feeds.snapshot(symbol);
     const hit = this.snapshots.get(symbol);
     if (hit && hit.seq === snap.seq && hit.out.msg.bids === snap.bids) return hit.out;
-    const out = new Outgoing(snap, this);
+    const out = new Outgoing(snap, this.binaryEncoder);
     this.snapshots.set(symbol, { seq: snap.seq, out });
     return out;
   }
 
-
-  private sweepSlowConsumers(): void {
-    const half = this.opts.maxBackpressureBytes / 2;
-    for (const c of this.conns) {
-      if (c.ws && !c.closed && c.ws.getBufferedAmount() > half) this.slowConsumer(c, `${c.ws.getBufferedAmount()} bytes unsent`);
-    }
-  }
-
-  private slowConsumer(c: Conn, why: string): void {
-    if (c.closed || !c.ws) return;
-    c.closed = true;
-    this.counters.slowConsumerCloses++;
-    this.log.warn({ conn: c.id, account: c.account, why }, 'closing slow consumer');
-    c.ws.end(1008, `slow consumer: ${why}; reconnect and reconcile your orders`);
-  }
 
   // ------------------------------------------------------------------ events → clients
 
@@ -682,7 +530,7 @@ export class Gateway {
         p.canceled += getI64(w, b + EVT_LAST_QTY);
         if (--p.remaining <= 0) {
           this.pending.delete(correlation);
-          this.queue(p.conn, new Outgoing({ type: 'cancel_all_ack', canceled: p.canceled, ...(p.id === undefined ? {} : { id: p.id }) }, this));
+          this.sessions.queue(p.conn, new Outgoing({ type: 'cancel_all_ack', canceled: p.canceled, ...(p.id === undefined ? {} : { id: p.id }) }, this.binaryEncoder));
         }
       }
       return;
@@ -697,24 +545,24 @@ export class Gateway {
     }
     const sym = this.spec.symbols[w[b + EVT_SYMBOL]];
     const account = w[b + EVT_ACCOUNT];
-    if (account >= 0 && account < this.byAccount.length && this.byAccount[account].size > 0) {
+    if (account >= 0 && account < this.sessions.byAccount.length && this.sessions.byAccount[account].size > 0) {
       const u = reportUnits();
       const report = reportFromEvent(w, b, sym, undefined, u);
-      const plain = new Outgoing(report as unknown as OutMsg, this, reportJson(report), () => encodeReportEnvelope(report, u, undefined));
+      const plain = new Outgoing(report as unknown as OutMsg, this.binaryEncoder, reportJson(report), () => encodeReportEnvelope(report, u, undefined));
       // The requesting connection also gets the request id echoed.
       const rid = p && p.id !== undefined && p.conn.account === account ? p.id : undefined;
-      const echoed = rid !== undefined ? new Outgoing({ ...report, id: rid } as unknown as OutMsg, this, reportJson(report, rid), () => encodeReportEnvelope(report, u, rid)) : null;
-      for (const c of this.byAccount[account]) this.queue(c, echoed && c === p?.conn ? echoed : plain);
+      const echoed = rid !== undefined ? new Outgoing({ ...report, id: rid } as unknown as OutMsg, this.binaryEncoder, reportJson(report, rid), () => encodeReportEnvelope(report, u, rid)) : null;
+      for (const c of this.sessions.byAccount[account]) this.sessions.queue(c, echoed && c === p?.conn ? echoed : plain);
       const ingress = getI64(w, b + EVT_INGRESS_TS);
       if (ingress > 0) this.latency.recordValue(Math.max(1, nowUs() - ingress));
     }
     if (type === EventType.TRADE) {
       const maker = w[b + EVT_MAKER_ACCOUNT];
-      if (maker >= 0 && maker < this.byAccount.length && this.byAccount[maker].size > 0) {
+      if (maker >= 0 && maker < this.sessions.byAccount.length && this.sessions.byAccount[maker].size > 0) {
         const mu = reportUnits();
         const mr = makerReportFromEvent(w, b, sym, mu);
-        const report = new Outgoing(mr as unknown as OutMsg, this, reportJson(mr), () => encodeReportEnvelope(mr, mu, undefined));
-        for (const c of this.byAccount[maker]) this.queue(c, report);
+        const report = new Outgoing(mr as unknown as OutMsg, this.binaryEncoder, reportJson(mr), () => encodeReportEnvelope(mr, mu, undefined));
+        for (const c of this.sessions.byAccount[maker]) this.sessions.queue(c, report);
       }
     }
     // Requests are answered by their first events; forget them once the engine moved well past.
@@ -727,134 +575,11 @@ export class Gateway {
 
   // ------------------------------------------------------------------ HTTP
 
-  private httpRoutes(): void {
-    const json = (res: HttpResponse, status: string, body: unknown): void => {
-      res.cork(() => {
-        res.writeStatus(status).writeHeader('content-type', 'application/json').end(typeof body === 'string' ? body : JSON.stringify(body));
-      });
-    };
-    // Every handler runs guarded: an exception answers 500, is counted and logged, and the process
-    // and every other client carry on (a throw out of a uWS callback would end the process).
-    type Handler = (res: HttpResponse, req: HttpRequest) => void;
-    const guarded = (h: Handler): Handler => (res, req) => {
-      try {
-        h(res, req);
-      } catch (e) {
-        this.counters.handlerErrors++;
-        this.log.error({ err: e }, 'HTTP handler failed');
-        try {
-          json(res, '500 Internal Server Error', { code: GatewayCode.INTERNAL_ERROR, message: 'internal error (logged)' });
-        } catch {
-          // The response was already ended or aborted: nothing more to say to this client.
-        }
-      }
-    };
-    // Public (unauthenticated) requests share one server-wide budget: whatever their number, they
-    // cannot take the order-entry thread (/health and admin routes are not counted).
-    const budgeted = (h: Handler): Handler => (res, req) => {
-      if (!this.publicHttpBudget.take()) {
-        this.counters.publicHttpRefused++;
-        json(res, '429 Too Many Requests', { code: GatewayCode.RATE_LIMITED, message: `server-wide public request budget (${this.opts.publicHttpRate.perSecond}/s) exhausted: retry shortly` });
-        return;
-      }
-      h(res, req);
-    };
-    const app = {
-      get: (path: string, h: Handler) => this.app.get(path, guarded(path === '/health' ? h : budgeted(h))),
-      post: (path: string, h: Handler) => this.app.post(path, guarded(h)),
-      any: (path: string, h: Handler) => this.app.any(path, guarded(budgeted(h))),
-    };
-    /** A path parameter, URL-decoded; null when it is not valid percent-encoding. */
-    const param = (req: HttpRequest, i: number): string | null => {
-      try {
-        return decodeURIComponent(req.getParameter(i) ?? '');
-      } catch {
-        return null;
-      }
-    };
-    const badParam = (res: HttpResponse): void => json(res, '400 Bad Request', { code: GatewayCode.BAD_FIELD, message: 'malformed percent-encoding in the path' });
-    /** Answer from the control plane (async; the client may go away meanwhile). */
-    const relay = (res: HttpResponse, req: ControlRequest): void => {
-      let aborted = false;
-      res.onAborted(() => { aborted = true; });
-      const reply = (a: ControlAnswer): void => {
-        if (aborted) return;
-        res.cork(() => {
-          res.writeStatus(a.status).writeHeader('content-type', a.contentType ?? 'application/json').end(a.body);
-        });
-      };
-      this.control.ask(req).then(reply, (e: Error) => reply({ status: '500 Internal Server Error', body: JSON.stringify({ message: e.message }) }));
-    };
-    // Shallow health: the process serves — and can take orders (durable mode needs a writing journal).
-    app.get('/health', (res) => {
-      if (this.opts.ackMode === 'durable' && !this.link.journalWriting()) {
-        return json(res, '503 Service Unavailable', { status: 'degraded', reason: `journal ${this.link.journalStatus()}: ${this.control.journalError() ?? 'not writing'}` });
-      }
-      json(res, '200 OK', { status: 'ok' });
-    });
-    app.get('/health/deep', (res) => relay(res, { what: 'health' }));
-    app.get('/v1/stats/latency', (res) => relay(res, { what: 'stats' }));
-    app.post('/v1/admin/stats/reset', (res, req) => {
-      if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
-      relay(res, { what: 'stats-reset' });
-    });
-    app.get('/metrics', (res) => relay(res, { what: 'metrics' }));
-    app.get('/v1/symbols', (res) => {
-      json(res, '200 OK', this.spec.symbols.map((s) => ({
-        symbol: s.name, tickSize: s.tickSize, lotSize: s.lotSize, shard: s.shard, referencePrice: formatUnits(s.referencePrice, s.tick),
-        priceBandPct: (s.bandBps / 100).toString(), maxOrderQty: formatUnits(s.maxOrderQty, s.lot),
-      })));
-    });
-    app.get('/v1/book/:symbol', (res, req) => {
-      const name = param(req, 0);
-      if (name === null) return badParam(res);
-      const s = this.table.bySymbol.get(name);
-      const depthText = new URLSearchParams(req.getQuery() ?? '').get('depth');
-      const depth = depthText === null ? BOOK_DEPTH_DEFAULT : Number(depthText);
-      if (!s) return json(res, '404 Not Found', { code: ResultCode.RISK_UNKNOWN_SYMBOL, message: 'unknown symbol' });
-      if (!Number.isInteger(depth) || depth < 1 || depth > BOOK_DEPTH_MAX) return json(res, '400 Bad Request', { code: GatewayCode.BAD_FIELD, message: `depth must be a whole number from 1 to ${BOOK_DEPTH_MAX} (default ${BOOK_DEPTH_DEFAULT})` });
-      // From the shared per-change snapshot (no sorting per request), its JSON text reused while the
-      // book and the depth are the same.
-      json(res, '200 OK', this.bookBody(s.id, depth));
-    });
-    const admin = (path: string, type: number, target: 'symbol' | 'account'): void => {
-      app.post(path, (res, req) => {
-        if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required (X-Admin-Key header or Authorization: Bearer)' });
-        const name = param(req, 0);
-        if (name === null) return badParam(res);
-        const idx = target === 'symbol' ? this.table.bySymbol.get(name)?.id : this.spec.accounts.find((a) => a.name === name)?.id;
-        if (idx === undefined) return json(res, '404 Not Found', { code: target === 'symbol' ? ResultCode.RISK_UNKNOWN_SYMBOL : ResultCode.RISK_UNKNOWN_ACCOUNT, message: `unknown ${target} ${name}` });
-        if (!this.link.submit({ type, symbolId: target === 'symbol' ? idx : -1, accountId: target === 'account' ? idx : -1 })) {
-          return json(res, '503 Service Unavailable', { code: GatewayCode.ENGINE_BUSY, message: 'engine saturated, retry' });
-        }
-        this.log.warn({ action: codeName(type), target: name }, 'admin action');
-        json(res, '202 Accepted', { accepted: true, action: path.split('/').pop(), [target]: name });
-      });
-    };
-    app.post('/v1/admin/snapshot', (res, req) => {
-      if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
-      relay(res, { what: 'snapshot' });
-    });
-    app.post('/v1/admin/fault/kill/:thread', (res, req) => {
-      if (!this.isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
-      if (!this.opts.faultInjection) return json(res, '404 Not Found', { message: 'fault injection is off: set "faultInjection": true or RINGMATCH_FAULT_INJECTION=1 (drills only)' });
-      const thread = param(req, 0);
-      if (thread === null) return badParam(res);
-      this.log.warn({ thread }, 'fault injection: killing a thread');
-      relay(res, { what: 'kill', thread });
-    });
-    admin('/v1/admin/symbols/:symbol/halt', CommandType.HALT_SYMBOL, 'symbol');
-    admin('/v1/admin/symbols/:symbol/resume', CommandType.RESUME_SYMBOL, 'symbol');
-    admin('/v1/admin/accounts/:account/disable', CommandType.DISABLE_ACCOUNT, 'account');
-    admin('/v1/admin/accounts/:account/enable', CommandType.ENABLE_ACCOUNT, 'account');
-    app.any('/*', (res) => json(res, '404 Not Found', { message: 'not found: see docs/protocol.md for the endpoints' }));
-  }
-
   /** This thread's counters and histograms, for the control plane (cold). */
   threadStats(): ThreadStats {
     const c = this.counters;
     return {
-      thread: this.link.index, connections: this.conns.size, messages: c.messages, slowConsumerCloses: c.slowConsumerCloses, handlerErrors: c.handlerErrors,
+      thread: this.link.index, connections: this.sessions.conns.size, messages: c.messages, slowConsumerCloses: c.slowConsumerCloses, handlerErrors: c.handlerErrors,
       publicHttpRefused: c.publicHttpRefused, commands: [...c.commands], events: [...c.events], rejects: [...c.rejects], errors: [...c.errors],
       latency: hdr.encodeIntoCompressedBase64(this.latency), decode: hdr.encodeIntoCompressedBase64(this.stages.decode),
       match: hdr.encodeIntoCompressedBase64(this.stages.match), eventOut: hdr.encodeIntoCompressedBase64(this.stages.eventOut),
@@ -871,9 +596,5 @@ export class Gateway {
     return (await this.control.ask({ what: 'metrics' })).body;
   }
 
-  private isAdmin(req: HttpRequest): boolean {
-    if (!this.opts.adminKey) return false;
-    const key = req.getHeader('x-admin-key') || /^Bearer\s+(.+)$/i.exec(req.getHeader('authorization'))?.[1] || '';
-    return key === this.opts.adminKey;
-  }
+
 }

@@ -14,7 +14,7 @@ import {
   EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_ACCOUNT, EVT_MAKER_CUM, EVT_MAKER_LEAVES, EVT_MAKER_META, EVT_MAKER_ORDER_ID, EVT_MAKER_QTY,
   EVT_MAKER_STATUS, EVT_META, EVT_ORDER_ID, EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ, EVT_STATUS, EVT_SYMBOL,
   EVT_TRADE_ID, EVT_TS, EVT_TYPE, EVT_SLOT_WORDS} from '../engine/event-slot.ts';
-import { getI64, putI64 } from '../engine/int64.ts';
+import { getI64, putI64, writeInt64 } from '../engine/int64.ts';
 
 const root = protobuf.loadSync(fileURLToPath(new URL('../proto/ringmatch.proto', import.meta.url)));
 export const EngineEvent = root.lookupType('ringmatch.v1.EngineEvent');
@@ -56,17 +56,6 @@ const FIELDS: Array<[number, number, Kind]> = [
   [EVT_INGRESS_TS, 29, 'u64'], [EVT_COMMAND_SEQ, 30, 's32'],
 ];
 
-/**
- * An int64/uint64 field from a safe-integer number (proto3: 0 is left out). Non-negative values
- * below 2^32 have the same varint as uint32 (no Long needed); the rest go through int64/uint64.
- */
-export function writeInt64(wr: protobuf.Writer, field: number, v: number, unsigned: boolean): void {
-  if (v === 0) return;
-  wr.uint32(field << 3);
-  if (v > 0 && v < 4294967296) wr.uint32(v);
-  else if (unsigned) wr.uint64(v);
-  else wr.int64(v);
-}
 
 /**
  * Write one EngineEvent with protobufjs's Writer, field by field (proto3: zero fields are left

@@ -1,0 +1,181 @@
+/**
+ * The gateway's HTTP routes on one gateway thread: health, metrics and stage timings (answered by
+ * the control plane, gateway/control.ts), public market data (symbols, book), admin actions. Every
+ * handler runs guarded (an exception answers 500 and is counted; the process carries on); public
+ * requests share a server-wide budget.
+ */
+import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
+import type { Logger } from 'pino';
+import { CommandType, ResultCode, codeName } from '../engine/codes.ts';
+import { formatUnits } from '../engine/decimal.ts';
+import type { EngineSpec } from '../engine/config.ts';
+import type { EngineLink } from '../engine/link.ts';
+import type { MarketData } from '../feeds/market-data.ts';
+import type { Budget } from './budget.ts';
+import type { ControlAnswer, ControlRequest, GatewayControl } from './control.ts';
+import type { GatewayOptions } from './options.ts';
+import { GatewayCode } from './protocol.ts';
+import type { SymbolTable } from './protocol.ts';
+
+/** GET /v1/book/:symbol levels per side: default and most (docs/protocol.md). */
+export const BOOK_DEPTH_DEFAULT = 100;
+export const BOOK_DEPTH_MAX = 1_000;
+
+/** What the routes use of their gateway thread. */
+export interface HttpContext {
+  app: TemplatedApp;
+  opts: GatewayOptions;
+  spec: EngineSpec;
+  table: SymbolTable;
+  feeds: MarketData;
+  link: EngineLink;
+  control: GatewayControl;
+  log: Logger;
+  counters: { handlerErrors: number; publicHttpRefused: number };
+  publicHttpBudget: Budget;
+}
+
+export function registerHttpRoutes(ctx: HttpContext): void {
+  const isAdmin = (req: HttpRequest): boolean => {
+    if (!ctx.opts.adminKey) return false;
+    const key = req.getHeader('x-admin-key') || /^Bearer\s+(.+)$/i.exec(req.getHeader('authorization'))?.[1] || '';
+    return key === ctx.opts.adminKey;
+  };
+  // GET /v1/book bodies by depth, for the current version of each symbol's book only.
+  const bookBodies = new Map<number, { version: unknown; byDepth: Map<number, string> }>();
+  const bookBody = (symbol: number, depth: number): string => {
+    const version = ctx.feeds.snapshot(symbol, Number.MAX_SAFE_INTEGER).bids; // the shared levels array: one per book version
+    let entry = bookBodies.get(symbol);
+    if (!entry || entry.version !== version) {
+      entry = { version, byDepth: new Map() };
+      bookBodies.set(symbol, entry);
+    }
+    let text = entry.byDepth.get(depth);
+    if (text === undefined) {
+      text = JSON.stringify(ctx.feeds.snapshot(symbol, depth));
+      entry.byDepth.set(depth, text);
+    }
+    return text;
+  };
+
+    const json = (res: HttpResponse, status: string, body: unknown): void => {
+      res.cork(() => {
+        res.writeStatus(status).writeHeader('content-type', 'application/json').end(typeof body === 'string' ? body : JSON.stringify(body));
+      });
+    };
+    // Every handler runs guarded: an exception answers 500, is counted and logged, and the process
+    // and every other client carry on (a throw out of a uWS callback would end the process).
+    type Handler = (res: HttpResponse, req: HttpRequest) => void;
+    const guarded = (h: Handler): Handler => (res, req) => {
+      try {
+        h(res, req);
+      } catch (e) {
+        ctx.counters.handlerErrors++;
+        ctx.log.error({ err: e }, 'HTTP handler failed');
+        try {
+          json(res, '500 Internal Server Error', { code: GatewayCode.INTERNAL_ERROR, message: 'internal error (logged)' });
+        } catch {
+          // The response was already ended or aborted: nothing more to say to this client.
+        }
+      }
+    };
+    // Public (unauthenticated) requests share one server-wide budget: whatever their number, they
+    // cannot take the order-entry thread (/health and admin routes are not counted).
+    const budgeted = (h: Handler): Handler => (res, req) => {
+      if (!ctx.publicHttpBudget.take()) {
+        ctx.counters.publicHttpRefused++;
+        json(res, '429 Too Many Requests', { code: GatewayCode.RATE_LIMITED, message: `server-wide public request budget (${ctx.opts.publicHttpRate.perSecond}/s) exhausted: retry shortly` });
+        return;
+      }
+      h(res, req);
+    };
+    const app = {
+      get: (path: string, h: Handler) => ctx.app.get(path, guarded(path === '/health' ? h : budgeted(h))),
+      post: (path: string, h: Handler) => ctx.app.post(path, guarded(h)),
+      any: (path: string, h: Handler) => ctx.app.any(path, guarded(budgeted(h))),
+    };
+    /** A path parameter, URL-decoded; null when it is not valid percent-encoding. */
+    const param = (req: HttpRequest, i: number): string | null => {
+      try {
+        return decodeURIComponent(req.getParameter(i) ?? '');
+      } catch {
+        return null;
+      }
+    };
+    const badParam = (res: HttpResponse): void => json(res, '400 Bad Request', { code: GatewayCode.BAD_FIELD, message: 'malformed percent-encoding in the path' });
+    /** Answer from the control plane (async; the client may go away meanwhile). */
+    const relay = (res: HttpResponse, req: ControlRequest): void => {
+      let aborted = false;
+      res.onAborted(() => { aborted = true; });
+      const reply = (a: ControlAnswer): void => {
+        if (aborted) return;
+        res.cork(() => {
+          res.writeStatus(a.status).writeHeader('content-type', a.contentType ?? 'application/json').end(a.body);
+        });
+      };
+      ctx.control.ask(req).then(reply, (e: Error) => reply({ status: '500 Internal Server Error', body: JSON.stringify({ message: e.message }) }));
+    };
+    // Shallow health: the process serves — and can take orders (durable mode needs a writing journal).
+    app.get('/health', (res) => {
+      if (ctx.opts.ackMode === 'durable' && !ctx.link.journalWriting()) {
+        return json(res, '503 Service Unavailable', { status: 'degraded', reason: `journal ${ctx.link.journalStatus()}: ${ctx.control.journalError() ?? 'not writing'}` });
+      }
+      json(res, '200 OK', { status: 'ok' });
+    });
+    app.get('/health/deep', (res) => relay(res, { what: 'health' }));
+    app.get('/v1/stats/latency', (res) => relay(res, { what: 'stats' }));
+    app.post('/v1/admin/stats/reset', (res, req) => {
+      if (!isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
+      relay(res, { what: 'stats-reset' });
+    });
+    app.get('/metrics', (res) => relay(res, { what: 'metrics' }));
+    app.get('/v1/symbols', (res) => {
+      json(res, '200 OK', ctx.spec.symbols.map((s) => ({
+        symbol: s.name, tickSize: s.tickSize, lotSize: s.lotSize, shard: s.shard, referencePrice: formatUnits(s.referencePrice, s.tick),
+        priceBandPct: (s.bandBps / 100).toString(), maxOrderQty: formatUnits(s.maxOrderQty, s.lot),
+      })));
+    });
+    app.get('/v1/book/:symbol', (res, req) => {
+      const name = param(req, 0);
+      if (name === null) return badParam(res);
+      const s = ctx.table.bySymbol.get(name);
+      const depthText = new URLSearchParams(req.getQuery() ?? '').get('depth');
+      const depth = depthText === null ? BOOK_DEPTH_DEFAULT : Number(depthText);
+      if (!s) return json(res, '404 Not Found', { code: ResultCode.RISK_UNKNOWN_SYMBOL, message: 'unknown symbol' });
+      if (!Number.isInteger(depth) || depth < 1 || depth > BOOK_DEPTH_MAX) return json(res, '400 Bad Request', { code: GatewayCode.BAD_FIELD, message: `depth must be a whole number from 1 to ${BOOK_DEPTH_MAX} (default ${BOOK_DEPTH_DEFAULT})` });
+      // From the shared per-change snapshot (no sorting per request), its JSON text reused while the
+      // book and the depth are the same.
+      json(res, '200 OK', bookBody(s.id, depth));
+    });
+    const admin = (path: string, type: number, target: 'symbol' | 'account'): void => {
+      app.post(path, (res, req) => {
+        if (!isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required (X-Admin-Key header or Authorization: Bearer)' });
+        const name = param(req, 0);
+        if (name === null) return badParam(res);
+        const idx = target === 'symbol' ? ctx.table.bySymbol.get(name)?.id : ctx.spec.accounts.find((a) => a.name === name)?.id;
+        if (idx === undefined) return json(res, '404 Not Found', { code: target === 'symbol' ? ResultCode.RISK_UNKNOWN_SYMBOL : ResultCode.RISK_UNKNOWN_ACCOUNT, message: `unknown ${target} ${name}` });
+        if (!ctx.link.submit({ type, symbolId: target === 'symbol' ? idx : -1, accountId: target === 'account' ? idx : -1 })) {
+          return json(res, '503 Service Unavailable', { code: GatewayCode.ENGINE_BUSY, message: 'engine saturated, retry' });
+        }
+        ctx.log.warn({ action: codeName(type), target: name }, 'admin action');
+        json(res, '202 Accepted', { accepted: true, action: path.split('/').pop(), [target]: name });
+      });
+    };
+    app.post('/v1/admin/snapshot', (res, req) => {
+      if (!isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
+      relay(res, { what: 'snapshot' });
+    });
+    app.post('/v1/admin/fault/kill/:thread', (res, req) => {
+      if (!isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
+      if (!ctx.opts.faultInjection) return json(res, '404 Not Found', { message: 'fault injection is off: set "faultInjection": true or RINGMATCH_FAULT_INJECTION=1 (drills only)' });
+      const thread = param(req, 0);
+      if (thread === null) return badParam(res);
+      ctx.log.warn({ thread }, 'fault injection: killing a thread');
+      relay(res, { what: 'kill', thread });
+    });
+    admin('/v1/admin/symbols/:symbol/halt', CommandType.HALT_SYMBOL, 'symbol');
+    admin('/v1/admin/symbols/:symbol/resume', CommandType.RESUME_SYMBOL, 'symbol');
+    admin('/v1/admin/accounts/:account/disable', CommandType.DISABLE_ACCOUNT, 'account');
+    admin('/v1/admin/accounts/:account/enable', CommandType.ENABLE_ACCOUNT, 'account');
+    app.any('/*', (res) => json(res, '404 Not Found', { message: 'not found: see docs/protocol.md for the endpoints' }));
+}
