@@ -614,8 +614,12 @@ export class MatchingShard {
     this.freeLevelSlot(lvl);
   }
 
+  /** Times a side was compacted (diagnostics; the property tests check they reach it). */
+  compactions = 0;
+
   /** Drop every empty level from a side in one pass. */
   private compact(side: SideLevels): void {
+    this.compactions++;
     let kept = 0;
     for (let i = 0; i < side.count; i++) {
       const lvl = side.levels[i];

@@ -17,6 +17,8 @@ export interface BookUnderTest {
   depth(symbolId: number, side: number): Level[];
   openOrders(): number;
   check(): void;
+  /** Level compactions so far (the fast book only). */
+  compactions?(): number;
 }
 
 class CollectingOut implements EventOut {
@@ -46,6 +48,7 @@ export function fastBook(symbolIds: number[] = [0, 1], accounts = 16, capacity =
     depth: (s, side) => shard.depth(s, side),
     openOrders: () => shard.openOrderCount(),
     check: () => shard.validateInternalState(),
+    compactions: () => shard.compactions,
   };
 }
 
