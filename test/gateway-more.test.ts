@@ -11,6 +11,7 @@ import { gatewayHarness } from './gateway-fixture.ts';
 import { compileConfig, demoConfig } from '../engine/config.ts';
 import { Engine } from '../engine/engine.ts';
 import { DEFAULT_GATEWAY, Gateway } from '../gateway/server.ts';
+import { until } from './wait.ts';
 
 const { server, connect, track, trackClient } = gatewayHarness('each');
 const dirs: string[] = [];
@@ -69,7 +70,7 @@ describe('gateway: more lifecycles over the wire', () => {
     const c = await Client.connect(`ws://127.0.0.1:${port}/ws`, 'dev-alice-key');
     trackClient(c);
     await c.request({ type: 'new_order', symbol: 'BTC-USD', clientOrderId: 'logged', side: 'buy', price: '50000', quantity: '101' });
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => lines.join('').includes('"order rejected"'), 10_000, 'the rejection to be logged');
     const entries = lines.join('').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const received = entries.find((e) => e.msg === 'order received' && e.clientOrderId === 'logged');
     expect(received?.corr).toEqual(expect.any(Number));

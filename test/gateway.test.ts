@@ -5,6 +5,7 @@ import { ADMIN_KEY, gatewayHarness } from './gateway-fixture.ts';
 import type { Server } from './gateway-fixture.ts';
 import { GatewayCode } from '../gateway/protocol.ts';
 import { ResultCode } from '../engine/codes.ts';
+import { until } from './wait.ts';
 
 const h = gatewayHarness('all');
 let srv: Server;
@@ -120,7 +121,9 @@ describe('market data', () => {
     for (let i = 0; i < 5; i++) await alice.next((m) => m.clientOrderId === `tk${i}` && m.orderStatus !== 'new' && m.orderStatus !== 'partially_filled');
     const trade = await md.next((m) => m.type === 'trade');
     expect(trade).toMatchObject({ symbol: 'SOL-USD', seq: 1 });
-    await new Promise((r) => setTimeout(r, 100));
+    // Every update up to the book the server holds now has reached the subscriber.
+    const now = ((await (await fetch(`${srv.http}/v1/book/SOL-USD`)).json()) as { seq: number }).seq;
+    await until(() => now === seq || md.messages.some((m) => m.type === 'book_update' && m.seq === now), 10_000, `book_update ${now}`);
     for (const u of md.messages.filter((m) => m.type === 'book_update')) {
       expect(u.seq).toBe(++seq);
       for (const [p, q] of u.bids as string[][]) (q === '0' ? book.bids.delete(p) : book.bids.set(p, q));

@@ -1,29 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { brokerUnavailable, startKafka } from './kafka-mock.ts';
+import { startServerProcess } from './server-process.ts';
+import type { ServerProcess } from './server-process.ts';
 
 const missing = brokerUnavailable();
 if (missing && process.env.CI === 'true') throw new Error(`CI=true: ${missing}`);
-const MAIN = new URL('../gateway/main.ts', import.meta.url).pathname;
 
 describe.skipIf(missing !== null)(`npm start with KAFKA_BROKERS${missing ? ` — SKIPPED: ${missing}` : ''}`, () => {
   it('ships the journal from its own thread and reports state and lag in /health/deep and /metrics', async () => {
     const kafka = await startKafka();
     const dataDir = mkdtempSync(join(tmpdir(), 'ringmatch-kp-'));
     await kafka.topic('ringmatch.events', 1);
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, '--demo', '3000'], {
-      env: { ...process.env, PORT: '0', DATA_DIR: dataDir, KAFKA_BROKERS: kafka.brokers.join(','), LOG_LEVEL: 'warn', ADMIN_KEY: 'drill-key', RINGMATCH_FAULT_INJECTION: '1' }, stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
-    child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
+    let server: ServerProcess | null = null;
+    let code: number | null = null;
     try {
-      const t0 = Date.now();
-      while (!/listening on ws:\/\/127\.0\.0\.1:(\d+)/.test(out) && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
-      const port = Number(/listening on ws:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+      server = await startServerProcess({ DATA_DIR: dataDir, KAFKA_BROKERS: kafka.brokers.join(','), LOG_LEVEL: 'warn', ADMIN_KEY: 'drill-key', RINGMATCH_FAULT_INJECTION: '1' }, ['--demo', '3000'], { compiled: false });
+      const port = server.port;
       let health: { kafka?: { state?: string; shipped?: number[]; lag?: number[] } } = {};
       const t1 = Date.now();
       while (Date.now() - t1 < 30_000) {
@@ -62,11 +57,11 @@ describe.skipIf(missing !== null)(`npm start with KAFKA_BROKERS${missing ? ` —
       expect(h2.status).toBe('ok');
       expect(h2.supervisor?.find((a) => a.agent === 'M0')).toMatchObject({ phase: 'running', restarts: 1 });
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      code = (await server?.stop()) ?? null;
       await kafka.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-    expect(out).toMatch(/stopped cleanly/);
+    expect(code).toBe(0);
+    expect(server.out()).toMatch(/stopped cleanly/);
   }, 90_000);
 });

@@ -16,17 +16,11 @@ import { testSpec } from './fixtures.ts';
 import { brokerUnavailable, startKafka } from './kafka-mock.ts';
 import { richStream } from './streams.ts';
 import { journalAt } from '../persistence/durability.ts';
+import { until } from './wait.ts';
 
 const missing = brokerUnavailable();
 if (missing && process.env.CI === 'true') throw new Error(`CI=true: ${missing}`);
 
-async function until(cond: () => boolean, ms: number, what: string): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe.skipIf(missing !== null)(`Kafka event stream${missing ? ` — SKIPPED: ${missing}` : ''}`, () => {
   it('ships every journaled event in order, rides out a broker outage, and the topic rebuilds the engine\'s books', async () => {

@@ -12,6 +12,7 @@ import { engineScope, stateHashes, stopAndRebuild } from './engine-scope.ts';
 import { testSpec } from './fixtures.ts';
 import { richStream } from './streams.ts';
 import { journalAt } from '../persistence/durability.ts';
+import { until } from './wait.ts';
 
 const { engines, tempDir } = engineScope();
 const hashes = stateHashes;
@@ -170,7 +171,7 @@ describe('supervisor: killed engine threads come back without losing or repeatin
     const engine = await Engine.start(spec);
     engines.push(engine);
     await engine.killAgent(shardAgent(1));
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => engine.supervisor.snapshot()[2].phase === 'failed', 10_000, 'M1 to be reported failed');
     const m1 = engine.supervisor.snapshot()[2];
     expect(m1).toMatchObject({ agent: 'M1', phase: 'failed', restarts: 0 });
     expect(m1.lastError).toMatch(/exited/);
