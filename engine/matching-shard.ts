@@ -1055,8 +1055,10 @@ export class MatchingShard {
   }
 
   /**
-   * Cold: a hash of everything that defines the books (orders in priority order with their
-   * quantities, plus the sequence counters). Equal hashes ⇔ equal state, for recovery checks.
+   * Cold: a 64-bit hash (two 32-bit FNV-style lanes) of the books — orders in priority order with
+   * id, account, price, quantities and meta, plus the sequence counters; client order ids are not
+   * included (the risk stage's clientIds() covers them). Equal state ⇒ equal hash; a different hash
+   * proves a difference; equal hashes are strong evidence, not proof (collisions are possible).
    */
   stateHash(): string {
     let h1 = 0x811c9dc5 | 0;

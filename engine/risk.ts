@@ -671,7 +671,11 @@ export class RiskEngine {
     }
   }
 
-  /** Cold: a hash of the risk state (accounts, positions, live orders, counters). */
+  /**
+   * Cold: a 32-bit hash of the risk state (accounts, positions, live orders, counters). Equal state
+   * ⇒ equal hash; a different hash proves a difference; equal hashes are evidence only (recovery
+   * tests also compare clientIds() and account() in full).
+   */
   stateHash(): string {
     let h = 0x811c9dc5 | 0;
     const mix = (v: number): void => {
