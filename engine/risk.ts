@@ -180,7 +180,8 @@ export class RiskEngine {
   /**
    * Where `admit` sends this command, without admitting it (cold; a restarted risk stage uses it
    * to tell which shards already have a command): the symbol's shard, ALL_SHARDS for account-wide
-   * commands, NO_SHARD for TICK. Rejected commands go to the home shard, as in admit.
+   * commands, NO_SHARD for TICK. Rejected commands go to the home shard (admit decides rejections;
+   * an account-wide command with a known account is never rejected).
    */
   routeOf(w: Int32Array, b: number): number {
     const type = w[b + CMD_TYPE];
@@ -208,7 +209,6 @@ export class RiskEngine {
     const home = symbolOk ? this.shardOf[s] : 0;
     const accountOk = a >= 0 && a < this.nAccounts;
     let code: number = ResultCode.OK;
-    let route = home;
     switch (type) {
       case CommandType.NEW:
         putI64(w, b + CMD_ORDER_ID, 0); // assigned below if accepted (a re-admission may carry a dead stage's)
@@ -222,8 +222,7 @@ export class RiskEngine {
         break;
       case CommandType.MASS_CANCEL:
         if (!accountOk) code = ResultCode.RISK_UNKNOWN_ACCOUNT;
-        else if (s === -1) route = ALL_SHARDS;
-        else if (!symbolOk) code = ResultCode.RISK_UNKNOWN_SYMBOL;
+        else if (s !== -1 && !symbolOk) code = ResultCode.RISK_UNKNOWN_SYMBOL;
         break;
       case CommandType.HALT_SYMBOL:
       case CommandType.RESUME_SYMBOL:
@@ -233,10 +232,7 @@ export class RiskEngine {
       case CommandType.DISABLE_ACCOUNT:
       case CommandType.ENABLE_ACCOUNT:
         if (!accountOk) code = ResultCode.RISK_UNKNOWN_ACCOUNT;
-        else {
-          this.disabled[a] = type === CommandType.DISABLE_ACCOUNT ? 1 : 0;
-          route = ALL_SHARDS;
-        }
+        else this.disabled[a] = type === CommandType.DISABLE_ACCOUNT ? 1 : 0;
         break;
       case CommandType.TICK:
         return NO_SHARD;
@@ -247,7 +243,8 @@ export class RiskEngine {
       w[b + CMD_REJECT] = code;
       return home;
     }
-    return route;
+    // Where an admitted command goes is routeOf's rule alone (a restarted stage asks it too).
+    return this.routeOf(w, b);
   }
 
   private admitNew(w: Int32Array, b: number, a: number, s: number): number {
