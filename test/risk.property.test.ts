@@ -75,7 +75,7 @@ describe('risk stage + matching on random streams', () => {
         // Each account bound by another limit first: a0 its open-order count, a1 its position,
         // a2 its credit.
         const spec = testSpec({ accounts: [
-          { id: 'a0', apiKey: 'k0', creditLimit: '30000', maxOpenOrders: 5, maxPosition: '1000' },
+          { id: 'a0', apiKey: 'k0', creditLimit: '30000', maxOpenOrders: 2, maxPosition: '1000' },
           { id: 'a1', apiKey: 'k1', creditLimit: '1000000', maxOpenOrders: 1000, maxPosition: '20' },
           { id: 'a2', apiKey: 'k2', creditLimit: '2000', maxOpenOrders: 1000, maxPosition: '100000' },
         ] });
