@@ -20,6 +20,31 @@ const step = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant('admin' as const), account: fc.integer({ min: 0, max: 2 }), symbol: fc.integer({ min: 0, max: 1 }), what: fc.constantFrom(CommandType.HALT_SYMBOL, CommandType.RESUME_SYMBOL, CommandType.DISABLE_ACCOUNT, CommandType.ENABLE_ACCOUNT) }) },
 );
 
+type Step = typeof step extends fc.Arbitrary<infer T> ? T : never;
+interface LiveOrder { id: number; account: number; symbol: number; clord: string }
+
+/** A step as a command; cancel/replace pick one of the last few live orders (or a bogus one). */
+function commandOf(s: Step, live: readonly LiveOrder[], i: number): Command {
+  if (s.k === 'new') {
+    const market = s.market && s.tif !== TimeInForce.GTC;
+    return {
+      type: CommandType.NEW, symbolId: s.symbol, accountId: s.account, side: s.side, orderType: market ? OrderType.MARKET : OrderType.LIMIT,
+      tif: s.tif, stp: s.stp, price: market ? 0 : s.price, qty: s.qty, clientOrderId: `c${s.clord}`, correlationId: i,
+    };
+  }
+  if (s.k === 'cancel' || s.k === 'replace') {
+    const t = live.length ? live[live.length - 1 - (s.pick % Math.min(live.length, 6))] : { id: 123456, account: 0, symbol: 0, clord: 'none' };
+    const byClient = s.k === 'cancel' && s.byClient;
+    return {
+      type: s.k === 'cancel' ? CommandType.CANCEL : CommandType.REPLACE, symbolId: t.symbol, accountId: t.account,
+      orderId: byClient ? 0 : t.id, byClientId: byClient, clientOrderId: byClient ? t.clord : undefined, correlationId: i,
+      price: s.k === 'replace' ? s.price : 0, qty: s.k === 'replace' ? s.qty : 0,
+    };
+  }
+  if (s.k === 'mass') return { type: CommandType.MASS_CANCEL, symbolId: s.symbol, accountId: s.account, correlationId: i };
+  return { type: s.what, symbolId: s.symbol, accountId: s.account, correlationId: i };
+}
+
 /**
  * An independent statement of the admission rules for NEW (docs/engine.md, "Pre-trade risk"), in
  * the order the risk stage applies them. Inputs: the account's reservations and the live client ids
@@ -81,25 +106,10 @@ describe('risk stage + matching on random streams', () => {
         ] });
         const eng = new InlineEngine(spec);
         const model = new AdmissionModel(spec);
-        const live: Array<{ id: number; account: number; symbol: number }> = [];
+        const live: LiveOrder[] = [];
         let i = 0;
         for (const st of steps) {
-          i++;
-          let cmd: Command;
-          if (st.k === 'new') {
-            const market = st.market && st.tif !== TimeInForce.GTC;
-            cmd = {
-              type: CommandType.NEW, symbolId: st.symbol, accountId: st.account, side: st.side, orderType: market ? OrderType.MARKET : OrderType.LIMIT,
-              tif: st.tif, stp: st.stp, price: market ? 0 : st.price, qty: st.qty, clientOrderId: `c${st.clord}`, correlationId: i,
-            };
-          } else if (st.k === 'cancel' || st.k === 'replace') {
-            const t = live.length ? live[live.length - 1 - (st.pick % Math.min(live.length, 6))] : { id: 123456, account: 0, symbol: 0 };
-            cmd = { type: st.k === 'cancel' ? CommandType.CANCEL : CommandType.REPLACE, symbolId: t.symbol, accountId: t.account, orderId: t.id, correlationId: i, price: st.k === 'replace' ? st.price : 0, qty: st.k === 'replace' ? st.qty : 0 };
-          } else if (st.k === 'mass') {
-            cmd = { type: CommandType.MASS_CANCEL, symbolId: st.symbol, accountId: st.account, correlationId: i };
-          } else {
-            cmd = { type: st.what, symbolId: st.symbol, accountId: st.account, correlationId: i };
-          }
+          const cmd = commandOf(st, live, ++i);
           const want = cmd.type === CommandType.NEW ? model.expected(cmd, eng.risk) : null;
           const events = eng.submit(cmd);
           if (want !== null) {
@@ -111,7 +121,7 @@ describe('risk stage + matching on random streams', () => {
           if (cmd.type === CommandType.HALT_SYMBOL || cmd.type === CommandType.RESUME_SYMBOL) model.halted[cmd.symbolId] = cmd.type === CommandType.HALT_SYMBOL;
           if (cmd.type === CommandType.DISABLE_ACCOUNT || cmd.type === CommandType.ENABLE_ACCOUNT) model.disabled[cmd.accountId] = cmd.type === CommandType.DISABLE_ACCOUNT;
           for (const e of events) {
-            if (e.type === EventType.ACCEPTED) live.push({ id: e.orderId, account: e.accountId, symbol: e.symbolId });
+            if (e.type === EventType.ACCEPTED) live.push({ id: e.orderId, account: e.accountId, symbol: e.symbolId, clord: e.clientOrderId });
             if (e.type === EventType.TRADE) model.reference[e.symbolId] = e.lastPrice;
           }
         }
@@ -129,31 +139,11 @@ describe('risk stage + matching on random streams', () => {
     fc.assert(
       fc.property(fc.array(step, { minLength: 1, maxLength: 150, size: 'max' }), (steps) => {
         const eng = new InlineEngine(testSpec());
-        const live: Array<{ id: number; account: number; symbol: number; clord: string }> = [];
+        const live: LiveOrder[] = [];
         const net = [[0, 0], [0, 0], [0, 0]];
         let i = 0;
         for (const s of steps) {
-          i++;
-          let cmd: Command;
-          if (s.k === 'new') {
-            const market = s.market && s.tif !== TimeInForce.GTC;
-            cmd = {
-              type: CommandType.NEW, symbolId: s.symbol, accountId: s.account, side: s.side, orderType: market ? OrderType.MARKET : OrderType.LIMIT,
-              tif: s.tif, stp: s.stp, price: market ? 0 : s.price, qty: s.qty, clientOrderId: `c${s.clord}`, correlationId: i,
-            };
-          } else if (s.k === 'cancel' || s.k === 'replace') {
-            const t = live.length ? live[live.length - 1 - (s.pick % Math.min(live.length, 6))] : { id: 123456, account: 0, symbol: 0, clord: 'none' };
-            const byClient = s.k === 'cancel' && s.byClient;
-            cmd = {
-              type: s.k === 'cancel' ? CommandType.CANCEL : CommandType.REPLACE, symbolId: t.symbol, accountId: t.account,
-              orderId: byClient ? 0 : t.id, byClientId: byClient, clientOrderId: byClient ? t.clord : undefined, correlationId: i,
-              price: s.k === 'replace' ? s.price : 0, qty: s.k === 'replace' ? s.qty : 0,
-            };
-          } else if (s.k === 'mass') {
-            cmd = { type: CommandType.MASS_CANCEL, symbolId: s.symbol, accountId: s.account, correlationId: i };
-          } else {
-            cmd = { type: s.what, symbolId: s.symbol, accountId: s.account, correlationId: i };
-          }
+          const cmd = commandOf(s, live, ++i);
           for (const e of eng.submit(cmd)) {
             if (e.type === EventType.ACCEPTED) live.push({ id: e.orderId, account: e.accountId, symbol: e.symbolId, clord: e.clientOrderId });
             if (e.type === EventType.TRADE) {
