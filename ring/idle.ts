@@ -15,6 +15,19 @@ export interface WorkSource {
 }
 
 /**
+ * The lost-wakeup-safe first half of parking (ring/doorbell.ts): announce the park, then re-check
+ * for work. Returns the ring count to wait on, or null (park cancelled) when work arrived meanwhile.
+ */
+function announcePark(doorbell: Doorbell, work: WorkSource): number | null {
+  const ringCount = doorbell.prepareToPark();
+  if (work.hasWork()) {
+    doorbell.unpark();
+    return null;
+  }
+  return ringCount;
+}
+
+/**
  * busy-spin: lowest hop latency (the consumer notices a publish within nanoseconds), at the cost of
  * one whole core at 100 % forever. On this 2-core box only for benchmarks with one spinning thread.
  */
@@ -59,9 +72,8 @@ export class BackoffIdle implements IdleStrategy {
       Atomics.wait(sleepWord, 0, 0, this.yieldMs);
       return;
     }
-    const ringCount = this.doorbell.prepareToPark();
-    if (this.work.hasWork()) {
-      this.doorbell.unpark();
+    const ringCount = announcePark(this.doorbell, this.work);
+    if (ringCount === null) {
       this.idlePasses = 0;
       return;
     }
@@ -96,9 +108,8 @@ export class AsyncBackoffIdle {
       return null;
     }
     if (++this.idlePasses <= this.maxSpins) return null;
-    const ringCount = this.doorbell.prepareToPark();
-    if (this.work.hasWork()) {
-      this.doorbell.unpark();
+    const ringCount = announcePark(this.doorbell, this.work);
+    if (ringCount === null) {
       this.idlePasses = 0;
       return null;
     }
