@@ -17,7 +17,8 @@ import { Stage, shardThreadName } from './pipeline.ts';
 import { Consumer, EventConsumers, RISK_CONSUMER } from './topology.ts';
 import { EngineLink, gatewayConsumer } from './link.ts';
 import type { LinkDescriptor } from './link.ts';
-import { durableWord, journalStateBytes, journalStatusWord } from './durability.ts';
+import { JournalThread } from './journal-thread.ts';
+import type { JournalOpened } from './journal-thread.ts';
 import type { DurabilityOptions } from './durability.ts';
 import type { EngineSpec } from './config.ts';
 import type { EngineWorkerData, RecoveryProgress, WorkerQuery, WorkerReply } from './engine-protocol.ts';
@@ -72,13 +73,18 @@ export class Engine {
   private nextQueryId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private stopped = false;
-  /** Durable sequence per shard (low 32 bits as Int32) when journaling; see persistence/journal-agent.ts. */
-  journalState: Int32Array | null = null;
-  private journalWorker: Worker | null = null;
-  private journalControl: Int32Array | null = null;
-  private journalDoorbell: Doorbell | null = null;
+  /** The persistence thread J (engine/journal-thread.ts), when journaling. */
+  private journal: JournalThread | null = null;
+
+  /** Durable sequence per shard (low 32 bits as Int32) and status words, when journaling (engine/durability.ts). */
+  get journalState(): Int32Array | null {
+    return this.journal?.state ?? null;
+  }
+
   /** What the journal found on open (torn tails it repaired, durable sequences). */
-  journalOpen: { repaired: unknown[]; durable: number[] } | null = null;
+  get journalOpen(): JournalOpened | null {
+    return this.journal?.opened ?? null;
+  }
   /** Threads that died after start-up (history; the supervisor restarts matching and risk workers). */
   readonly failures: Array<{ agent: string; error: Error; at: number }> = [];
   /** Called when a worker dies after start-up. */
@@ -116,7 +122,7 @@ export class Engine {
     this.journalAgent = opts.journal ? 1 + eventRings.length : -1;
     this.supervisor = new Supervisor({
       names,
-      cannotRestart: () => (this.journalState ? null : 'no journal is configured: a dead worker\'s state cannot be rebuilt (restart the server)'),
+      cannotRestart: () => (this.journal ? null : 'no journal is configured: a dead worker\'s state cannot be rebuilt (restart the server)'),
       whileDown: (agent) => { if (agent === RISK_AGENT) this.skipRiskEvents(); },
       blockedOn: (agent) => this.restartBlockedOn(agent),
       spawn: (agent) => (agent === this.journalAgent ? this.spawnJournal() : this.spawn(agent, true)),
@@ -132,24 +138,14 @@ export class Engine {
    * only moves after a commit, and skips events the journal already holds (JournalAgent).
    */
   private async spawnJournal(): Promise<unknown> {
-    const j = this.opts.journal;
-    if (!j || !this.journalState || !this.journalControl || !this.journalDoorbell) throw new Error('no journal configured');
-    const { worker, ready } = await startWorker<{ repaired: unknown[]; durable: number[] }>(j.journalWorker, {
-      dir: j.dir, segmentBytes: j.segmentBytes, eventRings: this.eventRings.map((r) => r.buffer), consumerIndex: this.topology.index(Consumer.JOURNAL),
-      doorbell: this.journalDoorbell.buffer, wake: this.readerDoorbells().map((d) => d.buffer), state: this.journalState.buffer, control: this.journalControl.buffer, idle: this.spec.idle,
-    }, { name: Stage.JOURNAL });
-    this.journalWorker = worker;
-    worker.on('message', (m: { type?: string; error?: string | null }) => {
-      if (m.type === 'journal-blocked') {
-        this.journalError = m.error ?? null;
-        this.onJournalBlocked?.(this.journalError);
-      }
+    const j = this.journal;
+    if (!j) throw new Error('no journal configured');
+    const { worker, ready } = await j.start({
+      eventRings: this.eventRings.map((r) => r.buffer), consumerIndex: this.topology.index(Consumer.JOURNAL),
+      wake: this.readerDoorbells().map((d) => d.buffer), idle: this.spec.idle,
     });
-    this.runtimes.set(Stage.JOURNAL, (ready as { runtime?: ThreadRuntime }).runtime ?? null);
-    this.journalOpen ??= { repaired: ready.repaired, durable: ready.durable };
-    this.watch(worker, Stage.JOURNAL, this.journalAgent, () => {
-      if (this.journalState) Atomics.store(this.journalState, journalStatusWord(this.eventRings.length), 3);
-    });
+    this.runtimes.set(Stage.JOURNAL, ready.runtime ?? null);
+    this.watch(worker, Stage.JOURNAL, this.journalAgent, () => j.markFailed());
     return ready;
   }
 
@@ -232,7 +228,7 @@ export class Engine {
 
   /** Fault injection (tests, drills): kill an agent's thread abruptly, as a crash would. */
   async killAgent(agent: number): Promise<void> {
-    const w = agent === this.journalAgent ? this.journalWorker : this.workers[agent];
+    const w = agent === this.journalAgent ? this.journal?.worker : this.workers[agent];
     if (!w || this.supervisor.up[agent] === 0) throw new Error(`agent ${agent} is not running`);
     await w.terminate();
   }
@@ -289,13 +285,11 @@ export class Engine {
       throw e;
     }
     if (opts.journal) {
-      engine.journalState = new Int32Array(new SharedArrayBuffer(journalStateBytes(n)));
-      engine.journalControl = new Int32Array(new SharedArrayBuffer(64));
-      engine.journalDoorbell = journalDoorbell;
+      engine.journal = new JournalThread(opts.journal, n, journalDoorbell);
       try {
         await engine.spawnJournal();
       } catch (e) {
-        engine.journalState = null;
+        engine.journal = null;
         await engine.stop();
         throw e;
       }
@@ -446,15 +440,7 @@ export class Engine {
     }
     for (const p of this.ports) p.close();
     // The journal stops last: the matching workers have exited, so every event is in the rings.
-    if (this.journalWorker && this.journalControl && this.journalDoorbell && this.supervisor.up[this.journalAgent] === 1) {
-      const jw = this.journalWorker;
-      const exit = new Promise<void>((res) => { jw.once('exit', () => res()); });
-      Atomics.store(this.journalControl, 0, 1);
-      this.journalDoorbell.wake();
-      const t = setTimeout(() => { void jw.terminate(); }, 10_000);
-      await exit;
-      clearTimeout(t);
-    }
+    if (this.journal && this.supervisor.up[this.journalAgent] === 1) await this.journal.stop();
   }
 
   /** What code each engine thread runs (from its ready message), by thread name. */
@@ -495,18 +481,23 @@ export class Engine {
   }
 
   /** Why the journal cannot write right now (null while it can); see JournalAgent. */
-  journalError: string | null = null;
-  /** Called when the journal starts failing to write (with why) and when it recovers (null). */
-  onJournalBlocked: ((error: string | null) => void) | null = null;
+  get journalError(): string | null {
+    return this.journal?.error ?? null;
+  }
 
-  /** Journal thread state: 'off', 'running', 'blocked' (cannot write; retrying), 'stopped' or 'failed'. */
+  /** Called when the journal starts failing to write (with why) and when it recovers (null). */
+  set onJournalBlocked(fn: ((error: string | null) => void) | null) {
+    if (this.journal) this.journal.onBlocked = fn;
+  }
+
+  /** Journal thread state: 'off', 'running', 'blocked' (cannot write; retrying), 'stopped', 'failed' or 'starting'. */
   journalStatus(): string {
-    return this.journalState ? this.link().journalStatus() : 'off';
+    return this.journal ? this.journal.status() : 'off';
   }
 
   /** Hot: whether the journal thread is up and writing (one atomic load). */
   journalWriting(): boolean {
-    return this.journalState === null || this.link().journalWriting();
+    return this.journal === null || this.link().journalWriting();
   }
 
   /** True when the journal has read and fsynced every event every shard has committed. */
@@ -516,8 +507,8 @@ export class Engine {
   }
 
   private journalCaughtUpShard(k: number): boolean {
-    if (!this.journalState) return false;
-    return this.eventRings[k].lag(this.topology.index(Consumer.JOURNAL)) === 0 && Atomics.load(this.journalState, durableWord(k)) === (this.lastSeqLow(k) | 0);
+    if (!this.journal) return false;
+    return this.eventRings[k].lag(this.topology.index(Consumer.JOURNAL)) === 0 && this.journal.durable(k) === (this.lastSeqLow(k) | 0);
   }
 
   private lastSeqLow(k: number): number {
