@@ -1,0 +1,513 @@
+/**
+ * R — pre-trade risk, its hot side: admission of commands and following every shard's events to
+ * release reservations. The only writer of account risk state; runs on the risk-stage thread
+ * before matching. Its cold side — recovery, snapshots, inspection, validation, hash — is
+ * engine/risk.ts (the class everyone uses, RiskEngine).
+ *
+ * Hot path: struct-of-arrays state on typed arrays, no allocation per command or event.
+ *
+ * Reservation model. A live order reserves `leaves × reservePrice` of its account's credit
+ * (notional units) and `leaves` of its side's open quantity (for the position limit). It is
+ * reserved at admission (in flight counts), adjusted from each event the order's shard emits
+ * (fills, replaces, STP decrements), and released on its terminal event (filled, canceled,
+ * expired, rejected by matching). A replace reserves max(old, new) until its outcome is known;
+ * at most one replace per order may be in flight (RISK_REPLACE_PENDING otherwise).
+ */
+import { CommandType, EventType, OrderStatus, OrderType, Reason, ResultCode, Side, Stp, TimeInForce } from './codes.ts';
+import {
+  CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_SYMBOL,
+  CMD_TYPE, clordIsEmpty, copyClord, metaByClientId, metaPostOnly, metaSide, metaStp, metaTif, metaType,
+} from './command-slot.ts';
+import {
+  EVT_CLORD, EVT_CODE, EVT_COMMAND_TYPE, EVT_CUM, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM, EVT_MAKER_LEAVES,
+  EVT_MAKER_ORDER_ID, EVT_MAKER_STATUS, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_STATUS, EVT_SYMBOL, EVT_TYPE,
+} from './event-slot.ts';
+import { MAX_UNITS, getI64, putI64 } from './int64.ts';
+import { HI, LO, WIDE_BASE, splitWide, wideAdd, wideCmp, wideMul, wideSub, wideSum, wr } from './wide.ts';
+import { LongIntMap, MISSING } from './long-int-map.ts';
+import { ClientIdIndex } from './client-id-index.ts';
+import type { EngineSpec } from './config.ts';
+
+/**
+ * The risk stage's state in a snapshot. Orders: [id, account, symbol, side, price, orderQty, cum,
+ * leaves, resQty, resNotional, clientOrderId]. Notionals are decimal strings of units (int64 range).
+ */
+export interface RiskState {
+  nextOrderId: number;
+  commandSeq: number;
+  halted: number[];
+  refPrice: number[];
+  disabled: number[];
+  openNotional: string[];
+  openOrders: number[];
+  position: number[];
+  buyOpen: number[];
+  sellOpen: number[];
+  orders: Array<[number, number, number, number, number, number, number, number, number, string, string]>;
+}
+
+/** admit() result: route to every shard. Otherwise the result is a shard index. */
+export const ALL_SHARDS = -1;
+/** admit() result: the command goes to no shard (TICK). */
+export const NO_SHARD = -2;
+
+export const NIL = -1;
+export const TWO_32 = 4294967296; // the state hash mixes 32-bit words
+
+export class RiskCore {
+  // ---- per symbol
+  protected readonly shardOf: Int32Array;
+  protected readonly halted: Uint8Array;
+  protected readonly refPrice: Float64Array;
+  protected readonly bandLow: Float64Array;
+  protected readonly bandHigh: Float64Array;
+  protected readonly bandBps: Float64Array;
+  protected readonly maxQty: Float64Array;
+  /** Max order notional per symbol, wide (engine/wide.ts): hi·2^30 + lo. */
+  protected readonly maxNotionalHi: Float64Array;
+  protected readonly maxNotionalLo: Float64Array;
+  protected readonly mult: Float64Array;
+  // ---- per account
+  protected readonly disabled: Uint8Array;
+  /** Reserved notional and credit limit per account, wide (engine/wide.ts): exact in int64 range. */
+  protected readonly openNotionalHi: Float64Array;
+  protected readonly openNotionalLo: Float64Array;
+  protected readonly openOrders: Int32Array;
+  protected readonly creditHi: Float64Array;
+  protected readonly creditLo: Float64Array;
+  protected readonly maxOpen: Int32Array;
+  // ---- per account × symbol
+  protected readonly position: Float64Array;
+  protected readonly buyOpen: Float64Array;
+  protected readonly sellOpen: Float64Array;
+  protected readonly maxPos: Float64Array;
+  // ---- live orders
+  protected readonly byId: LongIntMap;
+  protected readonly byClord: ClientIdIndex;
+  protected readonly rId: Float64Array;
+  protected readonly rAccount: Int32Array;
+  protected readonly rSymbol: Int32Array;
+  protected readonly rSide: Int32Array;
+  protected readonly rPrice: Float64Array;
+  protected readonly rOrderQty: Float64Array;
+  protected readonly rCum: Float64Array;
+  protected readonly rLeaves: Float64Array;
+  protected readonly rResQty: Float64Array;
+  protected readonly rResHi: Float64Array;
+  protected readonly rResLo: Float64Array;
+  protected readonly rPending: Uint8Array;
+  /** Client ids, 8 words each, two per order slot: [2i] current, [2i + 1] in-flight replace's. */
+  protected readonly rClord: Int32Array;
+  /** 1 when the in-flight replace of slot i brings a new client id (entry 2i + 1 is indexed). */
+  protected readonly rHasPendingId: Uint8Array;
+  protected readonly rNext: Int32Array;
+  protected freeSlot: number;
+  protected nextOrderId = 0;
+  /** Sequence given to every admitted command (Int32, wraps). */
+  commandSeq = 0;
+  protected readonly nSymbols: number;
+  protected readonly nAccounts: number;
+
+  constructor(private readonly spec: EngineSpec) {
+    const ns = spec.symbols.length;
+    const na = spec.accounts.length;
+    this.nSymbols = ns;
+    this.nAccounts = na;
+    this.shardOf = Int32Array.from(spec.symbols, (s) => s.shard);
+    this.halted = new Uint8Array(ns);
+    this.refPrice = new Float64Array(ns);
+    this.bandLow = new Float64Array(ns);
+    this.bandHigh = new Float64Array(ns);
+    this.bandBps = Float64Array.from(spec.symbols, (s) => s.bandBps);
+    this.maxQty = Float64Array.from(spec.symbols, (s) => s.maxOrderQty);
+    const maxNotional = splitWide(spec.symbols.map((s) => s.maxOrderNotional));
+    this.maxNotionalHi = maxNotional.hi;
+    this.maxNotionalLo = maxNotional.lo;
+    this.mult = Float64Array.from(spec.symbols, (s) => s.notionalPerTickLot);
+    for (let s = 0; s < ns; s++) this.setReference(s, spec.symbols[s].referencePrice);
+    this.disabled = new Uint8Array(na);
+    this.openNotionalHi = new Float64Array(na);
+    this.openNotionalLo = new Float64Array(na);
+    this.openOrders = new Int32Array(na);
+    const credit = splitWide(spec.accounts.map((a) => a.creditLimit));
+    this.creditHi = credit.hi;
+    this.creditLo = credit.lo;
+    this.maxOpen = Int32Array.from(spec.accounts, (a) => a.maxOpenOrders);
+    this.position = new Float64Array(na * ns);
+    this.buyOpen = new Float64Array(na * ns);
+    this.sellOpen = new Float64Array(na * ns);
+    this.maxPos = new Float64Array(na * ns);
+    for (let a = 0; a < na; a++) for (let s = 0; s < ns; s++) this.maxPos[a * ns + s] = spec.accounts[a].maxPosition[s];
+    const cap = spec.riskOrderCapacity;
+    // Sized for a typical live set; growth past it is counted (see MatchingShard).
+    this.byId = new LongIntMap(Math.min(cap, 1 << 15));
+    this.rId = new Float64Array(cap);
+    this.rAccount = new Int32Array(cap);
+    this.rSymbol = new Int32Array(cap);
+    this.rSide = new Int32Array(cap);
+    this.rPrice = new Float64Array(cap);
+    this.rOrderQty = new Float64Array(cap);
+    this.rCum = new Float64Array(cap);
+    this.rLeaves = new Float64Array(cap);
+    this.rResQty = new Float64Array(cap);
+    this.rResHi = new Float64Array(cap);
+    this.rResLo = new Float64Array(cap);
+    this.rPending = new Uint8Array(cap);
+    this.rClord = new Int32Array(cap * 2 * CLORD_WORDS);
+    this.rHasPendingId = new Uint8Array(cap);
+    this.byClord = new ClientIdIndex(cap * 2, this.rClord, this.rAccount);
+    this.rNext = new Int32Array(cap);
+    for (let i = 0; i < cap; i++) this.rNext[i] = i + 1 < cap ? i + 1 : NIL;
+    this.freeSlot = 0;
+  }
+
+  /** The band around a reference price, in ticks, with exact integer arithmetic. */
+  protected setReference(s: number, ref: number): void {
+    this.refPrice[s] = ref;
+    const bps = this.bandBps[s];
+    const q = Math.floor(ref / 10_000);
+    const r = ref - q * 10_000;
+    this.bandHigh[s] = Math.min(MAX_UNITS, q * (10_000 + bps) + Math.floor((r * (10_000 + bps)) / 10_000));
+    const lowNum = r * (10_000 - bps);
+    this.bandLow[s] = Math.max(1, q * (10_000 - bps) + Math.ceil(lowNum / 10_000));
+  }
+
+  /**
+   * Check one command slot in place. Assigns the order id of a NEW, resolves cancel/replace
+   * targets, writes the band-edge price of a MARKET order, or sets CMD_REJECT. Returns the shard
+   * that must see the command (ALL_SHARDS for account-wide commands). Rejected commands still go
+   * to a shard, which turns them into REJECTED events: every outcome is an event in a journal.
+   */
+  /**
+   * Where `admit` sends this command, without admitting it (cold; a restarted risk stage uses it
+   * to tell which shards already have a command): the symbol's shard, ALL_SHARDS for account-wide
+   * commands, NO_SHARD for TICK. Rejected commands go to the home shard (admit decides rejections;
+   * an account-wide command with a known account is never rejected).
+   */
+  routeOf(w: Int32Array, b: number): number {
+    const type = w[b + CMD_TYPE];
+    if (type === CommandType.TICK) return NO_SHARD;
+    const s = w[b + CMD_SYMBOL];
+    const a = w[b + CMD_ACCOUNT];
+    const home = s >= 0 && s < this.nSymbols ? this.shardOf[s] : 0;
+    const accountOk = a >= 0 && a < this.nAccounts;
+    if (type === CommandType.MASS_CANCEL && accountOk && s === -1) return ALL_SHARDS;
+    if ((type === CommandType.DISABLE_ACCOUNT || type === CommandType.ENABLE_ACCOUNT) && accountOk) return ALL_SHARDS;
+    return home;
+  }
+
+  admit(w: Int32Array, b: number): number {
+    // Never 0: a 0 in the slot means "not admitted yet" to a restarted risk stage.
+    this.commandSeq = (this.commandSeq + 1) | 0 || 1;
+    w[b + CMD_SEQ] = this.commandSeq;
+    // The decision is this admission's alone: a restarted stage re-admits commands the dead one
+    // had stamped but delivered nowhere, and its decision may differ (fills arrived meanwhile).
+    w[b + CMD_REJECT] = ResultCode.OK;
+    const type = w[b + CMD_TYPE];
+    const s = w[b + CMD_SYMBOL];
+    const a = w[b + CMD_ACCOUNT];
+    const symbolOk = s >= 0 && s < this.nSymbols;
+    const home = symbolOk ? this.shardOf[s] : 0;
+    const accountOk = a >= 0 && a < this.nAccounts;
+    let code: number = ResultCode.OK;
+    switch (type) {
+      case CommandType.NEW:
+        putI64(w, b + CMD_ORDER_ID, 0); // assigned below if accepted (a re-admission may carry a dead stage's)
+        code = !symbolOk ? ResultCode.RISK_UNKNOWN_SYMBOL : !accountOk ? ResultCode.RISK_UNKNOWN_ACCOUNT : this.admitNew(w, b, a, s);
+        break;
+      case CommandType.CANCEL:
+        code = !symbolOk ? ResultCode.RISK_UNKNOWN_SYMBOL : !accountOk ? ResultCode.RISK_UNKNOWN_ACCOUNT : this.resolveTarget(w, b, a, s);
+        break;
+      case CommandType.REPLACE:
+        code = !symbolOk ? ResultCode.RISK_UNKNOWN_SYMBOL : !accountOk ? ResultCode.RISK_UNKNOWN_ACCOUNT : this.admitReplace(w, b, a, s);
+        break;
+      case CommandType.MASS_CANCEL:
+        if (!accountOk) code = ResultCode.RISK_UNKNOWN_ACCOUNT;
+        else if (s !== -1 && !symbolOk) code = ResultCode.RISK_UNKNOWN_SYMBOL;
+        break;
+      case CommandType.HALT_SYMBOL:
+      case CommandType.RESUME_SYMBOL:
+        if (!symbolOk) code = ResultCode.RISK_UNKNOWN_SYMBOL;
+        else this.halted[s] = type === CommandType.HALT_SYMBOL ? 1 : 0;
+        break;
+      case CommandType.DISABLE_ACCOUNT:
+      case CommandType.ENABLE_ACCOUNT:
+        if (!accountOk) code = ResultCode.RISK_UNKNOWN_ACCOUNT;
+        else this.disabled[a] = type === CommandType.DISABLE_ACCOUNT ? 1 : 0;
+        break;
+      case CommandType.TICK:
+        return NO_SHARD;
+      default:
+        code = ResultCode.RISK_UNKNOWN_COMMAND;
+    }
+    if (code !== ResultCode.OK) {
+      w[b + CMD_REJECT] = code;
+      return home;
+    }
+    // Where an admitted command goes is routeOf's rule alone (a restarted stage asks it too).
+    return this.routeOf(w, b);
+  }
+
+  protected admitNew(w: Int32Array, b: number, a: number, s: number): number {
+    if (this.disabled[a] !== 0) return ResultCode.RISK_ACCOUNT_DISABLED;
+    if (this.halted[s] !== 0) return ResultCode.RISK_SYMBOL_HALTED;
+    const meta = w[b + CMD_META];
+    const side = metaSide(meta);
+    const type = metaType(meta);
+    const tif = metaTif(meta);
+    const stp = metaStp(meta);
+    if (
+      (side !== Side.BUY && side !== Side.SELL) ||
+      (type !== OrderType.LIMIT && type !== OrderType.MARKET) ||
+      tif < TimeInForce.GTC || tif > TimeInForce.FOK ||
+      stp < Stp.NONE || stp > Stp.DECREMENT ||
+      (type === OrderType.MARKET && tif === TimeInForce.GTC) ||
+      (metaPostOnly(meta) && (type === OrderType.MARKET || tif !== TimeInForce.GTC)) ||
+      clordIsEmpty(w, b + CMD_CLORD)
+    ) {
+      return ResultCode.RISK_INVALID_ORDER;
+    }
+    const qty = getI64(w, b + CMD_QTY);
+    if (!(qty >= 1) || qty > MAX_UNITS) return ResultCode.RISK_INVALID_QUANTITY;
+    if (qty > this.maxQty[s]) return ResultCode.RISK_MAX_ORDER_QTY;
+    let price: number;
+    if (type === OrderType.MARKET) {
+      // Market orders are protected at the band edge and valued there by the credit check.
+      price = side === Side.BUY ? this.bandHigh[s] : this.bandLow[s];
+      putI64(w, b + CMD_PRICE, price);
+    } else {
+      price = getI64(w, b + CMD_PRICE);
+      if (!(price >= 1) || price > MAX_UNITS) return ResultCode.RISK_INVALID_PRICE;
+      if (price < this.bandLow[s] || price > this.bandHigh[s]) return ResultCode.RISK_PRICE_BAND;
+    }
+    // Notional exact in int64 range (two doubles, engine/wide.ts).
+    if (!wideMul(price, qty * this.mult[s]) || wideCmp(wr[HI], wr[LO], this.maxNotionalHi[s], this.maxNotionalLo[s]) > 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
+    const nHi = wr[HI];
+    const nLo = wr[LO];
+    if (this.openOrders[a] + 1 > this.maxOpen[a]) return ResultCode.RISK_MAX_OPEN_ORDERS;
+    wideSum(this.openNotionalHi[a], this.openNotionalLo[a], nHi, nLo);
+    if (wideCmp(wr[HI], wr[LO], this.creditHi[a], this.creditLo[a]) > 0) return ResultCode.RISK_CREDIT_LIMIT;
+    const as = a * this.nSymbols + s;
+    if (side === Side.BUY ? this.position[as] + this.buyOpen[as] + qty > this.maxPos[as] : this.sellOpen[as] + qty - this.position[as] > this.maxPos[as]) {
+      return ResultCode.RISK_MAX_POSITION;
+    }
+    if (this.byClord.find(a, w, b + CMD_CLORD) >= 0) return ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID;
+    if (this.freeSlot === NIL) return ResultCode.RISK_ORDER_CAPACITY;
+    const id = ++this.nextOrderId;
+    const i = this.addOrder(id, a, s, side, price, qty, 0, qty, qty, nHi, nLo);
+    copyClord(w, b + CMD_CLORD, this.rClord, 2 * i * CLORD_WORDS);
+    this.byClord.add(2 * i);
+    this.reserve(a, as, side, qty, nHi, nLo);
+    putI64(w, b + CMD_ORDER_ID, id);
+    return ResultCode.OK;
+  }
+
+  protected reserve(a: number, as: number, side: number, qty: number, nHi: number, nLo: number): void {
+    this.openOrders[a]++;
+    wideAdd(this.openNotionalHi, this.openNotionalLo, a, nHi, nLo);
+    if (side === Side.BUY) this.buyOpen[as] += qty;
+    else this.sellOpen[as] += qty;
+  }
+
+  /**
+   * Take a free slot for a live order, index it by id and count its reservation in the account.
+   * The caller writes its client id into slot 2i and indexes it. (Admission, replay, snapshot import.)
+   */
+  protected addOrder(id: number, a: number, s: number, side: number, price: number, orderQty: number, cum: number, leaves: number, resQty: number, resHi: number, resLo: number): number {
+    const i = this.freeSlot;
+    this.freeSlot = this.rNext[i];
+    this.rId[i] = id;
+    this.rAccount[i] = a;
+    this.rSymbol[i] = s;
+    this.rSide[i] = side;
+    this.rPrice[i] = price;
+    this.rOrderQty[i] = orderQty;
+    this.rCum[i] = cum;
+    this.rLeaves[i] = leaves;
+    this.rResQty[i] = resQty;
+    this.rResHi[i] = resHi;
+    this.rResLo[i] = resLo;
+    this.rPending[i] = 0;
+    this.rHasPendingId[i] = 0;
+    this.byId.put(id, i);
+    return i;
+  }
+
+  /** Find the account's live order a CANCEL/REPLACE means (by order id or client id); write its id. */
+  protected target = NIL;
+  protected resolveTarget(w: Int32Array, b: number, a: number, s: number): number {
+    let i: number;
+    if (metaByClientId(w[b + CMD_META])) {
+      const entry = this.byClord.find(a, w, b + CMD_CLORD);
+      // Only an order's current id names it (not the id of a replace still in flight).
+      i = entry >= 0 && (entry & 1) === 0 ? entry >> 1 : MISSING;
+    } else {
+      i = this.byId.get(getI64(w, b + CMD_ORDER_ID));
+    }
+    if (i === MISSING || this.rAccount[i] !== a || this.rSymbol[i] !== s) return ResultCode.RISK_UNKNOWN_ORDER;
+    putI64(w, b + CMD_ORDER_ID, this.rId[i]);
+    this.target = i;
+    return ResultCode.OK;
+  }
+
+  protected admitReplace(w: Int32Array, b: number, a: number, s: number): number {
+    const r = this.resolveTarget(w, b, a, s);
+    if (r !== ResultCode.OK) return r;
+    const i = this.target;
+    if (this.disabled[a] !== 0) return ResultCode.RISK_ACCOUNT_DISABLED;
+    if (this.halted[s] !== 0) return ResultCode.RISK_SYMBOL_HALTED;
+    if (this.rPending[i] !== 0) return ResultCode.RISK_REPLACE_PENDING;
+    const cmdPrice = getI64(w, b + CMD_PRICE);
+    const cmdQty = getI64(w, b + CMD_QTY);
+    if (cmdPrice < 0 || cmdPrice > MAX_UNITS) return ResultCode.RISK_INVALID_PRICE;
+    if (cmdQty < 0 || cmdQty > MAX_UNITS) return ResultCode.RISK_INVALID_QUANTITY;
+    const price = cmdPrice !== 0 ? cmdPrice : this.rPrice[i];
+    const qty = cmdQty !== 0 ? cmdQty : this.rOrderQty[i];
+    if (qty > this.maxQty[s]) return ResultCode.RISK_MAX_ORDER_QTY;
+    if (cmdPrice !== 0 && (price < this.bandLow[s] || price > this.bandHigh[s])) return ResultCode.RISK_PRICE_BAND;
+    if (!wideMul(price, qty * this.mult[s]) || wideCmp(wr[HI], wr[LO], this.maxNotionalHi[s], this.maxNotionalLo[s]) > 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
+    const leaves = qty > this.rCum[i] ? qty - this.rCum[i] : 0;
+    wideMul(price, leaves * this.mult[s]); // ≤ the order's notional just checked: fits
+    // addNotional = max(0, new − reserved)
+    let addHi = 0;
+    let addLo = 0;
+    if (wideCmp(wr[HI], wr[LO], this.rResHi[i], this.rResLo[i]) > 0) {
+      addHi = wr[HI] - this.rResHi[i];
+      addLo = wr[LO] - this.rResLo[i];
+      if (addLo < 0) {
+        addLo += WIDE_BASE;
+        addHi -= 1;
+      }
+    }
+    const addQty = leaves > this.rResQty[i] ? leaves - this.rResQty[i] : 0;
+    wideSum(this.openNotionalHi[a], this.openNotionalLo[a], addHi, addLo);
+    if (wideCmp(wr[HI], wr[LO], this.creditHi[a], this.creditLo[a]) > 0) return ResultCode.RISK_CREDIT_LIMIT;
+    const as = a * this.nSymbols + s;
+    if (addQty > 0) {
+      const side = this.rSide[i];
+      if (side === Side.BUY ? this.position[as] + this.buyOpen[as] + addQty > this.maxPos[as] : this.sellOpen[as] + addQty - this.position[as] > this.maxPos[as]) {
+        return ResultCode.RISK_MAX_POSITION;
+      }
+    }
+    this.rHasPendingId[i] = 0;
+    if (!clordIsEmpty(w, b + CMD_NEW_CLORD)) {
+      if (this.byClord.find(a, w, b + CMD_NEW_CLORD) >= 0) return ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID;
+      copyClord(w, b + CMD_NEW_CLORD, this.rClord, (2 * i + 1) * CLORD_WORDS);
+      this.byClord.add(2 * i + 1);
+      this.rHasPendingId[i] = 1;
+    }
+    // Reserve max(old, new) until the shard says what happened.
+    this.rPending[i] = 1;
+    wideAdd(this.rResHi, this.rResLo, i, addHi, addLo);
+    wideAdd(this.openNotionalHi, this.openNotionalLo, a, addHi, addLo);
+    this.rResQty[i] += addQty;
+    if (this.rSide[i] === Side.BUY) this.buyOpen[as] += addQty;
+    else this.sellOpen[as] += addQty;
+    return ResultCode.OK;
+  }
+
+  /** Follow one event of any shard. */
+  onEvent(w: Int32Array, b: number): void {
+    const type = w[b + EVT_TYPE];
+    switch (type) {
+      case EventType.TRADE: {
+        const s = w[b + EVT_SYMBOL];
+        const price = getI64(w, b + EVT_LAST_PRICE);
+        const qty = getI64(w, b + EVT_LAST_QTY);
+        this.onFill(getI64(w, b + EVT_ORDER_ID), qty, getI64(w, b + EVT_CUM), getI64(w, b + EVT_LEAVES), w[b + EVT_STATUS]);
+        this.onFill(getI64(w, b + EVT_MAKER_ORDER_ID), qty, getI64(w, b + EVT_MAKER_CUM), getI64(w, b + EVT_MAKER_LEAVES), w[b + EVT_MAKER_STATUS]);
+        if (s >= 0 && s < this.nSymbols) this.setReference(s, price);
+        return;
+      }
+      case EventType.CANCELED:
+      case EventType.EXPIRED: {
+        const i = this.byId.get(getI64(w, b + EVT_ORDER_ID));
+        if (i !== MISSING) this.release(i);
+        return;
+      }
+      case EventType.REPLACED: {
+        const i = this.byId.get(getI64(w, b + EVT_ORDER_ID));
+        if (i === MISSING) return;
+        this.rOrderQty[i] = getI64(w, b + EVT_QTY);
+        this.rCum[i] = getI64(w, b + EVT_CUM);
+        this.rLeaves[i] = getI64(w, b + EVT_LEAVES);
+        this.rPrice[i] = getI64(w, b + EVT_PRICE);
+        if (w[b + EVT_CODE] === Reason.USER && this.rPending[i] !== 0) {
+          // The in-flight replace landed: the new client id replaces the old one.
+          if (this.rHasPendingId[i] !== 0) {
+            this.byClord.remove(2 * i);
+            this.byClord.remove(2 * i + 1);
+            copyClord(w, b + EVT_CLORD, this.rClord, 2 * i * CLORD_WORDS);
+            this.byClord.add(2 * i);
+            this.rHasPendingId[i] = 0;
+          }
+          this.rPending[i] = 0;
+        }
+        this.settle(i);
+        return;
+      }
+      case EventType.REJECTED: {
+        const code = w[b + EVT_CODE];
+        if (code > -3000 || code <= -4000) return; // risk's own rejects changed nothing here
+        const i = this.byId.get(getI64(w, b + EVT_ORDER_ID));
+        if (i === MISSING) return;
+        const cmd = w[b + EVT_COMMAND_TYPE];
+        if (cmd === CommandType.NEW) {
+          this.release(i);
+        } else if (cmd === CommandType.REPLACE && this.rPending[i] !== 0) {
+          if (this.rHasPendingId[i] !== 0) this.byClord.remove(2 * i + 1);
+          this.rHasPendingId[i] = 0;
+          this.rPending[i] = 0;
+          this.settle(i);
+        }
+        return;
+      }
+      default:
+    }
+  }
+
+  protected onFill(orderId: number, qty: number, cum: number, leaves: number, status: number): void {
+    const i = this.byId.get(orderId);
+    if (i === MISSING) return;
+    const as = this.rAccount[i] * this.nSymbols + this.rSymbol[i];
+    this.position[as] += this.rSide[i] === Side.BUY ? qty : -qty;
+    this.rCum[i] = cum;
+    this.rLeaves[i] = leaves;
+    if (status === OrderStatus.FILLED) this.release(i);
+    else this.settle(i);
+  }
+
+  /** Set the reservation to exactly leaves × price — unless a replace is in flight (keep the max). */
+  protected settle(i: number): void {
+    if (this.rPending[i] !== 0) return;
+    const a = this.rAccount[i];
+    const s = this.rSymbol[i];
+    const leaves = this.rLeaves[i];
+    // Reserved notional := leaves × price (the order's own notional or less: fits in int64).
+    wideMul(this.rPrice[i], leaves * this.mult[s]);
+    wideSub(this.openNotionalHi, this.openNotionalLo, a, this.rResHi[i], this.rResLo[i]);
+    wideAdd(this.openNotionalHi, this.openNotionalLo, a, wr[HI], wr[LO]);
+    this.rResHi[i] = wr[HI];
+    this.rResLo[i] = wr[LO];
+    const as = a * this.nSymbols + s;
+    if (this.rSide[i] === Side.BUY) this.buyOpen[as] += leaves - this.rResQty[i];
+    else this.sellOpen[as] += leaves - this.rResQty[i];
+    this.rResQty[i] = leaves;
+  }
+
+  protected release(i: number): void {
+    const a = this.rAccount[i];
+    const as = a * this.nSymbols + this.rSymbol[i];
+    this.openOrders[a]--;
+    wideSub(this.openNotionalHi, this.openNotionalLo, a, this.rResHi[i], this.rResLo[i]);
+    if (this.rSide[i] === Side.BUY) this.buyOpen[as] -= this.rResQty[i];
+    else this.sellOpen[as] -= this.rResQty[i];
+    this.byId.remove(this.rId[i]);
+    this.byClord.remove(2 * i);
+    if (this.rHasPendingId[i] !== 0) this.byClord.remove(2 * i + 1);
+    this.rHasPendingId[i] = 0;
+    this.rPending[i] = 0;
+    this.rNext[i] = this.freeSlot;
+    this.freeSlot = i;
+  }
+}
