@@ -27,6 +27,7 @@ import {
 } from './event-slot.ts';
 import { getI64, putI64 } from './int64.ts';
 import { LongIntMap, MISSING } from './long-int-map.ts';
+import { SlotPool } from './slot-pool.ts';
 import type { EngineSpec } from './config.ts';
 
 /** Where the shard writes events: claim a slot (word index into `words`), fill it, publish. */
@@ -161,8 +162,8 @@ export class MatchingCore {
   protected readonly oAccPrev: Int32Array;
   protected readonly oAccNext: Int32Array;
   protected readonly oClord: Int32Array;
-  protected freeOrder: number;
-  protected ordersInUse = 0;
+  /** Free list of order slots (threaded through oNext, which also links a level's FIFO). */
+  protected readonly orderPool: SlotPool;
   // ---- price level pool ----
   protected lPrice: Float64Array;
   protected lQty: Float64Array;
@@ -201,8 +202,7 @@ export class MatchingCore {
     this.oAccPrev = new Int32Array(cap);
     this.oAccNext = new Int32Array(cap);
     this.oClord = new Int32Array(cap * CLORD_WORDS);
-    for (let i = 0; i < cap; i++) this.oNext[i] = i + 1 < cap ? i + 1 : NIL;
-    this.freeOrder = cap > 0 ? 0 : NIL;
+    this.orderPool = new SlotPool(this.oNext);
     // Every resting order needs at most one level; levels are far fewer in practice.
     const levelCap = Math.max(64, Math.min(cap, 1 << 16));
     this.lPrice = new Float64Array(levelCap);
@@ -236,7 +236,7 @@ export class MatchingCore {
   }
 
   openOrderCount(): number {
-    return this.ordersInUse;
+    return this.orderPool.inUse;
   }
 
   /** Process one command slot. Never throws for bad input: it becomes a REJECTED event. */
@@ -307,7 +307,7 @@ export class MatchingCore {
       this.emitCommandReject(ResultCode.MATCH_POST_ONLY_WOULD_TAKE);
       return;
     }
-    if (this.freeOrder === NIL) {
+    if (this.orderPool.exhausted()) {
       this.emitCommandReject(ResultCode.MATCH_BOOK_CAPACITY);
       return;
     }
@@ -658,9 +658,7 @@ export class MatchingCore {
    * snapshot import.)
    */
   protected addOrder(id: number, account: number, symbol: number, meta: number, price: number, qty: number, cum: number): number {
-    const o = this.freeOrder;
-    this.freeOrder = this.oNext[o];
-    this.ordersInUse++;
+    const o = this.orderPool.take();
     this.oId[o] = id;
     this.oAccount[o] = account;
     this.oSymbol[o] = symbol;
@@ -691,9 +689,7 @@ export class MatchingCore {
     if (prev === NIL) this.accHead[this.oAccount[o]] = next;
     else this.oAccNext[prev] = next;
     if (next !== NIL) this.oAccPrev[next] = prev;
-    this.oNext[o] = this.freeOrder;
-    this.freeOrder = o;
-    this.ordersInUse--;
+    this.orderPool.give(o);
   }
 
   /** Terminal event for a non-resting order (already unlinked from its level), then release. */

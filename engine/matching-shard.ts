@@ -33,7 +33,7 @@ export class MatchingShard extends MatchingCore {
     this.seq = seq;
     switch (type) {
       case EventType.ACCEPTED: {
-        if (this.freeOrder === NIL) throw new Error('replay: order pool exhausted (raise orderCapacityPerShard)');
+        if (this.orderPool.exhausted()) throw new Error('replay: order pool exhausted (raise orderCapacityPerShard)');
         const symbol = w[b + EVT_SYMBOL];
         const o = this.addOrder(getI64(w, b + EVT_ORDER_ID), w[b + EVT_ACCOUNT], symbol, w[b + EVT_META], getI64(w, b + EVT_PRICE), getI64(w, b + EVT_QTY), 0);
         copyClord(w, b + EVT_CLORD, this.oClord, o * CLORD_WORDS);
@@ -97,11 +97,11 @@ export class MatchingShard extends MatchingCore {
 
   /** Cold: load a snapshot into an empty shard (orders rejoin their levels in priority order). */
   importState(state: ShardState): void {
-    if (this.ordersInUse !== 0 || this.seq !== 0) throw new Error('importState needs an empty shard');
+    if (this.orderPool.inUse !== 0 || this.seq !== 0) throw new Error('importState needs an empty shard');
     this.seq = state.seq;
     this.tradeSeq = state.tradeSeq;
     for (const [id, account, symbol, meta, price, qty, cum, clOrd] of state.orders) {
-      if (this.freeOrder === NIL) throw new Error('snapshot: order pool exhausted (raise orderCapacityPerShard)');
+      if (this.orderPool.exhausted()) throw new Error('snapshot: order pool exhausted (raise orderCapacityPerShard)');
       const o = this.addOrder(id, account, symbol, meta, price, qty, cum);
       writeClordString(this.oClord, o * CLORD_WORDS, clOrd);
       this.rest(this.books[this.bookOf[symbol]], o);
@@ -195,8 +195,8 @@ export class MatchingShard extends MatchingCore {
       const ba = book.asks.count > 0 ? this.lPrice[book.asks.levels[book.asks.count - 1]] : Infinity;
       if (bb >= ba) throw new Error(`book ${book.symbolId} is crossed at rest: bid ${bb} >= ask ${ba}`);
     }
-    if (resting !== this.ordersInUse || this.byId.size !== this.ordersInUse) {
-      throw new Error(`resting ${resting}, pool says ${this.ordersInUse}, id index ${this.byId.size}`);
+    if (resting !== this.orderPool.inUse || this.byId.size !== this.orderPool.inUse) {
+      throw new Error(`resting ${resting}, pool says ${this.orderPool.inUse}, id index ${this.byId.size}`);
     }
     let inLists = 0;
     for (let a = 0; a < this.accHead.length; a++) {
@@ -207,7 +207,7 @@ export class MatchingShard extends MatchingCore {
         inLists++;
       }
     }
-    if (inLists !== this.ordersInUse) throw new Error(`account lists hold ${inLists} orders, pool ${this.ordersInUse}`);
+    if (inLists !== this.orderPool.inUse) throw new Error(`account lists hold ${inLists} orders, pool ${this.orderPool.inUse}`);
   }
 
   /**

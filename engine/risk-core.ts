@@ -26,6 +26,7 @@ import { MAX_UNITS, getI64, putI64 } from './int64.ts';
 import { HI, LO, WIDE_BASE, splitWide, wideAdd, wideCmp, wideMul, wideSub, wideSum, wr } from './wide.ts';
 import { LongIntMap, MISSING } from './long-int-map.ts';
 import { ClientIdIndex } from './client-id-index.ts';
+import { SlotPool } from './slot-pool.ts';
 import type { EngineSpec } from './config.ts';
 
 /**
@@ -100,8 +101,8 @@ export class RiskCore {
   protected readonly rClord: Int32Array;
   /** 1 when the in-flight replace of slot i brings a new client id (entry 2i + 1 is indexed). */
   protected readonly rHasPendingId: Uint8Array;
-  protected readonly rNext: Int32Array;
-  protected freeSlot: number;
+  /** Free list of order slots. */
+  protected readonly orderPool: SlotPool;
   protected nextOrderId = 0;
   /** Sequence given to every admitted command (Int32, wraps). */
   commandSeq = 0;
@@ -156,9 +157,7 @@ export class RiskCore {
     this.rClord = new Int32Array(cap * 2 * CLORD_WORDS);
     this.rHasPendingId = new Uint8Array(cap);
     this.byClord = new ClientIdIndex(cap * 2, this.rClord, this.rAccount);
-    this.rNext = new Int32Array(cap);
-    for (let i = 0; i < cap; i++) this.rNext[i] = i + 1 < cap ? i + 1 : NIL;
-    this.freeSlot = 0;
+    this.orderPool = new SlotPool(new Int32Array(cap));
   }
 
   /** The band around a reference price, in ticks, with exact integer arithmetic. */
@@ -292,7 +291,7 @@ export class RiskCore {
       return ResultCode.RISK_MAX_POSITION;
     }
     if (this.byClord.find(a, w, b + CMD_CLORD) >= 0) return ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID;
-    if (this.freeSlot === NIL) return ResultCode.RISK_ORDER_CAPACITY;
+    if (this.orderPool.exhausted()) return ResultCode.RISK_ORDER_CAPACITY;
     const id = ++this.nextOrderId;
     const i = this.addOrder(id, a, s, side, price, qty, 0, qty, qty, nHi, nLo);
     copyClord(w, b + CMD_CLORD, this.rClord, 2 * i * CLORD_WORDS);
@@ -314,8 +313,7 @@ export class RiskCore {
    * The caller writes its client id into slot 2i and indexes it. (Admission, replay, snapshot import.)
    */
   protected addOrder(id: number, a: number, s: number, side: number, price: number, orderQty: number, cum: number, leaves: number, resQty: number, resHi: number, resLo: number): number {
-    const i = this.freeSlot;
-    this.freeSlot = this.rNext[i];
+    const i = this.orderPool.take();
     this.rId[i] = id;
     this.rAccount[i] = a;
     this.rSymbol[i] = s;
@@ -507,7 +505,6 @@ export class RiskCore {
     if (this.rHasPendingId[i] !== 0) this.byClord.remove(2 * i + 1);
     this.rHasPendingId[i] = 0;
     this.rPending[i] = 0;
-    this.rNext[i] = this.freeSlot;
-    this.freeSlot = i;
+    this.orderPool.give(i);
   }
 }

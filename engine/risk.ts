@@ -13,7 +13,7 @@ import { getI64 } from './int64.ts';
 import { HI, LO, WIDE_BASE, WIDE_MAX_HI, wideFromBigInt, wideMul, wideToBigInt, wr } from './wide.ts';
 import { seqDiff } from '../ring/layout.ts';
 import { MISSING } from './long-int-map.ts';
-import { NIL, RiskCore, TWO_32 } from './risk-core.ts';
+import { RiskCore, TWO_32 } from './risk-core.ts';
 import type { RiskState } from './risk-core.ts';
 
 export { ALL_SHARDS, NO_SHARD, RiskCore } from './risk-core.ts';
@@ -34,7 +34,7 @@ export class RiskEngine extends RiskCore {
     if (type === EventType.ACCEPTED) {
       const id = getI64(w, b + EVT_ORDER_ID);
       if (id > this.nextOrderId) this.nextOrderId = id;
-      if (this.freeSlot === NIL) throw new Error('replay: risk order table full (raise riskOrderCapacity)');
+      if (this.orderPool.exhausted()) throw new Error('replay: risk order table full (raise riskOrderCapacity)');
       const a = w[b + EVT_ACCOUNT];
       const s = w[b + EVT_SYMBOL];
       const side = metaSide(w[b + EVT_META]);
@@ -104,7 +104,7 @@ export class RiskEngine extends RiskCore {
     this.buyOpen.set(st.buyOpen);
     this.sellOpen.set(st.sellOpen);
     for (const [id, account, symbol, side, price, orderQty, cum, leaves, resQty, resNotional, clOrd] of st.orders) {
-      if (this.freeSlot === NIL) throw new Error('snapshot: risk order table full (raise riskOrderCapacity)');
+      if (this.orderPool.exhausted()) throw new Error('snapshot: risk order table full (raise riskOrderCapacity)');
       // Account totals come from the snapshot's arrays; only the order itself is added here.
       wideFromBigInt(BigInt(resNotional));
       const i = this.addOrder(id, account, symbol, side, price, orderQty, cum, leaves, resQty, wr[HI], wr[LO]);
