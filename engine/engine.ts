@@ -14,7 +14,7 @@ import type { Command } from './command-slot.ts';
 import { AgentState, RISK_AGENT, STAT_COMMANDS, STAT_EVENTS, STAT_HEARTBEAT, STAT_PROCESSED, STAT_STATE, STAT_WAITS, STOP_WORD, SHARD_STOP_WORD, agentLine, controlBytes, shardAgent } from './control.ts';
 import { EVT_SEQ, EVT_SLOT_BYTES } from './event-slot.ts';
 import { Stage, shardThreadName } from './pipeline.ts';
-import { Consumer, EventConsumers, RISK_CONSUMER } from './topology.ts';
+import { Consumer, EventConsumers, MAX_GATEWAY_THREADS, RISK_CONSUMER } from './topology.ts';
 import { EngineLink, gatewayConsumer } from './link.ts';
 import type { LinkDescriptor } from './link.ts';
 import { JournalThread } from './journal-thread.ts';
@@ -243,7 +243,7 @@ export class Engine {
 
   static async start(spec: EngineSpec, opts: EngineOptions = {}): Promise<Engine> {
     const gatewayThreads = opts.gatewayThreads ?? 1;
-    if (!Number.isInteger(gatewayThreads) || gatewayThreads < 1 || gatewayThreads > 64) throw new Error(`gatewayThreads must be a whole number from 1 to 64 (got ${gatewayThreads})`);
+    if (!Number.isInteger(gatewayThreads) || gatewayThreads < 1 || gatewayThreads > MAX_GATEWAY_THREADS) throw new Error(`gatewayThreads must be a whole number from 1 to ${MAX_GATEWAY_THREADS} (got ${gatewayThreads})`);
     const external = [...(opts.consumers ?? [Consumer.GATEWAY])];
     for (let g = 1; g < gatewayThreads; g++) external.push(gatewayConsumer(g));
     const topology = new EventConsumers(external, opts.journal !== undefined);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RingBuffer, RingConsumer, RingProducer } from '../ring/ring.ts';
 import { CommandType, OrderType, Side, TimeInForce } from './codes.ts';
-import { CMD_SEQ, CMD_SLOT_BYTES, CMD_TYPE, encodeCommand } from './command-slot.ts';
+import { CMD_CORRELATION, CMD_SEQ, CMD_SLOT_BYTES, CMD_TYPE, encodeCommand } from './command-slot.ts';
+import { getI64 } from './int64.ts';
 import type { Command } from './command-slot.ts';
 import { EVT_SLOT_BYTES } from './event-slot.ts';
 import { RiskAgent } from './risk-agent.ts';
@@ -44,5 +45,31 @@ describe('RiskAgent.skipForwarded (restart of the risk stage)', () => {
     expect(shardRings[1].words[shardRings[1].slotWord(0) + CMD_TYPE]).toBe(CommandType.MASS_CANCEL);
     expect(shardRings[1].words[shardRings[1].slotWord(0) + CMD_SEQ]).toBe(13);
     expect(new RingConsumer(shardRings[0], 0).available()).toBe(0);
+  });
+
+  it('admits the commands of several gateway threads\' rings in ingress-time order, handing each ring back', () => {
+    const spec = testSpec();
+    const sym = spec.symbols.find((x) => x.shard === 0)!.id;
+    const inputs = [0, 1, 2].map(() => RingBuffer.create(16, CMD_SLOT_BYTES, 1));
+    const shardRings = [0, 1].map(() => RingBuffer.create(64, CMD_SLOT_BYTES, 1));
+    const events = [0, 1].map(() => RingBuffer.create(16, EVT_SLOT_BYTES, 1));
+    // Ingress times (µs) per ring, each ring in its own order; correlation id = the time.
+    const times = [[100, 400, 700], [200, 300, 900], [50, 800]];
+    inputs.forEach((ring, r) => {
+      const p = new RingProducer(ring);
+      for (const t of times[r]) {
+        p.tryClaim(1);
+        encodeCommand({ type: CommandType.MASS_CANCEL, symbolId: sym, accountId: 1, correlationId: t, ingressTs: t }, ring.words, ring.slotWord(p.lastClaimed));
+      }
+      p.commit();
+    });
+    const consumers = inputs.map((r) => new RingConsumer(r, 0));
+    const agent = new RiskAgent(new RiskEngine(spec), consumers, shardRings.map((r) => new RingProducer(r)), events.map((r) => new RingConsumer(r, 0)), new Int32Array(64), 0);
+    expect(agent.doWork()).toBe(8);
+    const out = new RingConsumer(shardRings[0], 0);
+    const seen: number[] = [];
+    for (let i = 0; i < out.available(); i++) seen.push(getI64(shardRings[0].words, shardRings[0].slotWord(i) + CMD_CORRELATION));
+    expect(seen).toEqual([50, 100, 200, 300, 400, 700, 800, 900]);
+    expect(consumers.map((c) => c.available())).toEqual([0, 0, 0]); // every ring handed back
   });
 });

@@ -44,10 +44,16 @@ export class RiskAgent implements WorkSource {
   private readonly batch: number;
   private lastTs = 0;
 
-  /** The command rings, one per gateway thread: admitted round-robin, a batch from each per pass. */
+  /**
+   * The command rings, one per gateway thread. Their commands are admitted in ingress-time order
+   * (a merge of the rings' heads), so a command queued earlier on one thread is never overtaken by
+   * a later one from another — e.g. a cancel-on-disconnect by the reconnected client's new order.
+   */
   private readonly inputs: RingConsumer[];
-  /** The command ring whose batch is being admitted (flush hands back its slots). */
-  private input: RingConsumer;
+  /** Per ring: the next command to admit (commands before it are forwarded, not yet handed back). */
+  private readonly next: Int32Array;
+  /** Per ring: commands available at the start of the pass, not yet admitted. */
+  private readonly left: Int32Array;
 
   constructor(
     readonly risk: RiskEngine,
@@ -62,11 +68,11 @@ export class RiskAgent implements WorkSource {
     this.batch = opts.batch ?? 256;
     this.inputs = Array.isArray(input) ? input : [input];
     if (this.inputs.length === 0) throw new Error('the risk stage needs at least one command ring');
-    this.input = this.inputs[0];
+    this.next = Int32Array.from(this.inputs, (c) => c.position());
+    this.left = new Int32Array(this.inputs.length);
     let commands = 0;
     for (const c of this.inputs) commands = (commands + c.position()) | 0;
     this.commands = commands;
-    this.pos = this.input.position();
   }
 
   /** Wall clock read once per pass: the ceiling for believable ingress times. */
@@ -80,27 +86,46 @@ export class RiskAgent implements WorkSource {
     // next admission decision.
     let work = this.drainEvents();
     const inputs = this.inputs;
-    for (let r = 0; r < inputs.length; r++) {
-      const c = inputs[r];
-      let n = c.available();
-      if (n === 0) continue;
-      if (n > this.batch) n = this.batch;
-      this.input = c;
-      const ring = c.ring;
-      const words = ring.words;
-      let seq = c.position();
-      const end = (seq + n) | 0;
-      while (seq !== end) {
-        this.pos = seq;
-        this.onSlot(words, ring.slotWord(seq));
-        seq = (seq + 1) | 0;
+    const nr = inputs.length;
+    const next = this.next;
+    const left = this.left;
+    let total = 0;
+    for (let r = 0; r < nr; r++) {
+      left[r] = inputs[r].available();
+      total += left[r];
+    }
+    if (total > 0) {
+      let n = total > this.batch ? this.batch : total;
+      total = n;
+      while (n > 0) {
+        // The ring whose head came in first (one ring: always it).
+        let r = 0;
+        if (nr > 1) {
+          let best = -1;
+          let bestTs = 0;
+          for (let q = 0; q < nr; q++) {
+            if (left[q] === 0) continue;
+            const ring = inputs[q].ring;
+            const ts = getI64(ring.words, ring.slotWord(next[q]) + CMD_INGRESS_TS);
+            if (best < 0 || ts < bestTs) {
+              best = q;
+              bestTs = ts;
+            }
+          }
+          r = best;
+        }
+        const ring = inputs[r].ring;
+        this.onSlot(ring.words, ring.slotWord(next[r]));
+        next[r] = (next[r] + 1) | 0;
+        left[r]--;
+        n--;
       }
-      this.pos = seq;
-      // Forwarded commands first, then the input cursor: a command is handed back to the gateway's
-      // ring only once every shard it went to can see it (what a restarted risk stage relies on).
+      // Forwarded commands first, then the input cursors: a command is handed back to its gateway
+      // thread's ring only once every shard it went to can see it (what a restarted risk stage
+      // relies on).
       this.flush();
-      this.commands = (this.commands + n) | 0;
-      work += n;
+      this.commands = (this.commands + total) | 0;
+      work += total;
     }
     if (work === 0) return 0;
     const s = this.stats;
@@ -113,17 +138,17 @@ export class RiskAgent implements WorkSource {
     return work;
   }
 
-  /** Ring position of the command being admitted (commands before it are forwarded). */
-  private pos = 0;
-
   /**
-   * Publish everything forwarded so far to every shard, then hand back the input before the
-   * current command. Committing all shards together keeps "forwarded" a prefix of the admitted
-   * commands — a restarted risk stage tells what was forwarded by command sequence alone.
+   * Publish everything forwarded so far to every shard, then hand back every ring's commands
+   * before the one being admitted. Committing all shards together keeps "forwarded" a prefix of
+   * the admitted commands — a restarted risk stage tells what was forwarded by command sequence.
    */
   private flush(): void {
     for (let k = 0; k < this.nShards; k++) this.toShards[k].commit();
-    if (this.input.position() !== this.pos) this.input.release(this.pos);
+    for (let r = 0; r < this.inputs.length; r++) {
+      const c = this.inputs[r];
+      if (c.position() !== this.next[r]) c.release(this.next[r]);
+    }
   }
 
   /**

@@ -9,6 +9,7 @@
  * ```
  */
 import { Stage } from './pipeline.ts';
+import { MAX_CONSUMERS } from '../ring/layout.ts';
 
 /** Names of the standard consumers (thread/stage letters as in engine/pipeline.ts). */
 export const Consumer = { RISK: Stage.RISK, GATEWAY: Stage.GATEWAY, JOURNAL: Stage.JOURNAL, DEMO: 'demo' } as const;
@@ -20,6 +21,7 @@ export class EventConsumers {
   constructor(external: readonly string[] = [Consumer.GATEWAY], journal = false) {
     const names = [Consumer.RISK as string, ...external, ...(journal ? [Consumer.JOURNAL as string] : [])];
     if (new Set(names).size !== names.length) throw new Error(`event-ring consumer names must be unique: ${names.join(', ')}`);
+    if (names.length > MAX_CONSUMERS) throw new Error(`${names.length} event-ring consumers (${names.join(', ')}); a ring has at most ${MAX_CONSUMERS}`);
     this.names = names;
   }
 
@@ -38,6 +40,12 @@ export class EventConsumers {
     return this.names.length;
   }
 }
+
+/**
+ * Most gateway threads an engine takes: every one is a consumer slot on every event ring, beside
+ * R, J and the demo load (ring/layout.ts MAX_CONSUMERS).
+ */
+export const MAX_GATEWAY_THREADS = MAX_CONSUMERS - 4;
 
 /** The risk stage's slot: always the first (its worker needs it before any topology is sent). */
 export const RISK_CONSUMER = 0;

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { ConfigError, compileConfig, demoConfig } from '../engine/config.ts';
+import { MAX_GATEWAY_THREADS } from '../engine/topology.ts';
 import type { EngineConfig, EngineSpec } from '../engine/config.ts';
 import { DEFAULT_GATEWAY } from './options.ts';
 import type { GatewayOptions } from './options.ts';
@@ -131,8 +132,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
   };
   const threadsText = env.GATEWAY_THREADS ?? engine.gatewayThreads;
   const gatewayThreads = threadsText === undefined ? defaultGatewayThreads() : Number(threadsText);
-  if (!Number.isInteger(gatewayThreads) || gatewayThreads < 1 || gatewayThreads > 64) {
-    throw new ConfigError(env.GATEWAY_THREADS ? 'GATEWAY_THREADS' : 'gatewayThreads', `expected a whole number from 1 to 64, got ${JSON.stringify(threadsText)}`, 'use 1 on small boxes; about one per 4 cores on big ones');
+  if (!Number.isInteger(gatewayThreads) || gatewayThreads < 1 || gatewayThreads > MAX_GATEWAY_THREADS) {
+    throw new ConfigError(env.GATEWAY_THREADS ? 'GATEWAY_THREADS' : 'gatewayThreads', `expected a whole number from 1 to ${MAX_GATEWAY_THREADS}, got ${JSON.stringify(threadsText)}`, 'use 1 on small boxes; about one per 4 cores on big ones');
   }
   gateway.gatewayThreads = gatewayThreads;
   const snapshotIntervalSec = engine.snapshotIntervalSec === 0 ? 0 : positiveInt(engine.snapshotIntervalSec, 'snapshotIntervalSec', 600, 7 * 86_400);
@@ -141,5 +142,5 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
 
 /** One gateway thread per 4 cores, at least one (the engine's own threads need the rest). */
 export function defaultGatewayThreads(): number {
-  return Math.max(1, Math.floor(availableParallelism() / 4));
+  return Math.min(MAX_GATEWAY_THREADS, Math.max(1, Math.floor(availableParallelism() / 4)));
 }

@@ -25,7 +25,8 @@
 
 export const CACHE_LINE_BYTES = 64;
 export const WORDS_PER_LINE = CACHE_LINE_BYTES / 4;
-export const MAX_CONSUMERS = 8;
+/** Consumer cursors per ring (R, every gateway thread, demo, J …): 32 lines = 2 KiB of header. */
+export const MAX_CONSUMERS = 32;
 export const RING_MAGIC = 0x52494e47; // "RING"
 
 // Line 0 — producer-owned words (Int32 indices).
