@@ -67,7 +67,7 @@ export interface AgentStats {
 export class Engine {
   readonly input: RingProducer;
   readonly eventRings: RingBuffer[];
-  /** Rung by every shard when it commits events: the main thread's consumers park on it. */
+  /** Rung by every shard when it commits events: the main gateway thread's (G) pump parks on it. */
   readonly eventDoorbell: Doorbell;
   private readonly control: Int32Array;
   private nextQueryId = 1;

@@ -230,8 +230,10 @@ export class MarketData {
   snapshotBuilds = 0;
 
   private levelsAt(book: SymbolBook): { seq: number; bids: string[][]; asks: string[][] } {
-    // Unpublished changes would make the snapshot disagree with its seq: callers flush first
-    // (the event pump does, after every batch); with changes pending nothing is cached.
+    // Changes of a shard batch not yet ended (a read that stopped mid-batch) are already in the
+    // levels but not in bookSeq: such a snapshot is slightly ahead of its seq, and the next
+    // book_update — absolute quantities for every level it names — brings a client applying it to
+    // the same book. With changes pending nothing is cached.
     const pending = book.changedBids.size > 0 || book.changedAsks.size > 0;
     if (book.cache && book.cache.seq === book.bookSeq && !pending) return book.cache;
     const fmt = (lv: Array<[number, number]>): string[][] => lv.map(([p, q]) => [formatUnits(p, book.spec.tick), formatUnits(q, book.spec.lot)]);

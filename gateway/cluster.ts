@@ -120,6 +120,8 @@ export class GatewayCluster {
       await cluster.close();
       throw e;
     }
+    // Fault injection: an uncaught exception on worker g (the process then exits 70, see onFatal).
+    cluster.control.crashGateway = async (g) => { workers[g - 1].worker.postMessage({ type: 'crash' }); };
     cluster.control.gateways.push(...workers.map((w) => ({
       threadStats: async () => (await w.request<{ stats: ThreadStats }>('stats')).stats,
       resetStats: async () => { await w.request('reset'); },
@@ -160,10 +162,21 @@ export class GatewayCluster {
     return bound;
   }
 
-  /** Stop every thread (workers end on their own once their sockets are closed). */
+  /**
+   * Stop every thread: first no thread takes connections or orders, then each drains (its pump
+   * runs until the engine has answered everything, every thread's cursors keep moving meanwhile),
+   * then closes; workers end on their own once their sockets are closed.
+   */
   async close(): Promise<void> {
     this.closed = true;
+    this.main.stopAccepting();
     await Promise.all(this.workers.map(async (w) => {
+      if (w.dead) return;
+      const ack = w.next('stopped-accepting', 5_000);
+      w.worker.postMessage({ type: 'stop-accepting' });
+      await ack.catch(() => undefined);
+    }));
+    await Promise.all([this.main.close(), ...this.workers.map(async (w) => {
       if (w.dead) return;
       const exited = new Promise<void>((r) => w.worker.once('exit', () => r()));
       try {
@@ -175,8 +188,22 @@ export class GatewayCluster {
         // It did not close in time: nothing better is left than ending it.
         await w.worker.terminate();
       }
-    }));
-    await this.main.close();
+    })]);
+  }
+
+  /**
+   * The process is going down after a failure: every live worker closes its sockets and ends
+   * (a worker ending with live uWS handles would abort the process instead of exiting with the
+   * intended code). At most `timeoutMs`.
+   */
+  async abort(timeoutMs = 2_000): Promise<void> {
+    this.closed = true;
+    await Promise.all(this.workers.map((w) => new Promise<void>((resolve) => {
+      if (w.dead || w.worker.threadId < 0) return resolve();
+      const t = setTimeout(resolve, timeoutMs);
+      w.worker.once('exit', () => { clearTimeout(t); resolve(); });
+      w.worker.postMessage({ type: 'die' });
+    })));
   }
 }
 

@@ -83,6 +83,8 @@ export class LocalControl implements GatewayControl {
   requestSnapshot: (() => Promise<unknown>) | null = null;
   /** Set by the process when a Kafka thread runs: kills it (fault injection). */
   killKafka: (() => Promise<void>) | null = null;
+  /** Set by gateway/cluster.ts when gateway workers run: crashes worker g (fault injection; fatal). */
+  crashGateway: ((g: number) => Promise<void>) | null = null;
   /** Set by the process when Kafka shipping runs: its state and lag, for health and metrics. */
   kafkaStatus: () => KafkaStatus = () => ({ state: 'off' });
   /** Every gateway thread, thread 0 first. */
@@ -133,12 +135,14 @@ export class LocalControl implements GatewayControl {
   private async kill(thread: string): Promise<ControlAnswer> {
     const e = this.engine;
     const shard = /^M(\d+)$/.exec(thread);
+    const gw = /^G([1-9]\d*)$/.exec(thread);
     let kill: (() => Promise<void>) | null = null;
     if (thread === 'R') kill = () => e.killAgent(RISK_AGENT);
     else if (shard && Number(shard[1]) < e.spec.shards) kill = () => e.killAgent(1 + Number(shard[1]));
     else if (thread === 'J' && e.journalAgent >= 0) kill = () => e.killAgent(e.journalAgent);
     else if (thread === 'K' && this.killKafka) kill = this.killKafka;
-    if (!kill) return answer('404 Not Found', { message: `no thread ${JSON.stringify(thread.slice(0, 20))}: R, M0…M${e.spec.shards - 1}${e.journalAgent >= 0 ? ', J' : ''}${this.killKafka ? ', K' : ''}` });
+    else if (gw && this.crashGateway && Number(gw[1]) < e.gatewayThreads) kill = () => this.crashGateway!(Number(gw[1]));
+    if (!kill) return answer('404 Not Found', { message: `no thread ${JSON.stringify(thread.slice(0, 20))}: R, M0…M${e.spec.shards - 1}${e.journalAgent >= 0 ? ', J' : ''}${this.killKafka ? ', K' : ''}${e.gatewayThreads > 1 ? `, G1…G${e.gatewayThreads - 1} (fatal: the process exits 70)` : ''}` });
     try {
       await kill();
       return answer('202 Accepted', { killed: thread });

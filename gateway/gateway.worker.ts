@@ -36,7 +36,12 @@ class PortControl implements GatewayControl {
   ask(req: ControlRequest): Promise<ControlAnswer> {
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.waiting.set(id, resolve);
+      // The main thread always answers; a timeout only guards against it being stuck.
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve({ status: '503 Service Unavailable', body: JSON.stringify({ message: 'the main thread did not answer within 15 s' }) });
+      }, 15_000);
+      this.waiting.set(id, (a) => { clearTimeout(timer); resolve(a); });
       port.postMessage({ type: 'ask', id, req });
     });
   }
@@ -56,12 +61,16 @@ const gateway = new Gateway(new EngineLink(d.link), d.link.spec, d.opts, log, co
 // live uWS handles aborts the whole process) and let the main thread decide (it exits 70).
 process.on('uncaughtException', (err) => {
   log.fatal({ err }, 'gateway thread: uncaught exception');
+  port.postMessage({ type: 'fatal', error: err.stack ?? String(err) });
   try {
     gateway.app.close();
-  } catch {
-    // Closing is best effort here: the process is about to exit anyway.
+  } finally {
+    process.exit(1);
   }
-  port.postMessage({ type: 'fatal', error: err.stack ?? String(err) });
+});
+// As on the main thread: a rejected promise nobody handled is logged, and the thread carries on.
+process.on('unhandledRejection', (reason) => {
+  log.error({ err: reason }, 'gateway thread: unhandled promise rejection (logged; the thread carries on)');
 });
 
 const replayed = d.replay ? gateway.replayJournal(d.replay.journalDir, d.replay.snapshotDir) : 0;
@@ -84,8 +93,25 @@ port.on('message', (m: { type: string; port?: number; id?: number; answer?: Cont
       gateway.resetStats();
       port.postMessage({ type: 'reset-done', id: m.id });
       return;
+    case 'crash':
+      // Fault injection (POST /v1/admin/fault/kill/G<g>): a bug escaping every handler.
+      setImmediate(() => { throw new Error('fault injection: gateway thread crash'); });
+      return;
+    case 'stop-accepting':
+      gateway.stopAccepting();
+      port.postMessage({ type: 'stopped-accepting' });
+      return;
+    case 'die':
+      // The process is going down (another thread failed): close every socket, then end this
+      // thread — a worker that ends with live uWS handles would abort the whole process.
+      try {
+        gateway.app.close();
+      } finally {
+        process.exit(0);
+      }
+      return;
     case 'close':
-      void gateway.close().then(() => {
+      gateway.close().catch((e: unknown) => log.error({ err: e }, 'gateway thread: close failed')).finally(() => {
         gateway.app.close();
         port.postMessage({ type: 'closed', events: Object.fromEntries(gateway.counters.events) });
         port.close(); // nothing else keeps this thread: it ends on its own (never terminated with live sockets)

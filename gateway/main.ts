@@ -34,6 +34,22 @@ import { DataDirError, lockDataDir } from '../persistence/data-lock.ts';
 import { LayoutMismatchError, checkJournalLayout } from '../persistence/journal-layout.ts';
 import { journalAt } from '../persistence/durability.ts';
 
+/** Set once the gateway threads run: close the worker threads' sockets before a fatal exit. */
+let abortGateways: (() => Promise<void>) | null = null;
+
+/**
+ * Exit with `code` after a failure: gateway worker threads close their sockets first (a worker
+ * ending with live uWS handles aborts the process — exit 134 instead of the intended code).
+ */
+function fatalExit(code: number): void {
+  log.flush();
+  const hard = setTimeout(() => process.exit(code), 3_000);
+  void (abortGateways?.() ?? Promise.resolve()).finally(() => {
+    clearTimeout(hard);
+    process.exit(code);
+  });
+}
+
 const log = pino(
   { name: 'ringmatch', level: process.env.LOG_LEVEL ?? 'info', redact: { paths: ['apiKey', '*.apiKey', 'accounts[*].apiKey', 'adminKey', 'token', '*.token'], censor: '[redacted]' } },
   pino.destination({ sync: false }),
@@ -197,11 +213,11 @@ async function main(): Promise<number> {
     process.stderr.write(`ringmatch: cannot start the gateway threads: ${(e as Error).message}\n`);
     return 1;
   }
+  abortGateways = () => cluster.abort();
   cluster.onFatal = (thread, error) => {
     process.stderr.write(`ringmatch: fatal: gateway thread ${thread} failed: ${error.message}\n`);
     log.fatal({ thread, err: error }, 'gateway thread failed: exiting');
-    log.flush();
-    process.exit(70);
+    fatalExit(70);
   };
   const gateway = cluster.main;
   const control = cluster.control;
@@ -336,8 +352,7 @@ async function main(): Promise<number> {
 process.on('uncaughtException', (err) => {
   process.stderr.write(`ringmatch: fatal: uncaught exception: ${err.stack ?? String(err)}\n`);
   log.fatal({ err }, 'uncaught exception: exiting');
-  log.flush();
-  process.exit(70);
+  fatalExit(70);
 });
 process.on('unhandledRejection', (reason) => {
   log.error({ err: reason }, 'unhandled promise rejection (logged; the server carries on)');

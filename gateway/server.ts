@@ -196,11 +196,16 @@ export class Gateway {
   }
 
   /** Stop accepting connections and orders; resolves once in-flight work is reported. */
-  async close(): Promise<void> {
+  /** Stop taking connections and orders (events keep flowing to the clients until close()). */
+  stopAccepting(): void {
     this.accepting = false;
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
     if (this.listenSocket) uWS.us_listen_socket_close(this.listenSocket);
     this.listenSocket = null;
+  }
+
+  async close(): Promise<void> {
+    this.stopAccepting();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
     const t0 = Date.now();
     while (!this.link.settled() && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 2));
     await this.pump.stop();
@@ -570,7 +575,9 @@ export class Gateway {
   }
 
   private prune(current: number): void {
-    for (const k of this.pending.keys()) if (k < current - 50_000) this.pending.delete(k);
+    // This thread's ids advance by the thread count: keep its last 50,000 requests.
+    const window = 50_000 * this.link.threads;
+    for (const k of this.pending.keys()) if (k < current - window) this.pending.delete(k);
   }
 
   // ------------------------------------------------------------------ HTTP
