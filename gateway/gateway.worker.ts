@@ -94,8 +94,9 @@ port.on('message', (m: { type: string; port?: number; id?: number; answer?: Cont
       port.postMessage({ type: 'reset-done', id: m.id });
       return;
     case 'crash':
-      // Fault injection (POST /v1/admin/fault/kill/G<g>): a bug escaping every handler.
-      setImmediate(() => { throw new Error('fault injection: gateway thread crash'); });
+      // Fault injection (POST /v1/admin/fault/kill/G<g>): a bug escaping every handler — a moment
+      // later, so the 202 for the request reaches its client even when this thread serves it.
+      setTimeout(() => { throw new Error('fault injection: gateway thread crash'); }, 200);
       return;
     case 'stop-accepting':
       gateway.stopAccepting();

@@ -13,6 +13,9 @@ import type { Msg } from './ws-client.ts';
 import { gatewayHarness } from './gateway-fixture.ts';
 import type { Server } from './gateway-fixture.ts';
 import { runToExit, startServerProcess } from './server-process.ts';
+import { Engine } from '../engine/engine.ts';
+import { compileConfig } from '../engine/config.ts';
+import { journalAt } from '../persistence/durability.ts';
 
 const { server, trackClient } = gatewayHarness();
 
@@ -159,6 +162,38 @@ describe('several gateway threads', () => {
       expect(await p.stop()).toBe(0);
       expect(p.out()).toMatch(/2 gateway thread\(s\)/);
       expect(p.out()).toMatch(/stopped cleanly/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a gateway worker that fails takes the process down cleanly: exit 70, not an abort', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rm-gwt-'));
+    try {
+      const p = await startServerProcess({ GATEWAY_THREADS: '2', DATA_DIR: dir, ADMIN_KEY: 'k', RINGMATCH_FAULT_INJECTION: '1' });
+      const clients = await Promise.all(Array.from({ length: 6 }, () => Client.connect(`ws://127.0.0.1:${p.port}/ws`)));
+      const kill = await fetch(`http://127.0.0.1:${p.port}/v1/admin/fault/kill/G1`, { method: 'POST', headers: { 'x-admin-key': 'k', connection: 'close' } });
+      expect(kill.status).toBe(202);
+      const code = await new Promise<number | null>((r) => p.child.once('exit', (c) => r(c)));
+      for (const c of clients) c.terminate();
+      expect(code).toBe(70);
+      expect(p.out()).toMatch(/gateway thread 1 failed: .*fault injection/);
+      expect(p.out()).not.toMatch(/uv_loop_close|Assertion failed/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the thread count is bounded by the rings\' consumer slots: up to 28 start (with journal and demo), 29 is refused clearly', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rm-gwt-'));
+    try {
+      const engine = await Engine.start(compileConfig(demoConfig()), { gatewayThreads: 28, consumers: ['G', 'demo'], journal: journalAt(dir) });
+      expect(engine.topology.count).toBe(31);
+      await engine.stop();
+      await expect(Engine.start(compileConfig(demoConfig()), { gatewayThreads: 29 })).rejects.toThrow(/from 1 to 28/);
+      const r = await runToExit({ GATEWAY_THREADS: '29', DATA_DIR: join(dir, 'x') });
+      expect(r.code).toBe(2);
+      expect(r.out).toMatch(/GATEWAY_THREADS.*from 1 to 28/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
