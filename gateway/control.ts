@@ -66,7 +66,10 @@ export interface StatsSource {
   resetStats(): Promise<void>;
 }
 
-export type KafkaStatus = { state: string; shipped?: number[]; lag?: number[]; failures?: number; lastError?: string | null; restarts?: number };
+export type KafkaStatus = {
+  state: string; shipped?: number[]; lag?: number[]; failures?: number; lastError?: string | null; restarts?: number;
+  circuit?: { state: string; failures: number; opened: number; halfOpened: number; closed: number; last: unknown };
+};
 
 const JSON_TYPE = 'application/json';
 
@@ -167,7 +170,7 @@ export class LocalControl implements GatewayControl {
     const kafka = this.kafkaStatus().state;
     // Kafka backing off is degraded (events pile up in the journal, nothing is lost).
     // Past failures that the supervisor recovered from are history (listed), not degradation.
-    const ok = failed.length === 0 && e.supervisor.allUp() && (journal === 'off' || journal === 'running') && kafka !== 'backing-off' && kafka !== 'restarting';
+    const ok = failed.length === 0 && e.supervisor.allUp() && (journal === 'off' || journal === 'running') && (kafka === 'off' || kafka === 'running' || kafka === 'starting');
     const body = JSON.stringify({
       status: ok ? 'ok' : 'degraded', agents, supervisor, rings: lag, gatewayThreads: e.gatewayThreads,
       failures: e.failures.slice(-20).map((f) => ({ agent: f.agent, error: f.error.message, at: new Date(f.at).toISOString() })),

@@ -179,8 +179,12 @@ async function main(): Promise<number> {
       k.worker = worker;
       k.stats = null;
       engine.noteRuntime('K', ready.runtime ?? null);
-      worker.on('message', (m: { type?: string; stats?: KafkaStats }) => {
+      worker.on('message', (m: { type?: string; stats?: KafkaStats; transition?: { from: string; to: string; reason: string } }) => {
         if (m.type === 'kafka-stats' && k.worker === worker) k.stats = m.stats ?? null;
+        if (m.type === 'kafka-circuit' && m.transition) {
+          const t = m.transition;
+          log[t.to === 'closed' ? 'warn' : 'error']({ from: t.from, to: t.to, reason: t.reason }, `kafka circuit breaker ${t.to}`);
+        }
       });
       let dead = false;
       const died = (err: Error): void => {
@@ -228,7 +232,7 @@ async function main(): Promise<number> {
     const st = kafka.stats;
     const thread = kafka.sup.snapshot()[0];
     if (kafka.sup.up[0] === 0) return { state: 'restarting', restarts: thread.restarts, lastError: thread.lastError };
-    return st ? { state: st.state, shipped: st.shipped, lag: durable.map((d, k) => Math.max(0, d - st.shipped[k])), failures: st.failures, lastError: st.lastError, restarts: thread.restarts } : { state: 'starting', restarts: thread.restarts };
+    return st ? { state: st.state, shipped: st.shipped, lag: durable.map((d, k) => Math.max(0, d - st.shipped[k])), failures: st.failures, lastError: st.lastError, restarts: thread.restarts, circuit: st.circuit } : { state: 'starting', restarts: thread.restarts };
   };
   if (kafka) {
     const k = kafka;

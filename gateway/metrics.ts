@@ -22,7 +22,7 @@ export interface MetricsSnapshot {
   agents: readonly AgentStats[];
   supervisor: readonly AgentHealth[];
   lags: ReadonlyArray<{ ring: string; consumer: string; lag: number }>;
-  kafka: { state: string; lag?: number[]; failures?: number; restarts?: number };
+  kafka: { state: string; lag?: number[]; failures?: number; restarts?: number; circuit?: { state: string; opened: number; halfOpened: number; closed: number } };
   /** Gateway receive → execution report sent, µs. */
   latency: { p50: number; p99: number; p999: number; max: number; count: number };
 }
@@ -59,6 +59,11 @@ export function prometheusText(s: MetricsSnapshot): string {
   metric('ringmatch_kafka_lag_events', 'gauge', 'Events journaled but not yet shipped to Kafka, per shard.', (k.lag ?? []).map((v, i) => [`{shard="${i}"}`, v]));
   metric('ringmatch_kafka_failures_total', 'counter', 'Failed Kafka sends (each followed by a backoff).', [['', k.failures ?? 0]]);
   metric('ringmatch_kafka_thread_restarts_total', 'counter', 'Restarts of the Kafka shipping thread after it died.', [['', k.restarts ?? 0]]);
+  if (k.circuit) {
+    const c = k.circuit;
+    metric('ringmatch_kafka_circuit_state', 'gauge', 'Kafka circuit breaker: 1 for its current state (closed, open, half-open).', (['closed', 'open', 'half-open'] as const).map((st) => [`{state="${st}"}`, c.state === st ? 1 : 0]));
+    metric('ringmatch_kafka_circuit_transitions_total', 'counter', 'Kafka circuit breaker transitions, by the state entered.', [['{to="open"}', c.opened], ['{to="half-open"}', c.halfOpened], ['{to="closed"}', c.closed]]);
+  }
   const q = s.latency;
   // Rows are appended to the metric name: quantile labels, then the summary's _count series.
   metric('ringmatch_order_to_report_microseconds', 'summary', 'Gateway receive → execution report sent, µs (HDR).', [

@@ -1,8 +1,10 @@
 /**
  * Ships the journal to an EventSink (Kafka), in order, per shard, from the last shipped sequence.
  * Never on the order path: it follows the journal files, not the rings. When the sink fails, it
- * keeps the batch, opens its circuit and retries with exponential backoff (the journal keeps
- * growing meanwhile); when the sink is back, it resumes exactly where it stopped.
+ * keeps the batch and retries with exponential backoff; after `circuit.failureThreshold` failures
+ * in a row its circuit breaker opens (persistence/circuit-breaker.ts: no attempt for `openMs`),
+ * then half-opens and closes after `halfOpenTrials` good sends (the journal keeps everything
+ * meanwhile); it always resumes exactly where it stopped.
  */
 import { EVT_SYMBOL } from '../engine/event-slot.ts';
 import type { EngineSpec } from '../engine/config.ts';
@@ -10,14 +12,19 @@ import { EngineEventBatchWriter, encodeEngineEvent } from './event-codec.ts';
 import type { EventSink, SinkRecord } from './event-sink.ts';
 import { JournalTail } from './journal-tail.ts';
 import { ShippedOffsets } from './shipped-offsets.ts';
+import { CircuitBreaker, DEFAULT_CIRCUIT } from './circuit-breaker.ts';
+import type { CircuitOptions, CircuitState, CircuitTransition } from './circuit-breaker.ts';
 
 export interface ShipperStats {
-  state: 'stopped' | 'running' | 'backing-off';
+  /** running; backing-off (a send failed, retrying, circuit still closed); open; half-open; stopped. */
+  state: 'stopped' | 'running' | 'backing-off' | 'open' | 'half-open';
   shipped: number[];
   sent: number;
   failures: number;
   lastError: string | null;
   backoffMs: number;
+  /** The circuit breaker: state, consecutive failures, transitions so far, the last transition. */
+  circuit: { state: CircuitState; failures: number; opened: number; halfOpened: number; closed: number; last: CircuitTransition | null };
 }
 
 export class KafkaShipper {
@@ -35,6 +42,8 @@ export class KafkaShipper {
     private readonly sink: EventSink,
     private readonly opts: {
       batch?: number; minBackoffMs?: number; maxBackoffMs?: number; idleMs?: number;
+      /** Circuit breaker policy (default: 5 failures, 30 s open, 3 half-open trials). */
+      circuit?: Partial<CircuitOptions>;
       /** Up to this many consecutive events of one symbol per Kafka record (an EngineEventBatch); 1 = one event per record. */
       eventsPerRecord?: number;
     } = {},
@@ -42,7 +51,29 @@ export class KafkaShipper {
     this.offsets = new ShippedOffsets(journalDir, spec.shards);
     this.tails = Array.from({ length: spec.shards }, (_, k) => new JournalTail(journalDir, k, this.offsets.get(k)));
     this.pending = new Array(spec.shards).fill(null);
-    this.stats = { state: 'stopped', shipped: this.tails.map((_, k) => this.offsets.get(k)), sent: 0, failures: 0, lastError: null, backoffMs: 0 };
+    this.breaker = new CircuitBreaker({ ...DEFAULT_CIRCUIT, ...opts.circuit });
+    this.stats = {
+      state: 'stopped', shipped: this.tails.map((_, k) => this.offsets.get(k)), sent: 0, failures: 0, lastError: null, backoffMs: 0,
+      circuit: { state: 'closed', failures: 0, opened: 0, halfOpened: 0, closed: 0, last: null },
+    };
+    this.breaker.onTransition = (t) => {
+      this.stats.circuit.last = t;
+      this.onCircuit?.(t);
+    };
+  }
+
+  readonly breaker: CircuitBreaker;
+  /** Called on every circuit transition (the Kafka thread logs them through the main thread). */
+  onCircuit: ((t: CircuitTransition) => void) | null = null;
+
+  private syncCircuit(): void {
+    const b = this.breaker;
+    const c = this.stats.circuit;
+    c.state = b.state;
+    c.failures = b.failures;
+    c.opened = b.counts.open;
+    c.halfOpened = b.counts['half-open'];
+    c.closed = b.counts.closed;
   }
 
   start(): void {
@@ -117,19 +148,31 @@ export class KafkaShipper {
   private async loop(): Promise<void> {
     const min = this.opts.minBackoffMs ?? 100;
     const max = this.opts.maxBackoffMs ?? 5_000;
+    const b = this.breaker;
     while (this.running) {
+      if (!b.allow(Date.now())) {
+        // Open: no attempt at all until openMs has passed (checked at most every 200 ms, so stop() stays prompt).
+        this.stats.state = 'open';
+        this.syncCircuit();
+        await sleep(Math.min(200, b.msUntilRetry(Date.now())));
+        continue;
+      }
       try {
         const n = await this.shipOnce();
-        if (this.backoffMs > 0) {
-          this.backoffMs = 0;
-          this.stats.backoffMs = 0;
-          this.stats.state = 'running';
-        }
+        // A pass that sent something is a success (a trial, when half-open); an idle one proves nothing.
+        if (n > 0 || b.state === 'closed') b.success(Date.now());
+        this.backoffMs = 0;
+        this.stats.backoffMs = 0;
+        this.stats.state = b.state === 'half-open' ? 'half-open' : 'running';
+        this.syncCircuit();
         if (n === 0) await sleep(this.opts.idleMs ?? 20);
       } catch (e) {
-        // Circuit open: keep the batch, back off exponentially, try again.
+        // Keep the batch; count the failure (it may open the circuit); back off and try again.
         this.stats.failures++;
         this.stats.lastError = (e as Error).message;
+        b.failure(Date.now(), this.stats.lastError);
+        this.syncCircuit();
+        if (b.state === 'open') continue;
         this.backoffMs = this.backoffMs === 0 ? min : Math.min(max, this.backoffMs * 2);
         this.stats.backoffMs = this.backoffMs;
         this.stats.state = 'backing-off';

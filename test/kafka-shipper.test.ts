@@ -8,6 +8,7 @@ import { Engine, shardAgent } from '../engine/engine.ts';
 import { replayOnlyShard } from '../engine/matching-shard.ts';
 import { decodeEngineEvent } from '../persistence/event-codec.ts';
 import { KafkaJsSink } from '../persistence/event-sink.ts';
+import type { EventSink } from '../persistence/event-sink.ts';
 import { readJournal } from '../persistence/journal.ts';
 import { KafkaShipper } from '../persistence/kafka-shipper.ts';
 import { Audit } from '../persistence/audit.ts';
@@ -28,7 +29,13 @@ describe.skipIf(missing !== null)(`Kafka event stream${missing ? ` — SKIPPED: 
     const dir = mkdtempSync(join(tmpdir(), 'ringmatch-kafka-'));
     const spec = testSpec();
     const engine = await Engine.start(spec, { journal: journalAt(dir) });
-    const shipper = new KafkaShipper(dir, spec, new KafkaJsSink({ brokers: kafka.brokers, topic: 'ringmatch.events', requestTimeoutMs: 1_000 }), { minBackoffMs: 50, maxBackoffMs: 400 });
+    // Every send attempt counted: an open circuit must make none.
+    const inner = new KafkaJsSink({ brokers: kafka.brokers, topic: 'ringmatch.events', requestTimeoutMs: 1_000 });
+    let attempts = 0;
+    const sink: EventSink = { connect: () => inner.connect(), send: (r) => { attempts++; return inner.send(r); }, disconnect: () => inner.disconnect() };
+    const shipper = new KafkaShipper(dir, spec, sink, { minBackoffMs: 50, maxBackoffMs: 400, circuit: { failureThreshold: 3, openMs: 800, halfOpenTrials: 2 } });
+    const transitions: Array<{ to: string; attempts: number }> = [];
+    shipper.onCircuit = (t) => transitions.push({ to: t.to, attempts });
     try {
       await kafka.topic('ringmatch.events', 1);
       const events = new EventCollector(engine);
@@ -45,11 +52,21 @@ describe.skipIf(missing !== null)(`Kafka event stream${missing ? ` — SKIPPED: 
       await kafka.down();
       await submit(22, 1_500);
       await until(() => shipper.stats.failures > 0, 10_000, 'the shipper to notice the outage');
-      expect(shipper.stats.state).toBe('backing-off');
-      await new Promise((r) => setTimeout(r, 1_500));
+      expect(['backing-off', 'open']).toContain(shipper.stats.state);
+      // Three failures in a row open the circuit; it half-opens after 800 ms, and a failed trial opens it again.
+      await until(() => transitions.filter((t) => t.to === 'half-open').length >= 1 && shipper.breaker.state === 'open', 30_000, 'the circuit to open, half-open and open again');
       await kafka.up();
       await until(() => shipper.stats.shipped.every((s, k) => s === journaled()[k]), 60_000, 'catch-up after the outage');
+      await until(() => shipper.breaker.state === 'closed', 10_000, 'the circuit to close after its half-open trials');
       expect(shipper.lag(journaled())).toEqual([0, 0]);
+      expect(shipper.stats.failures).toBeGreaterThanOrEqual(4);
+      expect(transitions[0].to).toBe('open');
+      expect(transitions.at(-1)?.to).toBe('closed');
+      // While open, not one attempt: the count at each half-open equals the count at the open before it.
+      for (let i = 1; i < transitions.length; i++) {
+        if (transitions[i].to === 'half-open') expect(transitions[i].attempts).toBe(transitions[i - 1].attempts);
+      }
+      expect(shipper.stats.circuit).toMatchObject({ state: 'closed', closed: 1 });
 
       // Read the topic like an audit consumer: de-duplicate by (shard, seq), check continuity.
       const seen = spec.symbols.map(() => new Map<number, Int32Array>());
