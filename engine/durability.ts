@@ -29,6 +29,11 @@ export function journalStatusWord(shards: number): number {
 
 export const JournalState = { RUNNING: 1, STOPPED: 2, FAILED: 3, BLOCKED: 4 } as const;
 
+/** The status word as a name: 'running', 'blocked' (cannot write; retrying), 'stopped', 'failed' or 'starting'. */
+export function journalStatusName(v: number): string {
+  return v === JournalState.RUNNING ? 'running' : v === JournalState.BLOCKED ? 'blocked' : v === JournalState.STOPPED ? 'stopped' : v === JournalState.FAILED ? 'failed' : 'starting';
+}
+
 /** Where events are journaled and what implements it (persistence/durability.ts builds one). */
 export interface DurabilityOptions {
   /** The journal directory. */

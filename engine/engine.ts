@@ -73,8 +73,8 @@ export class Engine {
   private nextQueryId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private stopped = false;
-  /** The persistence thread J (engine/journal-thread.ts), when journaling. */
-  private journal: JournalThread | null = null;
+  /** The persistence thread J (engine/journal-thread.ts), when journaling: its state words exist from the start. */
+  private readonly journal: JournalThread | null;
 
   /** Durable sequence per shard (low 32 bits as Int32) and status words, when journaling (engine/durability.ts). */
   get journalState(): Int32Array | null {
@@ -118,6 +118,7 @@ export class Engine {
     this.eventRings = eventRings;
     this.eventDoorbell = eventDoorbell;
     this.accountConns = new SharedArrayBuffer(4 * Math.max(1, spec.accounts.length));
+    this.journal = opts.journal ? new JournalThread(opts.journal, eventRings.length, consumerDoorbells.get(Consumer.JOURNAL) as Doorbell) : null;
     const names = [Stage.RISK as string, ...eventRings.map((_, k) => shardThreadName(k)), ...(opts.journal ? [Stage.JOURNAL as string] : [])];
     this.journalAgent = opts.journal ? 1 + eventRings.length : -1;
     this.supervisor = new Supervisor({
@@ -285,11 +286,9 @@ export class Engine {
       throw e;
     }
     if (opts.journal) {
-      engine.journal = new JournalThread(opts.journal, n, journalDoorbell);
       try {
         await engine.spawnJournal();
       } catch (e) {
-        engine.journal = null;
         await engine.stop();
         throw e;
       }
@@ -339,9 +338,7 @@ export class Engine {
 
   /** The main thread's gateway link (thread 0), sharing this engine's producer of command ring 0. */
   link(): EngineLink {
-    // Rebuilt once the journal's state words exist (they are created after the matching threads).
-    if (!this.mainLink || (this.journalState !== null && this.mainLink.journalState === null)) this.mainLink = new EngineLink(this.linkDescriptor(0), this.input);
-    return this.mainLink;
+    return (this.mainLink ??= new EngineLink(this.linkDescriptor(0), this.input));
   }
 
   /** Unread events of shard k for a named consumer. */

@@ -9,7 +9,7 @@ import type { Doorbell } from '../ring/doorbell.ts';
 import type { IdleKind } from '../ring/idle.ts';
 import { startWorker } from '../ring/threads.ts';
 import type { ThreadRuntime } from '../ring/threads.ts';
-import { JournalState, durableWord, journalStateBytes, journalStatusWord } from './durability.ts';
+import { JournalState, durableWord, journalStateBytes, journalStatusName, journalStatusWord } from './durability.ts';
 import type { DurabilityOptions } from './durability.ts';
 import { Stage } from './pipeline.ts';
 
@@ -62,8 +62,7 @@ export class JournalThread {
 
   /** 'running', 'blocked' (cannot write; retrying), 'stopped', 'failed' or 'starting'. */
   status(): string {
-    const v = Atomics.load(this.state, this.statusAt);
-    return v === JournalState.RUNNING ? 'running' : v === JournalState.BLOCKED ? 'blocked' : v === JournalState.STOPPED ? 'stopped' : v === JournalState.FAILED ? 'failed' : 'starting';
+    return journalStatusName(Atomics.load(this.state, this.statusAt));
   }
 
   /** The thread died: say so in the shared status (the gateway refuses durable orders). */

@@ -19,7 +19,7 @@ import type { Command } from './command-slot.ts';
 import { STAT_PROCESSED, agentLine, shardAgent } from './control.ts';
 import { getI64, putI64 } from './int64.ts';
 import type { EngineSpec } from './config.ts';
-import { journalStatusWord } from './durability.ts';
+import { JournalState, journalStatusName, journalStatusWord } from './durability.ts';
 import { Stage, shardThreadName } from './pipeline.ts';
 
 /** Everything a gateway thread is handed (structured-clone safe: numbers, specs and SABs). */
@@ -167,13 +167,12 @@ export class EngineLink {
   /** Journal thread state: 'off', 'starting', 'running', 'blocked', 'stopped' or 'failed'. */
   journalStatus(): string {
     if (!this.journalState) return 'off';
-    const v = Atomics.load(this.journalState, this.journalStatusAt);
-    return v === 1 ? 'running' : v === 4 ? 'blocked' : v === 2 ? 'stopped' : v === 3 ? 'failed' : 'starting';
+    return journalStatusName(Atomics.load(this.journalState, this.journalStatusAt));
   }
 
   /** Hot: whether the journal is up and writing (one atomic load). */
   journalWriting(): boolean {
-    return this.journalState === null || Atomics.load(this.journalState, this.journalStatusAt) === 1;
+    return this.journalState === null || Atomics.load(this.journalState, this.journalStatusAt) === JournalState.RUNNING;
   }
 
   /**

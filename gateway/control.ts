@@ -71,8 +71,6 @@ export type KafkaStatus = {
   circuit?: { state: string; failures: number; opened: number; halfOpened: number; closed: number; last: unknown };
 };
 
-const JSON_TYPE = 'application/json';
-
 function answer(status: string, body: unknown): ControlAnswer {
   return { status, body: typeof body === 'string' ? body : JSON.stringify(body) };
 }
@@ -250,5 +248,3 @@ export class LocalControl implements GatewayControl {
     });
   }
 }
-
-export { JSON_TYPE };

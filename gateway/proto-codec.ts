@@ -10,7 +10,7 @@ import protobuf from 'protobufjs';
 import { DecimalError, formatUnits, toUnits } from '../engine/decimal.ts';
 import { MAX_UNITS, writeInt64 } from '../engine/int64.ts';
 import type { SymbolSpec } from '../engine/config.ts';
-import { GatewayCode, refusal } from './protocol.ts';
+import { GatewayCode, refuse } from './protocol.ts';
 import type { ClientMessage, ExecutionReport, ReportUnits, SymbolTable } from './protocol.ts';
 
 const root = protobuf.loadSync(fileURLToPath(new URL('../proto/ringmatch.proto', import.meta.url)));
@@ -39,13 +39,6 @@ function enumName(names: readonly string[], v: unknown, field: string, id: strin
   return name;
 }
 
-/** Refuse the frame (the reason goes to `refusal`, as on the JSON path); returns null. */
-function refuse(code: number, message: string, id: string | undefined): null {
-  refusal.code = code;
-  refusal.message = message;
-  refusal.id = id;
-  return null;
-}
 
 interface LongLike { low: number; high: number; unsigned: boolean; toNumber(): number; toString(): string }
 

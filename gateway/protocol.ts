@@ -125,7 +125,7 @@ export function jsonDepth(text: string, limit = MAX_JSON_DEPTH): number {
  */
 export const refusal: { code: number; message: string; id: string | number | undefined } = { code: 0, message: '', id: undefined };
 
-function refuse(code: number, message: string, id: string | number | undefined): null {
+export function refuse(code: number, message: string, id: string | number | undefined): null {
   refusal.code = code;
   refusal.message = message;
   refusal.id = id;
@@ -144,6 +144,12 @@ export function parseJson(text: string): ClientMessage | null {
   }
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return refuse(GatewayCode.BAD_JSON, 'a message must be a JSON object with a "type"', undefined);
   return v as ClientMessage;
+}
+
+/** `refuse` for the boolean-returning encoder. */
+function fail(code: number, message: string, id: string | number | undefined): false {
+  refuse(code, message, id);
+  return false;
 }
 
 // Field readers of the order path: a value, or null after `refuse` (callers stop at the first null).
@@ -241,13 +247,13 @@ export function encodeOrderEntry(m: ClientMessage, t: SymbolTable, account: numb
     const stp = choice(m, 'stp', STPS, id, Stp.NONE);
     if (stp < 0) return false;
     const postOnly = m.postOnly === undefined ? false : m.postOnly;
-    if (typeof postOnly !== 'boolean') return refuse(GatewayCode.BAD_FIELD, '"postOnly" must be true or false', id) ?? false;
+    if (typeof postOnly !== 'boolean') return fail(GatewayCode.BAD_FIELD, '"postOnly" must be true or false', id);
     let price = 0;
     if (orderType === OrderType.LIMIT) {
       price = units(m, 'price', sym, 'price', id);
       if (price < 0) return false;
     } else if (m.price !== undefined) {
-      return refuse(GatewayCode.BAD_FIELD, 'a market order takes no "price"', id) ?? false;
+      return fail(GatewayCode.BAD_FIELD, 'a market order takes no "price"', id);
     }
     const qty = units(m, 'quantity', sym, 'quantity', id);
     if (qty < 0) return false;
@@ -264,7 +270,7 @@ export function encodeOrderEntry(m: ClientMessage, t: SymbolTable, account: numb
     if (orderId !== undefined && orderId < 0) return false;
     const target = clientId(m, 'clientOrderId', id, false);
     if (target === null) return false;
-    if (orderId === undefined && target === undefined) return refuse(GatewayCode.MISSING_FIELD, 'give "orderId" or "clientOrderId"', id) ?? false;
+    if (orderId === undefined && target === undefined) return fail(GatewayCode.MISSING_FIELD, 'give "orderId" or "clientOrderId"', id);
     w[b + CMD_TYPE] = type === 'cancel_order' ? CommandType.CANCEL : CommandType.REPLACE;
     w[b + CMD_SYMBOL] = sym.id;
     w[b + CMD_META] = packMeta(0, 0, 0, 0, false, orderId === undefined);
@@ -277,7 +283,7 @@ export function encodeOrderEntry(m: ClientMessage, t: SymbolTable, account: numb
       if (qty < 0) return false;
       const newId = clientId(m, 'newClientOrderId', id, false);
       if (newId === null) return false;
-      if (price === 0 && qty === 0 && newId === undefined) return refuse(GatewayCode.MISSING_FIELD, 'a replace needs "price", "quantity" or "newClientOrderId"', id) ?? false;
+      if (price === 0 && qty === 0 && newId === undefined) return fail(GatewayCode.MISSING_FIELD, 'a replace needs "price", "quantity" or "newClientOrderId"', id);
       putI64(w, b + CMD_PRICE, price);
       putI64(w, b + CMD_QTY, qty);
       if (newId !== undefined) writeClordString(w, b + CMD_NEW_CLORD, newId);
@@ -292,7 +298,7 @@ export function encodeOrderEntry(m: ClientMessage, t: SymbolTable, account: numb
     w[b + CMD_SYMBOL] = sym ? sym.id : -1;
     w[b + CMD_META] = packMeta(0, 0, 0, 0, false, false, Reason.MASS_CANCEL);
   } else {
-    return refuse(GatewayCode.UNKNOWN_TYPE, `unknown message type "${String(type).slice(0, 40)}"`, id) ?? false;
+    return fail(GatewayCode.UNKNOWN_TYPE, `unknown message type "${String(type).slice(0, 40)}"`, id);
   }
   w[b + CMD_ACCOUNT] = account;
   putI64(w, b + CMD_CORRELATION, correlationId);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { acceptedInJournal } from './engine-events.ts';
 import { Client } from './ws-client.ts';
 import { startServerProcess } from './server-process.ts';
+import { until } from './wait.ts';
 
 function tryMount(dir: string, size: string): string | null {
   try {
@@ -83,12 +84,7 @@ describe.skipIf(mountError !== null)('disk full (journal on a 3 MB tmpfs, durabl
         await new Promise((res) => setTimeout(res, 100));
       }
       expect((await fetch(`http://127.0.0.1:${srv.port}/health`)).status).toBe(200);
-      const t2 = Date.now();
-      while (answered.size < n) {
-        if (Date.now() - t2 > 30_000) throw new Error(`${n - answered.size} orders never answered`);
-        await new Promise((r) => setTimeout(r, 20));
-        collect();
-      }
+      await until(() => { collect(); return answered.size >= n; }, 30_000, 'every order sent to be answered');
       const acked = [...answered].filter(([, v]) => v === 'new').map(([k]) => k);
       expect(acked.length).toBeGreaterThan(1_000);
       expect([...answered.values()].every((v) => v === 'new' || v === '-10017')).toBe(true);

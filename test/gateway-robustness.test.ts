@@ -4,6 +4,7 @@ import { gatewayHarness } from './gateway-fixture.ts';
 import { GatewayCode } from '../gateway/protocol.ts';
 import { demoConfig } from '../engine/config.ts';
 import { rng } from '../bench/workloads.ts';
+import { until } from './wait.ts';
 
 const { server, connect } = gatewayHarness('each');
 
@@ -106,8 +107,7 @@ describe('gateway robustness', () => {
       slow.send({ type: 'unsubscribe', channels: ['book'], symbols: ['ETH-USD'] });
     }
     const conns = async (): Promise<number> => Number(/ringmatch_ws_connections (\d+)/.exec(await srv.gateway.metrics())?.[1]);
-    const t0 = Date.now();
-    while ((await conns()) > 1 && Date.now() - t0 < 20_000) await new Promise((r) => setTimeout(r, 50));
+    await until(async () => (await conns()) <= 1, 20_000, 'the slow consumer to be closed');
     expect(await conns()).toBe(1);
     slow.terminate();
     expect(await bob.request({ type: 'ping' })).toMatchObject({ type: 'pong' });
@@ -124,12 +124,8 @@ describe('gateway robustness', () => {
     const book1 = (await (await fetch(`${srv.http}/v1/book/BTC-USD`)).json()) as { bids: string[][] };
     expect(book1.bids).toEqual([['49000', '0.01']]);
     await alice.close();
-    const t0 = Date.now();
-    let bids: string[][] = [['x']];
-    while (bids.length > 0 && Date.now() - t0 < 10_000) {
-      await new Promise((r) => setTimeout(r, 20));
-      bids = ((await (await fetch(`${srv.http}/v1/book/BTC-USD`)).json()) as { bids: string[][] }).bids;
-    }
-    expect(bids).toEqual([]);
+    const bids = async (): Promise<string[][]> => ((await (await fetch(`${srv.http}/v1/book/BTC-USD`)).json()) as { bids: string[][] }).bids;
+    await until(async () => (await bids()).length === 0, 10_000, 'cancel-on-disconnect to empty the book');
+    expect(await bids()).toEqual([]);
   });
 });

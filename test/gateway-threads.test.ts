@@ -13,6 +13,7 @@ import type { Msg } from './ws-client.ts';
 import { gatewayHarness } from './gateway-fixture.ts';
 import type { Server } from './gateway-fixture.ts';
 import { runToExit, startServerProcess } from './server-process.ts';
+import { until } from './wait.ts';
 import { Engine } from '../engine/engine.ts';
 import { compileConfig } from '../engine/config.ts';
 import { journalAt } from '../persistence/durability.ts';
@@ -39,11 +40,7 @@ const key = (m: Msg): string => `${String(m.seq)}|${String(m.execType)}|${String
 
 /** Wait until `n` queued messages match (without taking them off the queue). */
 async function count(c: Client, pred: (m: Msg) => boolean, n: number, timeoutMs = 15_000): Promise<void> {
-  const t0 = Date.now();
-  while (c.messages.filter(pred).length < n) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`${c.messages.filter(pred).length} of ${n} messages within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await until(() => c.messages.filter(pred).length >= n, timeoutMs, `${n} matching messages`);
 }
 
 describe('several gateway threads', () => {
@@ -121,8 +118,7 @@ describe('several gateway threads', () => {
     await a1.request({ type: 'new_order', symbol: 'BTC-USD', clientOrderId: 'cod2', side: 'buy', price: '48000', quantity: '0.01' });
     expect(await bids()).toEqual([['49000', '0.01'], ['48000', '0.01']]);
     await a1.close();
-    const t0 = Date.now();
-    while ((await bids()).length > 0 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 20));
+    await until(async () => (await bids()).length === 0, 10_000, 'cancel-on-disconnect to empty the book');
     expect(await bids()).toEqual([]);
   });
 
