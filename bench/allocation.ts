@@ -52,7 +52,7 @@ export interface AllocationResult {
 }
 
 /** Run `run` under the sampling heap profiler; the top allocation sites (cold, diagnostics). */
-async function allocationSites(run: () => void): Promise<Array<{ bytes: number; stack: string }>> {
+export async function allocationSites(run: () => void): Promise<Array<{ bytes: number; stack: string }>> {
   const { Session } = await import('node:inspector/promises');
   const session = new Session();
   session.connect();

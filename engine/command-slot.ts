@@ -123,6 +123,12 @@ export function writeClordString(dst: Int32Array, to: number, id: string): void 
   }
 }
 
+/** Hot (the gateway's JSON order lane): the ASCII bytes [start, end) of a frame as a client order id (validated by the caller). */
+export function writeClordBytes(dst: Int32Array, to: number, bytes: Uint8Array, start: number, end: number): void {
+  clearClord(dst, to);
+  for (let i = 0; i < end - start && i < CLORD_BYTES; i++) dst[to + (i >> 2)] |= bytes[start + i] << ((i & 3) * 8);
+}
+
 /** Cold: read a client order id back to a string ("" when empty). */
 export function readClordString(src: Int32Array, from: number): string {
   let s = '';

@@ -126,8 +126,38 @@ function fastUnits(text: string, step: ExactDecimal): number {
     if (mant > 0) digits++;
     if (scale >= 0) scale++;
   }
-  if (digits > 15) return -1;
-  if (scale < 0) scale = 0;
+  return digits > 15 ? -1 : onGrid(mant, scale < 0 ? 0 : scale, step);
+}
+
+/**
+ * Hot (the gateway's JSON order lane, gateway/json-lane.ts): `unitsOf` for the ASCII bytes
+ * [start, end) of a frame — the same accepted values, allocating nothing. −1 when the value is not
+ * a short plain decimal on the grid in [1, MAX_UNITS]: the caller then takes the general path,
+ * which accepts or refuses it with the reason.
+ */
+export function unitsOfBytes(bytes: Uint8Array, start: number, end: number, step: ExactDecimal): number {
+  const n = end - start;
+  if (n <= 0 || n > 17) return -1;
+  let mant = 0;
+  let digits = 0;
+  let scale = -1;
+  for (let i = start; i < end; i++) {
+    const c = bytes[i];
+    if (c === 46 /* . */) {
+      if (scale >= 0 || i === start || i === end - 1) return -1;
+      scale = 0;
+      continue;
+    }
+    if (c < 48 || c > 57) return -1;
+    mant = mant * 10 + (c - 48);
+    if (mant > 0) digits++;
+    if (scale >= 0) scale++;
+  }
+  return digits > 15 ? -1 : onGrid(mant, scale < 0 ? 0 : scale, step);
+}
+
+/** mant·10^-scale ÷ step as units in [1, MAX_UNITS], or −1 (off the grid, out of range, any doubt). */
+function onGrid(mant: number, scale: number, step: ExactDecimal): number {
   const m = mantissaNumber(step);
   if (m <= 0 || step.scale >= POW10.length || scale >= POW10.length) return -1;
   // value / step = (mant · 10^-scale) / (m · 10^-step.scale)
@@ -155,6 +185,49 @@ function mantissaNumber(step: ExactDecimal): number {
   cacheA = step;
   cacheAm = step.mantissa <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(step.mantissa) : -1;
   return cacheAm;
+}
+
+/**
+ * Hot (execution reports as bytes, gateway/json-lane.ts): formatUnits written as ASCII into `out`
+ * at `pos`; returns the position after it, or −1 when the value needs the BigInt way (the caller
+ * then uses formatUnits). `out` must have room for 24 bytes.
+ */
+export function formatUnitsInto(out: Uint8Array, pos: number, units: number, step: ExactDecimal): number {
+  const m = mantissaNumber(step);
+  const v = units * m;
+  if (m < 0 || !Number.isSafeInteger(v) || step.scale >= POW10.length) return -1;
+  let a = v;
+  if (a < 0) {
+    out[pos++] = 45; // -
+    a = -a;
+  }
+  if (step.scale === 0) return writeDigits(out, pos, a, 0);
+  const p = POW10[step.scale];
+  const ip = Math.floor(a / p);
+  let frac = a - ip * p;
+  pos = writeDigits(out, pos, ip, 0);
+  if (frac === 0) return pos;
+  let digits = step.scale;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    digits--;
+  }
+  out[pos++] = 46; // .
+  return writeDigits(out, pos, frac, digits);
+}
+
+/** A non-negative safe integer's decimal digits, left-padded with zeros to `width`; the position after. */
+export function writeDigits(out: Uint8Array, pos: number, v: number, width: number): number {
+  let n = 1;
+  for (let t = v; t >= 10; t = Math.floor(t / 10)) n++;
+  if (n < width) n = width;
+  let t = v;
+  for (let i = pos + n - 1; i >= pos; i--) {
+    const q = Math.floor(t / 10);
+    out[i] = 48 + (t - q * 10);
+    t = q;
+  }
+  return pos + n;
 }
 
 /** Integer units back to the exact decimal string: 10125 with step "0.01" → "101.25". */

@@ -110,13 +110,14 @@ export class EngineLink {
   /**
    * Hot: claim the next command slot of this thread's ring. Returns its word index in
    * `input.ring.words`, or -1 when the ring is full (ENGINE_BUSY). Fill it, then `commitCommands()`.
-   * The slot is zeroed and its ingress time set here.
+   * The slot is zeroed and its ingress time set here: `ingressUs` (the gateway passes the time its
+   * frame arrived) or now.
    */
-  tryClaimCommand(): number {
+  tryClaimCommand(ingressUs = 0): number {
     if (this.input.tryClaim(1) === RING_FULL) return -1;
     const b = this.input.ring.slotWord(this.input.lastClaimed);
     this.input.ring.words.fill(0, b, b + CMD_SLOT_WORDS);
-    putI64(this.input.ring.words, b + CMD_INGRESS_TS, nowUs());
+    putI64(this.input.ring.words, b + CMD_INGRESS_TS, ingressUs > 0 ? ingressUs : nowUs());
     return b;
   }
 

@@ -16,58 +16,155 @@ import {
 import { getI64 } from '../engine/int64.ts';
 import { metaSide, metaTif, metaType } from '../engine/command-slot.ts';
 import { formatUnits } from '../engine/decimal.ts';
+import { LongIntMap, MISSING } from '../engine/long-int-map.ts';
+import { SlotPool } from '../engine/slot-pool.ts';
 import type { EngineSpec, SymbolSpec } from '../engine/config.ts';
 
-interface Resting {
-  symbol: number;
-  bid: boolean;
-  price: number;
-  leaves: number;
-}
+/**
+ * One side of a book's price levels: price → quantity on typed arrays (a LongIntMap from price to a
+ * level slot), and the prices changed since the last batch end. No allocation per change; the
+ * tables grow (cold, amortized) only when the book holds more levels than ever before.
+ */
+class LevelSide {
+  private readonly index = new LongIntMap(256);
+  private price = new Float64Array(256);
+  private qty = new Float64Array(256);
+  private live = new Uint8Array(256);
+  /** The batch (epoch) in which a level was last recorded as changed. */
+  private mark = new Int32Array(256);
+  private pool = new SlotPool(new Int32Array(256));
+  /** Prices changed since the last batch end (a price may appear twice; readers dedupe). */
+  changed = new Float64Array(64);
+  changedCount = 0;
 
-class SymbolBook {
-  readonly bids = new Map<number, number>();
-  readonly asks = new Map<number, number>();
-  readonly changedBids = new Set<number>();
-  readonly changedAsks = new Set<number>();
-  bookSeq = 0;
-  tradeSeq = 0;
-  bboSeq = 0;
-  bbo: [number, number, number, number] = [0, 0, 0, 0];
-  /** Time (µs) of the last event that touched this book: the bbo message's time (deterministic). */
-  ts = 0;
-  /** The formatted full book at `seq`, shared by every snapshot until the book changes again. */
-  cache: { seq: number; bids: string[][]; asks: string[][] } | null = null;
-  constructor(readonly spec: SymbolSpec) {}
+  constructor(readonly bid: boolean) {}
 
-  add(bid: boolean, price: number, qty: number): void {
-    const side = bid ? this.bids : this.asks;
-    const v = (side.get(price) ?? 0) + qty;
-    if (v === 0) side.delete(price);
-    else side.set(price, v);
-    (bid ? this.changedBids : this.changedAsks).add(price);
+  get(price: number): number {
+    const l = this.index.get(price);
+    return l === MISSING ? 0 : this.qty[l];
+  }
+
+  has(price: number): boolean {
+    return this.index.get(price) !== MISSING;
+  }
+
+  add(price: number, delta: number, epoch: number): void {
+    let l = this.index.get(price);
+    if (l === MISSING) {
+      if (this.pool.exhausted()) this.grow();
+      l = this.pool.take();
+      this.price[l] = price;
+      this.qty[l] = 0;
+      this.live[l] = 1;
+      this.mark[l] = epoch - 1;
+      this.index.put(price, l);
+    }
+    if (this.mark[l] !== epoch) {
+      this.mark[l] = epoch;
+      if (this.changedCount === this.changed.length) {
+        const grown = new Float64Array(this.changed.length * 2);
+        grown.set(this.changed);
+        this.changed = grown;
+      }
+      this.changed[this.changedCount++] = price;
+    }
+    const v = this.qty[l] + delta;
+    if (v === 0) {
+      this.index.remove(price);
+      this.live[l] = 0;
+      this.pool.give(l);
+    } else {
+      this.qty[l] = v;
+    }
+  }
+
+  /** Is `a` better than `b` on this side (higher bid, lower ask)? */
+  better(a: number, b: number): boolean {
+    return this.bid ? a > b : a < b;
   }
 
   /**
-   * Best level after a batch, from the previous best and the prices that changed (call before
-   * clearing the changed sets). Scans every level only when the previous best level emptied — a
-   * scan per flush cost O(levels) per touched symbol (a 40k-level book: 40k map reads per batch).
+   * Best price after a batch, from the previous best and the changed prices (0: the side is
+   * empty). Scans every level only when the previous best level emptied.
    */
-  best(bid: boolean, previous: number): [number, number] {
-    const side = bid ? this.bids : this.asks;
-    let bp = previous !== 0 && side.has(previous) ? previous : 0;
+  best(previous: number): number {
+    let bp = previous !== 0 && this.has(previous) ? previous : 0;
     if (previous !== 0 && bp === 0) {
-      for (const p of side.keys()) if (bp === 0 || (bid ? p > bp : p < bp)) bp = p;
+      for (let l = 0; l < this.live.length; l++) if (this.live[l] === 1 && (bp === 0 || this.better(this.price[l], bp))) bp = this.price[l];
     } else {
-      for (const p of bid ? this.changedBids : this.changedAsks) if (side.has(p) && (bp === 0 || (bid ? p > bp : p < bp))) bp = p;
+      for (let i = 0; i < this.changedCount; i++) {
+        const p = this.changed[i];
+        if (this.has(p) && (bp === 0 || this.better(p, bp))) bp = p;
+      }
     }
-    return bp === 0 ? [0, 0] : [bp, side.get(bp) ?? 0];
+    return bp;
+  }
+
+  /** Cold: the changed prices, deduplicated, best first. */
+  changedPrices(): number[] {
+    const ps = [...new Set(this.changed.subarray(0, this.changedCount))];
+    return ps.sort((a, b) => (this.bid ? b - a : a - b));
+  }
+
+  /** Cold: up to `depth` levels [price, qty], best first. */
+  levels(depth: number): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let l = 0; l < this.live.length; l++) if (this.live[l] === 1) out.push([this.price[l], this.qty[l]]);
+    return out.sort((a, b) => (this.bid ? b[0] - a[0] : a[0] - b[0])).slice(0, depth);
+  }
+
+  /** Cold: twice the level slots (the book never held this many levels before). */
+  private grow(): void {
+    const n = this.price.length * 2;
+    const widen = <T extends Float64Array | Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const g = make(n);
+      g.set(a);
+      return g;
+    };
+    this.price = widen(this.price, (k) => new Float64Array(k));
+    this.qty = widen(this.qty, (k) => new Float64Array(k));
+    this.live = widen(this.live, (k) => new Uint8Array(k));
+    this.mark = widen(this.mark, (k) => new Int32Array(k));
+    // A fresh pool over the wider table: the old slots are all in use (that is why it grew).
+    const old = n / 2;
+    const next = new Int32Array(n);
+    this.pool = new SlotPool(next);
+    for (let i = 0; i < old; i++) this.pool.take();
+  }
+}
+
+class SymbolBook {
+  readonly bids = new LevelSide(true);
+  readonly asks = new LevelSide(false);
+  bookSeq = 0;
+  tradeSeq = 0;
+  bboSeq = 0;
+  /** The published best bid/offer (price 0: none). */
+  bidPx = 0;
+  bidQty = 0;
+  askPx = 0;
+  askQty = 0;
+  /** Time (µs) of the last event that touched this book: the bbo message's time (deterministic). */
+  ts = 0;
+  /** Batch counter: a level is recorded as changed once per batch. */
+  epoch = 1;
+  /** The formatted full book at `seq`, shared by every snapshot until the book changes again. */
+  cache: { seq: number; bids: string[][]; asks: string[][] } | null = null;
+  readonly topics: { trades: string; book: string; bbo: string };
+  constructor(readonly spec: SymbolSpec) {
+    this.topics = { trades: `trades.${spec.name}`, book: `book.${spec.name}`, bbo: `bbo.${spec.name}` };
+  }
+
+  add(bid: boolean, price: number, qty: number): void {
+    (bid ? this.bids : this.asks).add(price, qty, this.epoch);
+  }
+
+  pending(): boolean {
+    return this.bids.changedCount > 0 || this.asks.changedCount > 0;
   }
 
   levels(bid: boolean, depth: number): Array<[number, number]> {
-    const side = bid ? this.bids : this.asks;
-    const prices = [...side.keys()].sort((a, b) => (bid ? b - a : a - b)).slice(0, depth);
-    return prices.map((p) => [p, side.get(p) ?? 0]);
+    return (bid ? this.bids : this.asks).levels(depth);
   }
 }
 
@@ -77,33 +174,115 @@ export type MarketDataMessage = Record<string, unknown> & { type: string };
 export interface MarketDataSink {
   /** Publish a message on a topic such as "book.BTC-USD". */
   publish(topic: string, message: MarketDataMessage): void;
+  /**
+   * Does anyone read `topic`? When false the message is not built at all (its sequence number is
+   * still used). Absent: every message is built.
+   */
+  wants?(topic: string): boolean;
 }
+
+/** Trades since their shard's last batch end, as columns (built into messages only for readers). */
+class TradeColumns {
+  count = 0;
+  symbol = new Int32Array(64);
+  id = new Float64Array(64);
+  price = new Float64Array(64);
+  qty = new Float64Array(64);
+  buy = new Uint8Array(64);
+  seq = new Float64Array(64);
+  ts = new Float64Array(64);
+
+  push(symbol: number, id: number, price: number, qty: number, buy: boolean, seq: number, ts: number): void {
+    if (this.count === this.symbol.length) this.grow();
+    const i = this.count++;
+    this.symbol[i] = symbol;
+    this.id[i] = id;
+    this.price[i] = price;
+    this.qty[i] = qty;
+    this.buy[i] = buy ? 1 : 0;
+    this.seq[i] = seq;
+    this.ts[i] = ts;
+  }
+
+  private grow(): void {
+    const n = this.symbol.length * 2;
+    const f = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+      const g = new Float64Array(n);
+      g.set(a);
+      return g;
+    };
+    const s = new Int32Array(n);
+    s.set(this.symbol);
+    this.symbol = s;
+    const b = new Uint8Array(n);
+    b.set(this.buy);
+    this.buy = b;
+    this.id = f(this.id);
+    this.price = f(this.price);
+    this.qty = f(this.qty);
+    this.seq = f(this.seq);
+    this.ts = f(this.ts);
+  }
+}
+
+const wants = (sink: MarketDataSink, topic: string): boolean => sink.wants === undefined || sink.wants(topic);
 
 export class MarketData {
   private readonly books: SymbolBook[];
-  private readonly resting = new Map<number, Resting>();
-  private readonly pendingTrades: MarketDataMessage[][] = [];
-  /** Symbols changed since their shard's last batch end, per shard. */
-  private readonly touched: Array<Set<number>>;
+  /** Resting orders by order id: a slot in the columns below. */
+  private readonly resting = new LongIntMap(1024);
+  private rSymbol = new Int32Array(1024);
+  private rBid = new Uint8Array(1024);
+  private rPrice = new Float64Array(1024);
+  private rLeaves = new Float64Array(1024);
+  private rPool = new SlotPool(new Int32Array(1024));
+  /** Trades per shard since its last batch end. */
+  private readonly trades: TradeColumns[];
+  /** Symbols changed since their shard's last batch end, per shard (list + flag per symbol). */
+  private readonly touched: Int32Array[];
+  private readonly touchedCount: Int32Array;
+  private readonly isTouched: Uint8Array;
   private readonly shardOf: Int32Array;
 
   constructor(spec: EngineSpec) {
     this.books = spec.symbols.map((s) => new SymbolBook(s));
-    this.touched = Array.from({ length: spec.shards }, () => new Set<number>());
     this.shardOf = Int32Array.from(spec.symbols, (x) => x.shard);
-    this.pendingTrades = spec.symbols.map(() => []);
+    this.touched = Array.from({ length: spec.shards }, () => new Int32Array(spec.symbols.length));
+    this.touchedCount = new Int32Array(spec.shards);
+    this.isTouched = new Uint8Array(spec.symbols.length);
+    this.trades = Array.from({ length: spec.shards }, () => new TradeColumns());
   }
 
   /** Recovery from a snapshot: the resting orders it holds ([orderId, account, symbol, meta, price, qty, cum, …]). */
   loadResting(orders: ReadonlyArray<readonly [number, number, number, number, number, number, number, string]>): void {
     for (const [id, , symbol, meta, price, qty, cum] of orders) {
-      const book = this.books[symbol];
-      if (!book) continue;
-      const o: Resting = { symbol, bid: metaSide(meta) === Side.BUY, price, leaves: qty - cum };
-      this.resting.set(id, o);
-      book.add(o.bid, o.price, o.leaves);
-      this.touched[this.shardOf[symbol]].add(symbol);
+      if (!this.books[symbol]) continue;
+      this.rest(id, symbol, metaSide(meta) === Side.BUY, price, qty - cum);
+      this.touch(symbol);
     }
+  }
+
+  private rest(id: number, symbol: number, bid: boolean, price: number, leaves: number): void {
+    if (this.rPool.exhausted()) this.growResting();
+    const r = this.rPool.take();
+    this.rSymbol[r] = symbol;
+    this.rBid[r] = bid ? 1 : 0;
+    this.rPrice[r] = price;
+    this.rLeaves[r] = leaves;
+    this.resting.put(id, r);
+    this.books[symbol].add(bid, price, leaves);
+  }
+
+  private unrest(id: number, r: number): void {
+    this.resting.remove(id);
+    this.rPool.give(r);
+  }
+
+  private touch(s: number): void {
+    if (this.isTouched[s] === 1) return;
+    this.isTouched[s] = 1;
+    const k = this.shardOf[s];
+    this.touched[k][this.touchedCount[k]++] = s;
   }
 
   onEvent(w: Int32Array, b: number): void {
@@ -116,89 +295,110 @@ export class MarketData {
       case EventType.ACCEPTED: {
         const meta = w[b + EVT_META];
         if (metaType(meta) !== OrderType.LIMIT || metaTif(meta) !== TimeInForce.GTC) return;
-        const o: Resting = { symbol: s, bid: metaSide(meta) === Side.BUY, price: getI64(w, b + EVT_PRICE), leaves: getI64(w, b + EVT_QTY) };
-        this.resting.set(getI64(w, b + EVT_ORDER_ID), o);
-        book.add(o.bid, o.price, o.leaves);
+        this.rest(getI64(w, b + EVT_ORDER_ID), s, metaSide(meta) === Side.BUY, getI64(w, b + EVT_PRICE), getI64(w, b + EVT_QTY));
         break;
       }
       case EventType.TRADE: {
         const qty = getI64(w, b + EVT_LAST_QTY);
         this.fill(getI64(w, b + EVT_ORDER_ID), qty, book);
         this.fill(getI64(w, b + EVT_MAKER_ORDER_ID), qty, book);
-        const price = getI64(w, b + EVT_LAST_PRICE);
-        const takerSide = metaSide(w[b + EVT_META]) === Side.BUY ? 'buy' : 'sell';
         book.tradeSeq++;
-        this.pendingTrades[s].push({
-          type: 'trade', symbol: book.spec.name, tradeId: String(getI64(w, b + EVT_TRADE_ID)), price: formatUnits(price, book.spec.tick),
-          quantity: formatUnits(qty, book.spec.lot), takerSide, seq: book.tradeSeq, ts: getI64(w, b + EVT_TS),
-        });
+        this.trades[this.shardOf[s]].push(s, getI64(w, b + EVT_TRADE_ID), getI64(w, b + EVT_LAST_PRICE), qty, metaSide(w[b + EVT_META]) === Side.BUY, book.tradeSeq, book.ts);
         break;
       }
       case EventType.CANCELED:
       case EventType.EXPIRED: {
         const id = getI64(w, b + EVT_ORDER_ID);
-        const o = this.resting.get(id);
-        if (o) {
-          book.add(o.bid, o.price, -o.leaves);
-          this.resting.delete(id);
+        const r = this.resting.get(id);
+        if (r !== MISSING) {
+          book.add(this.rBid[r] === 1, this.rPrice[r], -this.rLeaves[r]);
+          this.unrest(id, r);
         }
         break;
       }
       case EventType.REPLACED: {
-        const o = this.resting.get(getI64(w, b + EVT_ORDER_ID));
-        if (o) {
-          book.add(o.bid, o.price, -o.leaves);
-          o.price = getI64(w, b + EVT_PRICE);
-          o.leaves = getI64(w, b + EVT_LEAVES);
-          book.add(o.bid, o.price, o.leaves);
+        const r = this.resting.get(getI64(w, b + EVT_ORDER_ID));
+        if (r !== MISSING) {
+          const bid = this.rBid[r] === 1;
+          book.add(bid, this.rPrice[r], -this.rLeaves[r]);
+          this.rPrice[r] = getI64(w, b + EVT_PRICE);
+          this.rLeaves[r] = getI64(w, b + EVT_LEAVES);
+          book.add(bid, this.rPrice[r], this.rLeaves[r]);
         }
         break;
       }
       default:
         return;
     }
-    this.touched[this.shardOf[s]].add(s);
+    this.touch(s);
   }
 
   private fill(orderId: number, qty: number, book: SymbolBook): void {
-    const o = this.resting.get(orderId);
-    if (!o) return;
-    book.add(o.bid, o.price, -qty);
-    o.leaves -= qty;
-    if (o.leaves <= 0) this.resting.delete(orderId);
+    const r = this.resting.get(orderId);
+    if (r === MISSING) return;
+    book.add(this.rBid[r] === 1, this.rPrice[r], -qty);
+    this.rLeaves[r] -= qty;
+    if (this.rLeaves[r] <= 0) this.unrest(orderId, r);
+  }
+
+  /** Cold: twice the resting-order slots (more orders rest than ever before). */
+  private growResting(): void {
+    const n = this.rSymbol.length * 2;
+    const s = new Int32Array(n);
+    s.set(this.rSymbol);
+    this.rSymbol = s;
+    const bid = new Uint8Array(n);
+    bid.set(this.rBid);
+    this.rBid = bid;
+    const p = new Float64Array(n);
+    p.set(this.rPrice);
+    this.rPrice = p;
+    const l = new Float64Array(n);
+    l.set(this.rLeaves);
+    this.rLeaves = l;
+    this.rPool = new SlotPool(new Int32Array(n));
+    for (let i = 0; i < n / 2; i++) this.rPool.take();
   }
 
   /**
    * Publish what shard k's events changed since its last batch end: trades, one book_update and a
    * bbo per symbol. Call at each event that carries EVT_BATCH_END (and nowhere else on the live
-   * path): the shard decides the batches, so every reader publishes the same messages.
+   * path): the shard decides the batches, so every reader publishes the same messages. Sequences
+   * advance whether or not anyone reads; messages are built only for topics the sink wants.
    */
   flushShard(k: number, sink: MarketDataSink): void {
-    const touched = this.touched[k];
-    if (touched.size === 0) return;
-    for (const s of touched) {
+    const n = this.touchedCount[k];
+    if (n === 0) return;
+    const list = this.touched[k];
+    const trades = this.trades[k];
+    for (let i = 0; i < n; i++) {
+      const s = list[i];
+      this.isTouched[s] = 0;
       const book = this.books[s];
-      const name = book.spec.name;
-      for (const t of this.pendingTrades[s]) sink.publish(`trades.${name}`, t);
-      this.pendingTrades[s].length = 0;
-      if (book.changedBids.size || book.changedAsks.size) {
-        const fmt = (bid: boolean, prices: Set<number>): string[][] =>
-          [...prices].sort((a, b) => (bid ? b - a : a - b)).map((p) => [formatUnits(p, book.spec.tick), formatUnits((bid ? book.bids : book.asks).get(p) ?? 0, book.spec.lot)]);
-        book.bookSeq++;
-        sink.publish(`book.${name}`, { type: 'book_update', symbol: name, seq: book.bookSeq, bids: fmt(true, book.changedBids), asks: fmt(false, book.changedAsks) });
-        const prev = book.bbo;
-        const [bp, bq] = book.best(true, prev[0]);
-        const [ap, aq] = book.best(false, prev[2]);
-        book.changedBids.clear();
-        book.changedAsks.clear();
-        if (bp !== prev[0] || bq !== prev[1] || ap !== prev[2] || aq !== prev[3]) {
-          book.bbo = [bp, bq, ap, aq];
-          book.bboSeq++;
-          sink.publish(`bbo.${name}`, this.bboMessage(book));
-        }
+      if (trades.count > 0 && wants(sink, book.topics.trades)) {
+        for (let t = 0; t < trades.count; t++) if (trades.symbol[t] === s) sink.publish(book.topics.trades, this.tradeMessage(book, trades, t));
+      }
+      if (!book.pending()) continue;
+      book.bookSeq++;
+      if (wants(sink, book.topics.book)) sink.publish(book.topics.book, this.bookUpdate(book));
+      const bp = book.bids.best(book.bidPx);
+      const ap = book.asks.best(book.askPx);
+      const bq = bp === 0 ? 0 : book.bids.get(bp);
+      const aq = ap === 0 ? 0 : book.asks.get(ap);
+      book.bids.changedCount = 0;
+      book.asks.changedCount = 0;
+      book.epoch++;
+      if (bp !== book.bidPx || bq !== book.bidQty || ap !== book.askPx || aq !== book.askQty) {
+        book.bidPx = bp;
+        book.bidQty = bq;
+        book.askPx = ap;
+        book.askQty = aq;
+        book.bboSeq++;
+        if (wants(sink, book.topics.bbo)) sink.publish(book.topics.bbo, this.bboMessage(book));
       }
     }
-    touched.clear();
+    trades.count = 0;
+    this.touchedCount[k] = 0;
   }
 
   /** Publish every shard's changes (after a replay, or where batches do not matter: tests). */
@@ -206,11 +406,23 @@ export class MarketData {
     for (let k = 0; k < this.touched.length; k++) this.flushShard(k, sink);
   }
 
+  private tradeMessage(book: SymbolBook, t: TradeColumns, i: number): MarketDataMessage {
+    return {
+      type: 'trade', symbol: book.spec.name, tradeId: String(t.id[i]), price: formatUnits(t.price[i], book.spec.tick),
+      quantity: formatUnits(t.qty[i], book.spec.lot), takerSide: t.buy[i] === 1 ? 'buy' : 'sell', seq: t.seq[i], ts: t.ts[i],
+    };
+  }
+
+  /** The changed levels with their quantities now ("0": gone), best first. */
+  private bookUpdate(book: SymbolBook): MarketDataMessage {
+    const fmt = (side: LevelSide): string[][] => side.changedPrices().map((p) => [formatUnits(p, book.spec.tick), formatUnits(side.get(p), book.spec.lot)]);
+    return { type: 'book_update', symbol: book.spec.name, seq: book.bookSeq, bids: fmt(book.bids), asks: fmt(book.asks) };
+  }
+
   private bboMessage(book: SymbolBook): MarketDataMessage {
-    const [bp, bq, ap, aq] = book.bbo;
     const p = (v: number): string | null => (v === 0 ? null : formatUnits(v, book.spec.tick));
     const q = (v: number): string => formatUnits(v, book.spec.lot);
-    return { type: 'bbo', symbol: book.spec.name, bidPrice: p(bp), bidQuantity: q(bq), askPrice: p(ap), askQuantity: q(aq), seq: book.bboSeq, ts: book.ts };
+    return { type: 'bbo', symbol: book.spec.name, bidPrice: p(book.bidPx), bidQuantity: q(book.bidQty), askPrice: p(book.askPx), askQuantity: q(book.askQty), seq: book.bboSeq, ts: book.ts };
   }
 
   /**
@@ -234,7 +446,7 @@ export class MarketData {
     // levels but not in bookSeq: such a snapshot is slightly ahead of its seq, and the next
     // book_update — absolute quantities for every level it names — brings a client applying it to
     // the same book. With changes pending nothing is cached.
-    const pending = book.changedBids.size > 0 || book.changedAsks.size > 0;
+    const pending = book.pending();
     if (book.cache && book.cache.seq === book.bookSeq && !pending) return book.cache;
     const fmt = (lv: Array<[number, number]>): string[][] => lv.map(([p, q]) => [formatUnits(p, book.spec.tick), formatUnits(q, book.spec.lot)]);
     const c = { seq: book.bookSeq, bids: fmt(book.levels(true, Number.MAX_SAFE_INTEGER)), asks: fmt(book.levels(false, Number.MAX_SAFE_INTEGER)) };

@@ -64,17 +64,17 @@ export class ProtocolError extends Error {
   }
 }
 
-const SIDES: Record<string, number> = { buy: Side.BUY, sell: Side.SELL };
-const ORDER_TYPES: Record<string, number> = { limit: OrderType.LIMIT, market: OrderType.MARKET };
-const TIFS: Record<string, number> = { GTC: TimeInForce.GTC, IOC: TimeInForce.IOC, FOK: TimeInForce.FOK };
-const STPS: Record<string, number> = {
+export const SIDES: Record<string, number> = { buy: Side.BUY, sell: Side.SELL };
+export const ORDER_TYPES: Record<string, number> = { limit: OrderType.LIMIT, market: OrderType.MARKET };
+export const TIFS: Record<string, number> = { GTC: TimeInForce.GTC, IOC: TimeInForce.IOC, FOK: TimeInForce.FOK };
+export const STPS: Record<string, number> = {
   none: Stp.NONE, cancel_newest: Stp.CANCEL_NEWEST, cancel_oldest: Stp.CANCEL_OLDEST, cancel_both: Stp.CANCEL_BOTH, decrement: Stp.DECREMENT,
 };
 export const SIDE_NAMES = ['', 'buy', 'sell'];
 export const TYPE_NAMES = ['', 'limit', 'market'];
 export const TIF_NAMES = ['', 'GTC', 'IOC', 'FOK'];
-const STATUS_NAMES = ['', 'new', 'partially_filled', 'filled', 'canceled', 'rejected', 'expired'];
-const REASON_NAMES: Record<number, string> = {
+export const STATUS_NAMES = ['', 'new', 'partially_filled', 'filled', 'canceled', 'rejected', 'expired'];
+export const REASON_NAMES: Record<number, string> = {
   [Reason.USER]: 'user', [Reason.IOC_REMAINDER]: 'ioc_remainder', [Reason.STP]: 'self_trade_prevention', [Reason.KILL_SWITCH]: 'kill_switch',
   [Reason.MASS_CANCEL]: 'mass_cancel', [Reason.MARKET_REMAINDER]: 'market_remainder', [Reason.FOK_NOT_FILLABLE]: 'fok_not_fillable',
   [Reason.STP_DECREMENT]: 'self_trade_prevention_decrement', [Reason.NONE]: 'none',
@@ -337,7 +337,7 @@ export interface ExecutionReport {
   id?: string | number;
 }
 
-const EXEC_TYPES: Record<number, string> = {
+export const EXEC_TYPES: Record<number, string> = {
   [EventType.ACCEPTED]: 'new', [EventType.TRADE]: 'trade', [EventType.CANCELED]: 'canceled', [EventType.REPLACED]: 'replaced',
   [EventType.REJECTED]: 'rejected', [EventType.EXPIRED]: 'expired',
 };

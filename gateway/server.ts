@@ -16,12 +16,12 @@ import type { TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import * as hdr from 'hdr-histogram-js';
 import { CommandType, EventType, ResultCode, codeName } from '../engine/codes.ts';
-import { CMD_END, CMD_INGRESS_TS, CMD_SYMBOL, CMD_SLOT_WORDS } from '../engine/command-slot.ts';
+import { CMD_CLORD, CMD_END, CMD_INGRESS_TS, CMD_SYMBOL, CMD_SLOT_WORDS, readClordString } from '../engine/command-slot.ts';
 import {
   EVT_ACCOUNT, EVT_BATCH_END, EVT_CODE, EVT_CORRELATION, EVT_INGRESS_TS, EVT_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SYMBOL, EVT_TYPE } from '../engine/event-slot.ts';
 import { Recovery } from '../persistence/recovery.ts';
 import { getI64 } from '../engine/int64.ts';
-import { nowUs } from '../engine/clock.ts';
+import { stampUs } from '../engine/clock.ts';
 import { Engine } from '../engine/engine.ts';
 import type { EngineLink } from '../engine/link.ts';
 import { latencyHistogram } from './stage-stats.ts';
@@ -33,11 +33,13 @@ import { Budget, shareOf } from './budget.ts';
 import { LocalControl } from './control.ts';
 import type { GatewayControl, ThreadStats } from './control.ts';
 import {
-  GatewayCode, ORDER_ENTRY_TYPES, ProtocolError, encodeOrderEntry, errorObject, makerReportFromEvent, parseJson, refusal, reportFromEvent, reportJson, reportUnits,
-  requestId, symbolTable,
+  GatewayCode, ORDER_ENTRY_TYPES, ORDER_TYPES, ProtocolError, SIDES, STPS, TIFS, encodeOrderEntry, errorObject, makerReportFromEvent, parseJson, refusal,
+  reportFromEvent, reportJson, reportUnits, requestId, symbolTable,
 } from './protocol.ts';
+import { LANE_CANCEL_ALL, LANE_TYPE_NAMES, MAX_REPORT_BYTES, OrderFrameDecoder, ReportWriter } from './json-lane.ts';
+import { PendingTable } from './pending.ts';
 import { decodeBinary, encodeBinary, encodeReportEnvelope } from './proto-codec.ts';
-import type { MarketDataMessage } from '../feeds/market-data.ts';
+import type { MarketDataMessage, MarketDataSink } from '../feeds/market-data.ts';
 import type { ClientMessage, SymbolTable } from './protocol.ts';
 import type { GatewayOptions } from './options.ts';
 import { Outgoing, Sessions } from './session.ts';
@@ -48,13 +50,19 @@ import type { Conn, OutMsg } from './session.ts';
 export { DEFAULT_GATEWAY } from './options.ts';
 export type { GatewayOptions } from './options.ts';
 
-interface Pending {
-  conn: Conn;
-  id: string | number | undefined;
-  /** cancel_all over every shard: DONE events still expected, and the sum so far. */
-  remaining: number;
-  canceled: number;
+/** An execution report as messages for the general path: plain, and with the request id echoed. */
+interface GeneralReport {
+  plain: Outgoing;
+  echoed: Outgoing | null;
 }
+
+/** Slots of Gateway.clock. */
+const RX = 0;
+const PASS = 1;
+const DECODE = 2;
+
+/** Requests in flight kept per gateway thread (their reports echo the request id). */
+const PENDING_CAPACITY = 1 << 16;
 
 const CHANNELS = new Set(['trades', 'bbo', 'book', 'executions']);
 
@@ -72,7 +80,11 @@ export class Gateway {
   private readonly byKey = new Map<string, number>();
   /** This thread's connections and sending (gateway/session.ts). */
   private readonly sessions: Sessions;
-  private readonly pending = new Map<number, Pending>();
+  /** Requests in flight by correlation id (gateway/pending.ts). */
+  private readonly pending: PendingTable;
+  /** The JSON order lane (gateway/json-lane.ts): frames decoded and reports encoded on bytes. */
+  private readonly lane: OrderFrameDecoder;
+  private readonly writer: ReportWriter;
   private readonly scratch = new Int32Array(CMD_SLOT_WORDS);
   private readonly pump: EventPump;
   private listenSocket: us_listen_socket | null = null;
@@ -91,8 +103,15 @@ export class Gateway {
   readonly latency = latencyHistogram();
   /** Stage timings for GET /v1/stats/latency (see gateway/stage-stats.ts); resettable. */
   readonly stages = { decode: latencyHistogram(), match: latencyHistogram(), eventOut: latencyHistogram() };
-  /** When the frame being handled arrived (µs), for the decode stage. */
-  private rxUs = 0;
+  /**
+   * Clock readings (µs): [RX] when the frame being handled arrived (also its command's ingress
+   * time), [PASS] this pass of the event pump (0: not read yet this pass), [DECODE] a decode-stage
+   * sample. Each read allocates the clock's own number (16 bytes: performance.now and Date.now
+   * return heap numbers), so the order path reads it once per frame and once per pass.
+   */
+  private readonly clock = new Float64Array(3);
+  /** Frames taken since start: the decode stage (a second clock read) is sampled 1 in 64. */
+  private decodeSamples = 0;
   readonly counters = {
     messages: 0,
     commands: new Map<string, number>(),
@@ -131,14 +150,20 @@ export class Gateway {
       this.control = control;
     }
     this.nextCorrelation = this.link.index + 1;
+    this.pending = new PendingTable(PENDING_CAPACITY, this.link.index + 1, this.link.threads);
     this.table = symbolTable(spec);
+    this.lane = new OrderFrameDecoder(spec, { sides: SIDES, orderTypes: ORDER_TYPES, tifs: TIFS, stps: STPS });
+    this.writer = new ReportWriter(spec);
     for (const a of spec.accounts) if (a.apiKey) this.byKey.set(a.apiKey, a.id);
     this.sessions = new Sessions(spec.accounts.length, opts, log, this.counters);
     this.feeds = new MarketData(spec);
     const handler: SlotHandler = { onSlot: (w, b) => this.onEvent(w, b) };
     if (opts.ackMode === 'durable' && !this.link.journalState) throw new Error('ackMode "durable" needs the journal (start the engine with a journal directory)');
     this.pump = new EventPump(linkSource(this.link), handler, 1024, opts.ackMode === 'durable' ? this.link.journalState : null);
-    this.pump.afterBatch = () => this.sessions.flushQueued();
+    this.pump.afterBatch = () => {
+      this.sessions.flushQueued();
+      this.clock[PASS] = 0;
+    };
     // Per-order debug lines build an object each: only when debug logging is on (checked once).
     this.debugLog = log.isLevelEnabled('debug');
     // Server-wide budgets: each gateway thread keeps its share.
@@ -163,7 +188,7 @@ export class Gateway {
       lastSeq[k] = r.lastSeq;
     }
     // Recovered state is the starting point: nothing of it is re-published as trades or updates.
-    this.feeds.flush({ publish: () => undefined });
+    this.feeds.flush({ publish: () => undefined, wants: () => false });
     this.feeds.resumeSequences(lastSeq, this.opts.ackMode === 'fast' ? this.spec.ringCapacity : 0);
     return n;
   }
@@ -256,7 +281,7 @@ export class Gateway {
         c.ws = null;
         this.sessions.conns.delete(c);
         if (c.account >= 0) {
-          this.sessions.byAccount[c.account].delete(c);
+          this.sessions.removeAccountConn(c.account, c);
           // The account's last connection on any gateway thread: cancel-on-disconnect.
           const before = Atomics.sub(this.link.accountConns, c.account, 1);
           if (before === 1 && this.spec.accounts[c.account].cancelOnDisconnect && this.accepting) this.cancelAllFor(c.account);
@@ -288,14 +313,32 @@ export class Gateway {
   /** Market data: JSON subscribers on `topic`, binary ones on `pb:topic`; encode only if anyone listens. */
   private publish(topic: string, msg: MarketDataMessage): void {
     if (this.app.numSubscribers(topic) > 0) this.app.publish(topic, JSON.stringify(msg), false);
-    if (this.app.numSubscribers(`pb:${topic}`) > 0) this.app.publish(`pb:${topic}`, this.encodeBinary(msg), true);
+    const pb = this.pbTopic(topic);
+    if (this.app.numSubscribers(pb) > 0) this.app.publish(pb, this.encodeBinary(msg), true);
+  }
+
+  /** Does any connection on this thread read `topic` (JSON or protobuf)? Messages are built only then. */
+  private wants(topic: string): boolean {
+    return this.app.numSubscribers(topic) > 0 || this.app.numSubscribers(this.pbTopic(topic)) > 0;
+  }
+
+  /** The protobuf twin of a market-data topic ("pb:" + topic), made once per topic. */
+  private readonly pbTopics = new Map<string, string>();
+  private pbTopic(topic: string): string {
+    let pb = this.pbTopics.get(topic);
+    if (pb === undefined) {
+      pb = `pb:${topic}`;
+      this.pbTopics.set(topic, pb);
+    }
+    return pb;
   }
 
   private onMessage(ws: WebSocket<Conn>, message: ArrayBuffer, isBinary: boolean): void {
-    this.rxUs = nowUs();
+    stampUs(this.clock, RX);
     const c = ws.getUserData();
     this.counters.messages++;
-    if (!this.sessions.takeToken(c)) {
+    // The frame's arrival time serves the token bucket too (one clock read per frame).
+    if (!this.sessions.takeToken(c, this.clock[RX] / 1000)) {
       this.sendError(c, GatewayCode.RATE_LIMITED, `more than ${this.opts.rateLimit.perSecond} messages/s (burst ${this.opts.rateLimit.burst}): slow down`);
       this.sessions.violation(c);
       return;
@@ -309,8 +352,11 @@ export class Gateway {
     c.binary = isBinary;
     let m: ClientMessage | null = null;
     try {
-      // Decode before returning: uWS neuters `message` when this callback ends.
-      m = isBinary ? decodeBinary(new Uint8Array(message), this.table) : parseJson(Buffer.from(message).toString('utf8'));
+      // Decode before returning: uWS neuters `message` when this callback ends. The one view
+      // below is the order path's only allocation on this side (uWS's ArrayBuffer aside).
+      const bytes = new Uint8Array(message);
+      if (!isBinary && c.account >= 0 && this.accepting && this.laneEntry(c, bytes)) return;
+      m = isBinary ? decodeBinary(bytes, this.table) : parseJson(Buffer.from(message).toString('utf8'));
       if (m === null) this.reject(c, refusal.code, refusal.message, refusal.id);
       else this.handle(c, m);
     } catch (e) {
@@ -376,20 +422,54 @@ export class Gateway {
   private orderEntry(c: Conn, m: ClientMessage, id: string | number | undefined): void {
     if (c.account < 0) return this.reject(c, GatewayCode.NOT_AUTHENTICATED, 'authenticate first: send {"type":"auth","token":"<api key>"} or use an Authorization: Bearer header', id);
     if (!this.accepting) return this.reject(c, GatewayCode.ENGINE_BUSY, 'the server is shutting down', id);
-    const correlation = this.nextCorrelation;
     const s = this.scratch;
     s.fill(0, 0, CMD_END);
-    if (!encodeOrderEntry(m, this.table, c.account, correlation, s, 0)) return this.reject(c, refusal.code, refusal.message, refusal.id);
-    this.nextCorrelation += this.link.threads;
+    if (!encodeOrderEntry(m, this.table, c.account, this.nextCorrelation, s, 0)) return this.reject(c, refusal.code, refusal.message, refusal.id);
+    const type = m.type as string;
+    const i = this.submit(c, type, type === 'cancel_all' && m.symbol === undefined, id);
+    if (i >= 0) this.pending.setIdValue(i, id);
+  }
+
+  /**
+   * The JSON lane: a text frame the lane decodes (gateway/json-lane.ts) is submitted here with
+   * nothing allocated; false when the lane declines it (the general path then decides).
+   */
+  private laneEntry(c: Conn, bytes: Uint8Array): boolean {
+    const lane = this.lane;
+    const s = this.scratch;
+    s.fill(0, 0, CMD_END);
+    const kind = lane.decode(bytes, c.account, this.nextCorrelation, s, 0);
+    if (kind === 0) return false;
+    const i = this.submit(c, LANE_TYPE_NAMES[kind], kind === LANE_CANCEL_ALL && lane.allShards, undefined);
+    if (i >= 0 && lane.hasId) this.pending.setIdBytes(i, bytes, lane.idStart, lane.idEnd);
+    return true;
+  }
+
+  /**
+   * Send the command in the scratch slot (encoded with this.nextCorrelation) to the engine, or
+   * answer why not. `id`: the request id, undefined for the JSON lane (whose id is in its bytes,
+   * made a value only for a refusal). Returns the pending entry, or −1 when refused.
+   */
+  private submit(c: Conn, type: string, allShards: boolean, id: string | number | undefined): number {
+    const s = this.scratch;
+    const correlation = this.nextCorrelation;
     const link = this.link;
-    if (!link.routeUp(s[CMD_SYMBOL])) return this.rejectDown(c, s[CMD_SYMBOL], id);
+    if (!link.routeUp(s[CMD_SYMBOL])) {
+      this.rejectDown(c, s[CMD_SYMBOL], id ?? this.lane.idValue());
+      return -1;
+    }
     // Durable acks promise the journal has the event: while it cannot write, refuse at once and say
     // why, rather than take orders that could never be acknowledged.
     if (this.opts.ackMode === 'durable' && !link.journalWriting()) {
-      return this.reject(c, GatewayCode.JOURNAL_UNAVAILABLE, `the journal cannot write (${this.control.journalError() ?? link.journalStatus()}): nothing was sent to the engine; retry when /health/deep is ok`, id);
+      this.reject(c, GatewayCode.JOURNAL_UNAVAILABLE, `the journal cannot write (${this.control.journalError() ?? link.journalStatus()}): nothing was sent to the engine; retry when /health/deep is ok`, id ?? this.lane.idValue());
+      return -1;
     }
-    const b = link.tryClaimCommand();
-    if (b < 0) return this.reject(c, GatewayCode.ENGINE_BUSY, 'the engine is saturated right now: retry shortly', id);
+    const b = link.tryClaimCommand(this.clock[RX]);
+    if (b < 0) {
+      this.reject(c, GatewayCode.ENGINE_BUSY, 'the engine is saturated right now: retry shortly', id ?? this.lane.idValue());
+      return -1;
+    }
+    this.nextCorrelation += link.threads;
     const w = link.input.ring.words;
     // Keep the ingress time tryClaimCommand stamped.
     const ts0 = w[b + CMD_INGRESS_TS];
@@ -398,13 +478,14 @@ export class Gateway {
     w[b + CMD_INGRESS_TS] = ts0;
     w[b + CMD_INGRESS_TS + 1] = ts1;
     link.commitCommands();
-    this.stages.decode.recordValue(Math.max(1, nowUs() - this.rxUs));
-    const type = m.type as string;
+    if ((++this.decodeSamples & 63) === 1) {
+      stampUs(this.clock, DECODE);
+      this.stages.decode.recordValue(Math.max(1, this.clock[DECODE] - this.clock[RX]));
+    }
     // The correlation id follows the order: it is in the command slot, every event it causes, and these logs.
-    if (this.debugLog) this.log.debug({ corr: correlation, conn: c.id, account: this.spec.accounts[c.account].name, type, clientOrderId: m.clientOrderId }, 'order received');
+    if (this.debugLog) this.log.debug({ corr: correlation, conn: c.id, account: this.spec.accounts[c.account].name, type, clientOrderId: readClordString(s, CMD_CLORD) }, 'order received');
     this.counters.commands.set(type, (this.counters.commands.get(type) ?? 0) + 1);
-    const allShards = type === 'cancel_all' && m.symbol === undefined;
-    this.pending.set(correlation, { conn: c, id, remaining: allShards ? this.spec.shards : 1, canceled: 0 });
+    return this.pending.add(correlation, c, allShards ? this.spec.shards : 1);
   }
 
   /** Orders for a shard that is down: say so, with what the supervisor is doing about it (cold). */
@@ -426,7 +507,7 @@ export class Gateway {
   /** A connection of `account` opened or authenticated on this thread (counted over every thread). */
   private addAccountConn(c: Conn, account: number): void {
     c.account = account;
-    this.sessions.byAccount[account].add(c);
+    this.sessions.addAccountConn(account, c);
     Atomics.add(this.link.accountConns, account, 1);
   }
 
@@ -511,7 +592,7 @@ export class Gateway {
   // ------------------------------------------------------------------ events → clients
 
   /** Market data goes to this thread's subscribers. */
-  private readonly mdSink = { publish: (topic: string, msg: MarketDataMessage): void => this.publish(topic, msg) };
+  private readonly mdSink: MarketDataSink = { publish: (topic, msg) => this.publish(topic, msg), wants: (topic) => this.wants(topic) };
 
   private onEvent(w: Int32Array, b: number): void {
     const type = w[b + EVT_TYPE];
@@ -520,22 +601,27 @@ export class Gateway {
     // The shard's batch ends here: publish its market data now (the same batches on every thread).
     if (w[b + EVT_BATCH_END] === 1) this.feeds.flushShard(this.pump.shard, this.mdSink);
     const correlation = getI64(w, b + EVT_CORRELATION);
-    const p = this.pending.get(correlation);
-    if (p && (type === EventType.ACCEPTED || type === EventType.REJECTED)) {
+    const pending = this.pending;
+    const p = pending.find(correlation);
+    // Times (µs, above 2^31) are read inline, not through getI64: a double that large returned
+    // from a call that is not inlined is boxed.
+    const ingress = w[b + EVT_INGRESS_TS + 1] * 4294967296 + (w[b + EVT_INGRESS_TS] >>> 0);
+    if (p >= 0 && (type === EventType.ACCEPTED || type === EventType.REJECTED)) {
       // The request's first answer: stage timings from the shard's clock.
-      const ingress = getI64(w, b + EVT_INGRESS_TS);
-      const shardTs = getI64(w, b + EVT_TS);
+      const shardTs = w[b + EVT_TS + 1] * 4294967296 + (w[b + EVT_TS] >>> 0);
       if (ingress > 0 && shardTs >= ingress) {
         this.stages.match.recordValue(Math.max(1, shardTs - ingress));
-        this.stages.eventOut.recordValue(Math.max(1, nowUs() - shardTs));
+        this.stages.eventOut.recordValue(Math.max(1, this.now() - shardTs));
       }
     }
     if (type === EventType.MASS_CANCEL_DONE) {
-      if (p) {
-        p.canceled += getI64(w, b + EVT_LAST_QTY);
-        if (--p.remaining <= 0) {
-          this.pending.delete(correlation);
-          this.sessions.queue(p.conn, new Outgoing({ type: 'cancel_all_ack', canceled: p.canceled, ...(p.id === undefined ? {} : { id: p.id }) }, this.binaryEncoder));
+      if (p >= 0) {
+        pending.canceled[p] += getI64(w, b + EVT_LAST_QTY);
+        if (--pending.remaining[p] <= 0) {
+          const id = pending.idValue(p);
+          const conn = pending.conn[p] as Conn;
+          this.sessions.queue(conn, new Outgoing({ type: 'cancel_all_ack', canceled: pending.canceled[p], ...(id === undefined ? {} : { id }) }, this.binaryEncoder));
+          pending.delete(p);
         }
       }
       return;
@@ -549,35 +635,67 @@ export class Gateway {
       if (this.debugLog) this.log.debug({ corr: correlation, account: w[b + EVT_ACCOUNT], maker: w[b + EVT_MAKER_ACCOUNT] }, 'trade');
     }
     const sym = this.spec.symbols[w[b + EVT_SYMBOL]];
+    const byAccount = this.sessions.byAccount;
     const account = w[b + EVT_ACCOUNT];
-    if (account >= 0 && account < this.sessions.byAccount.length && this.sessions.byAccount[account].size > 0) {
-      const u = reportUnits();
-      const report = reportFromEvent(w, b, sym, undefined, u);
-      const plain = new Outgoing(report as unknown as OutMsg, this.binaryEncoder, reportJson(report), () => encodeReportEnvelope(report, u, undefined));
+    if (account >= 0 && account < byAccount.length && byAccount[account].length > 0) {
       // The requesting connection also gets the request id echoed.
-      const rid = p && p.id !== undefined && p.conn.account === account ? p.id : undefined;
-      const echoed = rid !== undefined ? new Outgoing({ ...report, id: rid } as unknown as OutMsg, this.binaryEncoder, reportJson(report, rid), () => encodeReportEnvelope(report, u, rid)) : null;
-      for (const c of this.sessions.byAccount[account]) this.sessions.queue(c, echoed && c === p?.conn ? echoed : plain);
-      const ingress = getI64(w, b + EVT_INGRESS_TS);
-      if (ingress > 0) this.latency.recordValue(Math.max(1, nowUs() - ingress));
+      const echoTo = p >= 0 && pending.hasId(p) && (pending.conn[p] as Conn).account === account ? pending.conn[p] : null;
+      const conns = byAccount[account];
+      let general: GeneralReport | null = null;
+      for (let i = 0; i < conns.length; i++) {
+        const c = conns[i];
+        if (this.queueJsonReport(c, w, b, sym, true, c === echoTo ? p : -1)) continue;
+        general ??= this.generalReport(w, b, sym, true, echoTo === null ? -1 : p);
+        this.sessions.queue(c, c === echoTo && general.echoed ? general.echoed : general.plain);
+      }
+      if (ingress > 0) this.latency.recordValue(Math.max(1, this.now() - ingress));
     }
     if (type === EventType.TRADE) {
       const maker = w[b + EVT_MAKER_ACCOUNT];
-      if (maker >= 0 && maker < this.sessions.byAccount.length && this.sessions.byAccount[maker].size > 0) {
-        const mu = reportUnits();
-        const mr = makerReportFromEvent(w, b, sym, mu);
-        const report = new Outgoing(mr as unknown as OutMsg, this.binaryEncoder, reportJson(mr), () => encodeReportEnvelope(mr, mu, undefined));
-        for (const c of this.sessions.byAccount[maker]) this.sessions.queue(c, report);
+      if (maker >= 0 && maker < byAccount.length && byAccount[maker].length > 0) {
+        const conns = byAccount[maker];
+        let general: GeneralReport | null = null;
+        for (let i = 0; i < conns.length; i++) {
+          if (this.queueJsonReport(conns[i], w, b, sym, false, -1)) continue;
+          general ??= this.generalReport(w, b, sym, false, -1);
+          this.sessions.queue(conns[i], general.plain);
+        }
       }
     }
-    // Requests are answered by their first events; forget them once the engine moved well past.
-    if (p && this.pending.size > 100_000) this.prune(correlation);
   }
 
-  private prune(current: number): void {
-    // This thread's ids advance by the thread count: keep its last 50,000 requests.
-    const window = 50_000 * this.link.threads;
-    for (const k of this.pending.keys()) if (k < current - window) this.pending.delete(k);
+  /** The clock for this pass of the event pump (read at most once per pass). */
+  private now(): number {
+    if (this.clock[PASS] === 0) stampUs(this.clock, PASS);
+    return this.clock[PASS];
+  }
+
+  /**
+   * The JSON lane's report for one connection: encoded straight into the outbox arena. False when
+   * this connection needs the general path (protobuf, or a report the byte writer leaves to it).
+   */
+  private queueJsonReport(c: Conn, w: Int32Array, b: number, sym: EngineSpec['symbols'][number] | undefined, taker: boolean, p: number): boolean {
+    const sessions = this.sessions;
+    if (!sessions.wantsJson(c)) return c.ws === null || c.closed;
+    const pending = this.pending;
+    if (p >= 0 && pending.idLen[p] === 0) return false;
+    const out = sessions.reserve(MAX_REPORT_BYTES);
+    const start = sessions.arenaPos;
+    let pos = taker ? this.writer.taker(out, start, w, b, sym) : this.writer.maker(out, start, w, b, sym);
+    if (pos < 0) return false;
+    if (p >= 0) pos = this.writer.id(out, pos, pending.idBytes, pending.idAt(p), pending.idAt(p) + pending.idLen[p]);
+    sessions.commitBytes(c, this.writer.close(out, pos));
+    return true;
+  }
+
+  /** A report the JSON lane left (protobuf connections, rare values): objects, encoded once per encoding. `p`: the pending entry whose id is echoed, or −1. */
+  private generalReport(w: Int32Array, b: number, sym: EngineSpec['symbols'][number] | undefined, taker: boolean, p: number): GeneralReport {
+    const u = reportUnits();
+    const report = taker ? reportFromEvent(w, b, sym, undefined, u) : makerReportFromEvent(w, b, sym, u);
+    const plain = new Outgoing(report as unknown as OutMsg, this.binaryEncoder, reportJson(report), () => encodeReportEnvelope(report, u, undefined));
+    const rid = p >= 0 ? this.pending.idValue(p) : undefined;
+    const echoed = rid !== undefined ? new Outgoing({ ...report, id: rid } as unknown as OutMsg, this.binaryEncoder, reportJson(report, rid), () => encodeReportEnvelope(report, u, rid)) : null;
+    return { plain, echoed };
   }
 
   // ------------------------------------------------------------------ HTTP

@@ -3,6 +3,11 @@
  * subscriptions, encoding), the connections of each account on this thread, and sending — replies
  * at once, event-driven reports queued per connection and sent corked after each event batch (one
  * write, not one per message), slow consumers closed with a reason before uWS would drop them.
+ *
+ * Queued reports are either encoded bytes (the JSON lane, gateway/json-lane.ts: written straight
+ * into this thread's outbox arena, copied into a send buffer and handed to uWS through a view of
+ * that exact length, taken from a cache: nothing allocated per message) or Outgoing objects (every
+ * other message). One FIFO per connection keeps them in order; the arena is reused every batch.
  */
 import type { WebSocket } from 'uWebSockets.js';
 import type { Logger } from 'pino';
@@ -25,8 +30,9 @@ export interface Conn {
   ws: WebSocket<Conn> | null;
   /** Encoding for messages the client did not ask for (reports, market data): its last frame's. */
   binary: boolean;
-  /** Reports queued during an event batch, sent corked together after it (one write, not one per message). */
-  outbox: Outgoing[];
+  /** Messages queued during an event batch (entries of Sessions' outbox, −1: none), sent corked together after it. */
+  qHead: number;
+  qTail: number;
 }
 
 export type OutMsg = Record<string, unknown> & { type: string };
@@ -51,12 +57,34 @@ export class Outgoing {
 }
 
 
+/** Messages up to this size are sent through a cached view of the send buffer (reports are ~400 bytes). */
+const VIEW_CACHE_BYTES = 4096;
+
 export class Sessions {
   readonly conns = new Set<Conn>();
   /** This thread's connections of each account (reports go to all of them). */
-  readonly byAccount: Array<Set<Conn>>;
-  private readonly dirty: Conn[] = [];
+  readonly byAccount: Conn[][];
+  /** Connections with queued messages: dirty[0, dirtyCount) (a count, not `length = 0`, which frees the array's storage). */
+  private readonly dirty: Array<Conn | null> = [];
+  private dirtyCount = 0;
   private nextConn = 1;
+
+  /** Encoded messages of this batch (bytes [0, arenaPos)); grows by doubling, reused every batch. */
+  arena = new Uint8Array(1 << 16);
+  /** Where the next message is written (see reserve / commitBytes). */
+  arenaPos = 0;
+  /** Queue entries: bytes [eOff, eOff + eLen) of the arena, or eObj; eNext links a connection's FIFO. */
+  private eOff = new Int32Array(1024);
+  private eLen = new Int32Array(1024);
+  private eNext = new Int32Array(1024);
+  private eObj: Array<Outgoing | null> = new Array<Outgoing | null>(1024).fill(null);
+  private eCount = 0;
+  /** One message at a time is copied here and sent through views[length] (uWS copies what it is given). */
+  private readonly sendBuf = new Uint8Array(VIEW_CACHE_BYTES);
+  private readonly views: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(VIEW_CACHE_BYTES + 1).fill(undefined);
+  /** The connection flushCorked sends (set before each cork: one bound callback, no closure per flush). */
+  private flushing: Conn | null = null;
+  private readonly flushCorked = (): void => this.flushOne();
 
   constructor(
     accounts: number,
@@ -64,7 +92,7 @@ export class Sessions {
     private readonly log: Logger,
     private readonly counters: { slowConsumerCloses: number },
   ) {
-    this.byAccount = Array.from({ length: accounts }, () => new Set<Conn>());
+    this.byAccount = Array.from({ length: accounts }, () => []);
   }
 
   /** A record for a connection being upgraded (`account` −1 until it authenticates). */
@@ -72,8 +100,18 @@ export class Sessions {
     const now = Date.now();
     return {
       id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: now, violations: 0, violationsSince: now,
-      subscribes, topics: new Set(), closed: false, ws: null, binary: false, outbox: [],
+      subscribes, topics: new Set(), closed: false, ws: null, binary: false, qHead: -1, qTail: -1,
     };
+  }
+
+  addAccountConn(account: number, c: Conn): void {
+    this.byAccount[account].push(c);
+  }
+
+  removeAccountConn(account: number, c: Conn): void {
+    const list = this.byAccount[account];
+    const i = list.indexOf(c);
+    if (i >= 0) list.splice(i, 1);
   }
 
   /**
@@ -101,42 +139,134 @@ export class Sessions {
   /** Event path: queue for the connection; `flushQueued` sends each connection's queue in one corked write. */
   queue(c: Conn, msg: Outgoing): void {
     if (!c.ws || c.closed) return;
-    if (c.outbox.length === 0) this.dirty.push(c);
-    c.outbox.push(msg);
+    this.link(c, this.entry(0, 0, msg));
   }
 
-  /** After each batch of events: one cork (one write syscall) per connection that has reports. */
+  /**
+   * Room for `bytes` more at arena[arenaPos…] (grows the arena when needed: a rare, amortized
+   * allocation). Write the message there, then commitBytes.
+   */
+  reserve(bytes: number): Uint8Array {
+    if (this.arenaPos + bytes > this.arena.length) {
+      const grown = new Uint8Array(Math.max(this.arena.length * 2, this.arenaPos + bytes));
+      grown.set(this.arena.subarray(0, this.arenaPos));
+      this.arena = grown;
+    }
+    return this.arena;
+  }
+
+  /** Queue arena bytes [arenaPos, end) for the connection (a JSON text message). */
+  commitBytes(c: Conn, end: number): void {
+    const start = this.arenaPos;
+    this.arenaPos = end;
+    if (!c.ws || c.closed) return;
+    this.link(c, this.entry(start, end - start, null));
+  }
+
+  /** Does the connection want reports as JSON bytes (open, JSON encoding)? */
+  wantsJson(c: Conn): boolean {
+    return !c.binary && c.ws !== null && !c.closed;
+  }
+
+  private entry(off: number, len: number, obj: Outgoing | null): number {
+    if (this.eCount === this.eOff.length) {
+      const n = this.eCount * 2;
+      const grow = (a: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> => {
+        const g = new Int32Array(n);
+        g.set(a);
+        return g;
+      };
+      this.eOff = grow(this.eOff);
+      this.eLen = grow(this.eLen);
+      this.eNext = grow(this.eNext);
+      for (let i = this.eObj.length; i < n; i++) this.eObj.push(null);
+    }
+    const e = this.eCount++;
+    this.eOff[e] = off;
+    this.eLen[e] = len;
+    this.eNext[e] = -1;
+    this.eObj[e] = obj;
+    return e;
+  }
+
+  private link(c: Conn, e: number): void {
+    if (c.qHead < 0) {
+      c.qHead = e;
+      if (this.dirtyCount === this.dirty.length) this.dirty.push(c);
+      else this.dirty[this.dirtyCount] = c;
+      this.dirtyCount++;
+    } else {
+      this.eNext[c.qTail] = e;
+    }
+    c.qTail = e;
+  }
+
+  /** After each batch of events: one cork (one write syscall) per connection that has messages. */
   flushQueued(): void {
     const dirty = this.dirty;
-    for (let i = 0; i < dirty.length; i++) {
-      const c = dirty[i];
-      const box = c.outbox;
-      c.outbox = [];
+    for (let i = 0; i < this.dirtyCount; i++) {
+      const c = dirty[i] as Conn;
+      dirty[i] = null;
       const ws = c.ws;
-      if (!ws || c.closed) continue;
-      const binary = c.binary;
-      try {
-        ws.cork(() => {
-          for (let j = 0; j < box.length; j++) {
-            if (ws.send(box[j].encoded(binary), binary) === 2) {
-              this.slowConsumer(c, 'send buffer full');
-              return;
-            }
-          }
-        });
-      } catch (e) {
-        // As in send(): uWS closed the socket (backpressure limit) before its close callback ran.
-        c.closed = true;
-        c.ws = null;
-        this.log.warn({ conn: c.id, err: e }, 'send on a socket uWS had closed');
+      if (ws && !c.closed) {
+        this.flushing = c;
+        try {
+          ws.cork(this.flushCorked);
+        } catch (e) {
+          // As in send(): uWS closed the socket (backpressure limit) before its close callback ran.
+          c.closed = true;
+          c.ws = null;
+          this.log.warn({ conn: c.id, err: e }, 'send on a socket uWS had closed');
+        }
       }
+      c.qHead = -1;
+      c.qTail = -1;
     }
-    dirty.length = 0;
+    this.dirtyCount = 0;
+    this.flushing = null;
+    for (let e = 0; e < this.eCount; e++) this.eObj[e] = null;
+    this.eCount = 0;
+    this.arenaPos = 0;
   }
 
-  /** The per-connection order-entry token bucket (inline: no allocation). */
-  takeToken(c: Conn): boolean {
-    const now = Date.now();
+  /** Inside the cork: the flushing connection's queue, in order. */
+  private flushOne(): void {
+    const c = this.flushing;
+    const ws = c?.ws;
+    if (!c || !ws) return;
+    const binary = c.binary;
+    for (let e = c.qHead; e >= 0; e = this.eNext[e]) {
+      const obj = this.eObj[e];
+      let r: number;
+      if (obj !== null) {
+        r = ws.send(obj.encoded(binary), binary);
+      } else {
+        r = ws.send(this.bytesOf(this.eOff[e], this.eLen[e]), false);
+      }
+      if (r === 2) {
+        this.slowConsumer(c, 'send buffer full');
+        return;
+      }
+    }
+  }
+
+  /** Arena bytes as a view of exactly that length: a cached view of the send buffer (copied in). */
+  private bytesOf(off: number, len: number): Uint8Array {
+    const arena = this.arena;
+    if (len > VIEW_CACHE_BYTES) return arena.slice(off, off + len);
+    const buf = this.sendBuf;
+    for (let i = 0; i < len; i++) buf[i] = arena[off + i];
+    let v = this.views[len];
+    if (v === undefined) {
+      v = buf.subarray(0, len);
+      this.views[len] = v;
+    }
+    return v;
+  }
+
+  /** The per-connection order-entry token bucket (inline: no allocation; `nowMs`: the frame's arrival, ms). */
+  takeToken(c: Conn, nowMs: number): boolean {
+    const now = nowMs;
     const { perSecond, burst } = this.opts.rateLimit;
     if (now > c.refillAt) {
       c.tokens = Math.min(burst, c.tokens + ((now - c.refillAt) * perSecond) / 1000);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import type { AllocationResult } from '../bench/allocation.ts';
+import type { GatewayAllocation } from '../bench/gateway-allocation.ts';
 
 // Not a timing test: a hot path that allocates nothing triggers no collection at all, however
 // slow or noisy the machine is. One scavenge would mean ~1 MB+ of garbage per million operations.
@@ -40,4 +41,22 @@ describe('hot paths allocate nothing in steady state', () => {
       expect(r.steady.heapGrowthBytes, `${r.name}: windows ${JSON.stringify(r.windows)}`).toBeLessThan(256 * 1024);
     }
   }, 240_000);
+
+  it('the gateway thread\'s JSON order path: per order only the frame\'s view and two clock reads (exact bytes, no collection)', async () => {
+    // A young generation that holds the whole window: no collection inside it, so the heap's growth
+    // is exactly what the gateway allocated (bench/gateway-allocation.ts).
+    const runner = new URL('../bench/gateway-allocation.ts', import.meta.url).pathname;
+    const r = await new Promise<GatewayAllocation>((resolve, reject) => {
+      execFile(process.execPath, ['--min-semi-space-size=64', '--max-semi-space-size=64', '--import', 'tsx', runner, '100000'], { maxBuffer: 1 << 20, timeout: 110_000 }, (err, stdout, stderr) => {
+        if (err) reject(new Error(`${err.message}\n${stderr}`));
+        else resolve(JSON.parse(stdout) as GatewayAllocation);
+      });
+    });
+    const detail = JSON.stringify(r);
+    expect(r.gcs, detail).toBe(0);
+    // The path really ran: a new report per order and a trade report per side of each pair.
+    expect(r.reports, detail).toBe(2 * r.orders);
+    // Strings, objects, closures or boxed numbers per order or per report would each add ≥ 16 B.
+    expect(r.bytesPerOrder, detail).toBeLessThanOrEqual(r.viewBytesPerFrame + 2 * r.clockBytesPerRead + 8);
+  }, 120_000);
 });
