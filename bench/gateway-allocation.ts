@@ -52,6 +52,11 @@ export interface GatewayAllocation {
   clockBytesPerRead: number;
   /** Only when the window was not clean: where one more window allocated (V8's sampling heap profiler). */
   allocationSites?: Array<{ bytes: number; stack: string }>;
+  /**
+   * Wall time per order of the clean window, ns: the gateway's handlers and the inline R+M
+   * (~0.7 µs of it, bench/README.md), no sockets — a CPU figure for the thread's own work.
+   */
+  nsPerOrder: number;
   /** Report bytes the stand-in sockets received (the path really ran). */
   reportBytes: number;
   reports: number;
@@ -146,17 +151,19 @@ export async function measureGateway(orders = 100_000): Promise<GatewayAllocatio
 
   // Windows until one has no collection in it (a collection makes the heap's growth undercount).
   let at = 400_000;
-  const window = async (body: (from: number) => void): Promise<{ bytes: number; gcs: number }> => {
-    let last = { bytes: 0, gcs: 0 };
+  const window = async (body: (from: number) => void): Promise<{ bytes: number; gcs: number; ns: number }> => {
+    let last = { bytes: 0, gcs: 0, ns: 0 };
     for (let k = 0; k < 4; k++) {
       const from = at;
       at += orders;
       const m = await countGcs(() => {
         const before = usedHeap();
+        const t0 = process.hrtime.bigint();
         body(from);
-        return usedHeap() - before;
+        const t1 = process.hrtime.bigint();
+        return { bytes: usedHeap() - before, ns: Number(t1 - t0) };
       });
-      last = { bytes: m.result, gcs: m.gcs };
+      last = { bytes: m.result.bytes, gcs: m.gcs, ns: m.result.ns };
       if (m.gcs === 0) break;
     }
     return last;
@@ -177,7 +184,7 @@ export async function measureGateway(orders = 100_000): Promise<GatewayAllocatio
   const sites = gateway.gcs > 0 || perOrder > 8 ? await allocationSites(() => run(at, orders)) : undefined;
   return {
     ...(sites ? { allocationSites: sites } : {}),
-    orders, gcs: gateway.gcs + views.gcs + clock.gcs, bytesPerOrder: gateway.bytes / orders, viewBytesPerFrame: views.bytes / orders, clockBytesPerRead: clock.bytes / orders,
+    orders, gcs: gateway.gcs + views.gcs + clock.gcs, bytesPerOrder: gateway.bytes / orders, viewBytesPerFrame: views.bytes / orders, clockBytesPerRead: clock.bytes / orders, nsPerOrder: Math.round(gateway.ns / orders),
     reportBytes, reports: reportsPerWindow + (sum > 0 ? 0 : 0),
   };
 }

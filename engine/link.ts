@@ -125,6 +125,16 @@ export class EngineLink {
     this.input.commit();
   }
 
+  /** Hot: commit without waking the risk stage; call ringRisk() soon (once for many commits). */
+  publishCommands(): void {
+    this.input.publish();
+  }
+
+  /** Wake the risk stage if it is parked (after publishCommands). */
+  ringRisk(): void {
+    this.input.ringDoorbells();
+  }
+
   /** Cold: fill a claimed slot from a Command object (keeping its ingress time) and commit it. */
   submitInto(b: number, cmd: Command): void {
     const w = this.input.ring.words;

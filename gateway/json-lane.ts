@@ -596,8 +596,9 @@ export class ReportWriter {
   }
 }
 
+/** A constant fragment (TypedArray.set: a copy, no allocation). */
 function put(out: Uint8Array, pos: number, src: Uint8Array): number {
-  for (let i = 0; i < src.length; i++) out[pos + i] = src[i];
+  out.set(src, pos);
   return pos + src.length;
 }
 

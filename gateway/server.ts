@@ -110,6 +110,12 @@ export class Gateway {
    * return heap numbers), so the order path reads it once per frame and once per pass.
    */
   private readonly clock = new Float64Array(3);
+  /** A wake-up of the risk stage is scheduled (setImmediate: after this poll phase's frames). */
+  private riskRingPending = false;
+  private readonly ringRisk = (): void => {
+    this.riskRingPending = false;
+    this.link.ringRisk();
+  };
   /** Frames taken since start: the decode stage (a second clock read) is sampled 1 in 64. */
   private decodeSamples = 0;
   readonly counters = {
@@ -477,7 +483,13 @@ export class Gateway {
     for (let i = 0; i < CMD_END; i++) w[b + i] = s[i];
     w[b + CMD_INGRESS_TS] = ts0;
     w[b + CMD_INGRESS_TS + 1] = ts1;
-    link.commitCommands();
+    // Published now, the risk stage woken once per turn of the event loop (every frame uWS handed
+    // over in this poll phase), not once per frame.
+    link.publishCommands();
+    if (!this.riskRingPending) {
+      this.riskRingPending = true;
+      setImmediate(this.ringRisk);
+    }
     if ((++this.decodeSamples & 63) === 1) {
       stampUs(this.clock, DECODE);
       this.stages.decode.recordValue(Math.max(1, this.clock[DECODE] - this.clock[RX]));

@@ -17,9 +17,11 @@ export interface StageRow extends LatencySummary {
 
 /** Stage definitions, in order along the path of an order. */
 export const STAGES = [
-  { stage: 'decode', from: 'frame received by the gateway', to: 'command committed to the gateway→risk ring', thread: 'gateway' },
-  { stage: 'risk', from: 'command committed', to: 'risk stage starts the batch holding it', thread: 'R' },
-  { stage: 'match', from: 'command committed', to: 'matching shard starts the batch holding it (both hops + risk)', thread: 'M' },
-  { stage: 'event_out', from: 'matching shard batch start', to: 'gateway reads the event', thread: 'gateway' },
-  { stage: 'report', from: 'command committed', to: 'execution report handed to uWS (every report)', thread: 'gateway' },
+  // The command's ingress time is when its frame arrived (one clock read per frame: each read
+  // allocates a number, gateway/server.ts); the decode stage, which needs a second read, is sampled.
+  { stage: 'decode', from: 'frame received by the gateway', to: 'command slot claimed in the gateway→risk ring (1 frame in 64)', thread: 'gateway' },
+  { stage: 'risk', from: 'frame received (the command\'s ingress time)', to: 'risk stage starts the batch holding it', thread: 'R' },
+  { stage: 'match', from: 'frame received', to: 'matching shard starts the batch holding it (both hops + risk)', thread: 'M' },
+  { stage: 'event_out', from: 'matching shard batch start', to: 'gateway reads the event (its event-pump pass)', thread: 'gateway' },
+  { stage: 'report', from: 'frame received', to: 'execution report queued for uWS (every report; the clock of the pump pass)', thread: 'gateway' },
 ] as const;

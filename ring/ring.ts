@@ -182,6 +182,24 @@ export class RingProducer {
     for (let i = 0; i < d.length; i++) d[i].ring();
   }
 
+  /**
+   * commit() without ringing the doorbells: the caller rings them soon with ringDoorbells(), once
+   * for many commits (a parked consumer's wake-up is a futex syscall, ~5 µs on a VM). Safe for the
+   * lost-wakeup argument (ring/doorbell.ts): a consumer that parks after this store sees the new
+   * cursor on its re-check; one parked before it is woken by the later ring.
+   */
+  publish(): void {
+    if (this.nextSeq === this.claimedFrom) return;
+    this.claimedFrom = this.nextSeq;
+    Atomics.store(this.words, PRODUCER_CURSOR_WORD, this.nextSeq);
+  }
+
+  /** Wake the consumers that are parked (after publish()). */
+  ringDoorbells(): void {
+    const d = this.doorbells;
+    for (let i = 0; i < d.length; i++) d[i].ring();
+  }
+
   /** Announce (for diagnostics) that the producer is waiting for space. */
   setParked(parked: boolean): void {
     Atomics.store(this.words, PRODUCER_PARKED_WORD, parked ? 1 : 0);

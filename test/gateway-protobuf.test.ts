@@ -30,6 +30,33 @@ describe('protobuf binary frames (proto/ringmatch.proto)', () => {
     await json.next((m) => m.type === 'cancel_all_ack');
   });
 
+  it('one account on a JSON and a protobuf connection: every report on each, once, in its encoding; the request id only to the asker', async () => {
+    const json = await connect('dev-alice-key');
+    const pb = await connect();
+    expect(await pb.requestBinary({ auth: { token: 'dev-alice-key' } })).toMatchObject({ type: 'auth_ack', binary: true });
+    // A JSON-lane order (plain frame) and a protobuf order, both resting, then both canceled.
+    json.send({ type: 'new_order', id: 41, symbol: 'BTC-USD', clientOrderId: 'mix-j', side: 'buy', price: '49000', quantity: '0.0001' });
+    const jAck = await json.next((m) => m.clientOrderId === 'mix-j' && m.execType === 'new');
+    expect(jAck).toMatchObject({ id: 41, orderStatus: 'new', price: '49000' });
+    const pbSeen = await pb.next((m) => m.clientOrderId === 'mix-j' && m.execType === 'new');
+    expect(pbSeen).toMatchObject({ binary: true, price: '4900000' });
+    expect(pbSeen.id).toBeUndefined();
+    expect(await pb.requestBinary({ newOrder: { clientOrderId: 'mix-p', symbol: 'BTC-USD', side: 1, orderType: 1, timeInForce: 1, price: '4900001', quantity: '1' } })).toMatchObject({ binary: true, execType: 'new' });
+    const jSeen = await json.next((m) => m.clientOrderId === 'mix-p' && m.execType === 'new');
+    expect(jSeen).toMatchObject({ price: '49000.01', quantity: '0.0001' });
+    expect(jSeen.id).toBeUndefined();
+    json.send({ type: 'cancel_all', id: 'mix-c' });
+    expect(await json.next((m) => m.type === 'cancel_all_ack')).toMatchObject({ id: 'mix-c' });
+    for (const c of [json, pb]) {
+      for (const id of ['mix-j', 'mix-p']) await c.next((m) => m.clientOrderId === id && m.execType === 'canceled');
+    }
+    // Nothing twice: after a ping round trip, no report for either order is left unread.
+    await json.request({ type: 'ping' });
+    await pb.requestBinary({ ping: {} });
+    expect(json.messages.filter((m) => String(m.clientOrderId ?? '').startsWith('mix-'))).toEqual([]);
+    expect(pb.messages.filter((m) => String(m.clientOrderId ?? '').startsWith('mix-'))).toEqual([]);
+  });
+
   it('binary market data: snapshot and updates in units, same sequence as JSON subscribers get', async () => {
     const pbMd = await connect();
     const jsonMd = await connect();
