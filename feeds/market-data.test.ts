@@ -33,6 +33,8 @@ const order = (over: Partial<Command>): Command => ({
   price: 9_900, qty: 5, clientOrderId: `o${++nextId}`, correlationId: nextId, ...over,
 });
 
+const formatPrice = (ticks: number): string => String(ticks / 100);
+
 describe('market data from engine events (feeds/market-data.ts)', () => {
   it('a resting GTC order is one book_update and a bbo; an IOC that does not rest publishes nothing', () => {
     const t = setup();
@@ -125,5 +127,50 @@ describe('market data from engine events (feeds/market-data.ts)', () => {
     t.run(order({ accountId: 2, side: Side.SELL, qty: 1 }));
     const seqs = t.taken().map((x) => [x.topic, x.m.seq]);
     expect(seqs).toEqual([['book.AAA', 118], ['bbo.AAA', 118], ['trades.AAA', 118], ['book.AAA', 119], ['bbo.AAA', 119]]);
+  });
+
+  it('deep books and big batches: more levels, resting orders, trades and changed prices than its tables start with', () => {
+    const spec = testSpec({
+      symbols: testSpec().symbols.map((s) => ({ symbol: s.name, tickSize: '0.01', lotSize: '1', referencePrice: '100', priceBandPct: 10, maxOrderQty: '100000', maxOrderNotional: '100000000' })),
+      accounts: ['a0', 'a1', 'a2'].map((id) => ({ id, creditLimit: '1000000000', maxOpenOrders: 10_000, maxPosition: '10000000' })),
+    });
+    const eng = new InlineEngine(spec);
+    const md = new MarketData(spec);
+    eng.onEvent((w, b) => md.onEvent(w, b));
+    const pub: MarketDataMessage[] = [];
+    const sink = { publish: (_t: string, m: MarketDataMessage): void => { pub.push(m); } };
+    // 700 bid levels (the tables start with 256), 1,100 resting orders (they start with 1,024).
+    for (let i = 0; i < 1_100; i++) eng.submit(order({ accountId: 1, price: 9_000 + (i % 700), qty: 2 }));
+    md.flush(sink);
+    expect(md.rawLevels(0, true)).toEqual(eng.shards[0].depth(0, Side.BUY).map(([p, q]) => [p, q]));
+    expect(md.rawLevels(0, true)).toHaveLength(700);
+    pub.length = 0;
+    // One sell sweeps the best 300 levels in one batch: 300+ trades and changed prices (tables start with 64).
+    const best = eng.shards[0].depth(0, Side.BUY).slice(0, 300);
+    const sweep = best.reduce((n, [, q]) => n + q, 0);
+    eng.submit(order({ accountId: 2, side: Side.SELL, tif: TimeInForce.IOC, price: best[best.length - 1][0], qty: sweep }));
+    md.flush(sink);
+    const trades = pub.filter((m) => m.type === 'trade');
+    expect(trades).toHaveLength(300); // one resting order per level at the top
+    expect(trades.map((m) => m.seq)).toEqual(trades.map((_, i) => (trades[0].seq as number) + i)); // gapless, in order
+    const update = pub.find((m) => m.type === 'book_update')!;
+    expect(update.bids).toHaveLength(300);
+    expect((update.bids as string[][]).every(([, q]) => q === '0')).toBe(true);
+    expect(pub.filter((m) => m.type === 'bbo')).toHaveLength(1);
+    expect(md.rawLevels(0, true)).toEqual(eng.shards[0].depth(0, Side.BUY).map(([p, q]) => [p, q]));
+    expect(md.rawLevels(0, true)).toHaveLength(400);
+    expect(md.bbo(0)).toMatchObject({ bidPrice: formatPrice(eng.shards[0].depth(0, Side.BUY)[0][0]) });
+  });
+
+  it('builds no message for a topic nobody reads, and still numbers it', () => {
+    const t = setup();
+    const quiet = { publish: (): void => { throw new Error('built a message nobody reads'); }, wants: (): boolean => false };
+    t.eng.submit(order({}));
+    t.md.flushShard(0, quiet);
+    t.run(order({ price: 9_950 }));
+    const out = t.taken();
+    expect(out.map((x) => x.topic)).toEqual(['book.AAA', 'bbo.AAA']);
+    expect(out[0].m.seq).toBe(2);
+    expect(out[1].m.seq).toBe(2);
   });
 });

@@ -61,11 +61,7 @@ class LevelSide {
     }
     if (this.mark[l] !== epoch) {
       this.mark[l] = epoch;
-      if (this.changedCount === this.changed.length) {
-        const grown = new Float64Array(this.changed.length * 2);
-        grown.set(this.changed);
-        this.changed = grown;
-      }
+      if (this.changedCount === this.changed.length) this.changed = widen(this.changed, this.changedCount * 2);
       this.changed[this.changedCount++] = price;
     }
     const v = this.qty[l] + delta;
@@ -116,21 +112,26 @@ class LevelSide {
   /** Cold: twice the level slots (the book never held this many levels before). */
   private grow(): void {
     const n = this.price.length * 2;
-    const widen = <T extends Float64Array | Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
-      const g = make(n);
-      g.set(a);
-      return g;
-    };
-    this.price = widen(this.price, (k) => new Float64Array(k));
-    this.qty = widen(this.qty, (k) => new Float64Array(k));
-    this.live = widen(this.live, (k) => new Uint8Array(k));
-    this.mark = widen(this.mark, (k) => new Int32Array(k));
-    // A fresh pool over the wider table: the old slots are all in use (that is why it grew).
-    const old = n / 2;
-    const next = new Int32Array(n);
-    this.pool = new SlotPool(next);
-    for (let i = 0; i < old; i++) this.pool.take();
+    this.price = widen(this.price, n);
+    this.qty = widen(this.qty, n);
+    this.live = widen(this.live, n);
+    this.mark = widen(this.mark, n);
+    this.pool = fullPool(n);
   }
+}
+
+/** Cold: a copy of `a` with room for `n` elements (the table outgrew what it held before). */
+function widen<T extends Float64Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>>(a: T, n: number): T {
+  const g = new (a.constructor as new (n: number) => T)(n);
+  g.set(a);
+  return g;
+}
+
+/** A pool of `n` slots whose first n/2 are in use (after widening a full table). */
+function fullPool(n: number): SlotPool {
+  const pool = new SlotPool(new Int32Array(n));
+  for (let i = 0; i < n / 2; i++) pool.take();
+  return pool;
 }
 
 class SymbolBook {
@@ -206,22 +207,13 @@ class TradeColumns {
 
   private grow(): void {
     const n = this.symbol.length * 2;
-    const f = (a: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
-      const g = new Float64Array(n);
-      g.set(a);
-      return g;
-    };
-    const s = new Int32Array(n);
-    s.set(this.symbol);
-    this.symbol = s;
-    const b = new Uint8Array(n);
-    b.set(this.buy);
-    this.buy = b;
-    this.id = f(this.id);
-    this.price = f(this.price);
-    this.qty = f(this.qty);
-    this.seq = f(this.seq);
-    this.ts = f(this.ts);
+    this.symbol = widen(this.symbol, n);
+    this.buy = widen(this.buy, n);
+    this.id = widen(this.id, n);
+    this.price = widen(this.price, n);
+    this.qty = widen(this.qty, n);
+    this.seq = widen(this.seq, n);
+    this.ts = widen(this.ts, n);
   }
 }
 
@@ -344,20 +336,11 @@ export class MarketData {
   /** Cold: twice the resting-order slots (more orders rest than ever before). */
   private growResting(): void {
     const n = this.rSymbol.length * 2;
-    const s = new Int32Array(n);
-    s.set(this.rSymbol);
-    this.rSymbol = s;
-    const bid = new Uint8Array(n);
-    bid.set(this.rBid);
-    this.rBid = bid;
-    const p = new Float64Array(n);
-    p.set(this.rPrice);
-    this.rPrice = p;
-    const l = new Float64Array(n);
-    l.set(this.rLeaves);
-    this.rLeaves = l;
-    this.rPool = new SlotPool(new Int32Array(n));
-    for (let i = 0; i < n / 2; i++) this.rPool.take();
+    this.rSymbol = widen(this.rSymbol, n);
+    this.rBid = widen(this.rBid, n);
+    this.rPrice = widen(this.rPrice, n);
+    this.rLeaves = widen(this.rLeaves, n);
+    this.rPool = fullPool(n);
   }
 
   /**

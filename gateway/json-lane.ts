@@ -464,14 +464,7 @@ export class ReportWriter {
       if ((p = writeClord(out, p, w, b + (renamed ? EVT_CLORD : EVT_OTHER_CLORD))) < 0) return -1;
       out[p++] = 34;
     }
-    p = put(out, p, f.symbol);
-    p = put(out, p, this.symbolNames[sym.id]);
-    p = put(out, p, f.side);
-    p = put(out, p, side);
-    p = put(out, p, f.orderType);
-    p = put(out, p, typeName);
-    p = put(out, p, f.tif);
-    p = put(out, p, tif);
+    p = this.names(out, p, sym, side, typeName, tif);
     p = put(out, p, f.price);
     if (orderType !== OrderType.MARKET && (p = formatUnitsInto(out, p, getI64(w, b + EVT_PRICE), sym.tick)) < 0) return -1;
     p = put(out, p, f.quantity);
@@ -534,14 +527,7 @@ export class ReportWriter {
     p = put(out, p, f.clord);
     if ((p = writeClord(out, p, w, b + EVT_OTHER_CLORD)) < 0) return -1;
     out[p++] = 34;
-    p = put(out, p, f.symbol);
-    p = put(out, p, this.symbolNames[sym.id]);
-    p = put(out, p, f.side);
-    p = put(out, p, side);
-    p = put(out, p, f.orderType);
-    p = put(out, p, typeName);
-    p = put(out, p, f.tif);
-    p = put(out, p, tif);
+    p = this.names(out, p, sym, side, typeName, tif);
     const price = getI64(w, b + EVT_LAST_PRICE);
     p = put(out, p, f.price);
     if ((p = formatUnitsInto(out, p, price, sym.tick)) < 0) return -1;
@@ -564,6 +550,19 @@ export class ReportWriter {
     out[p++] = 34;
     p = put(out, p, f.maker);
     return this.tail(out, p, w, b);
+  }
+
+  /** `,"symbol":…,"side":…,"orderType":…,"timeInForce":…` (the quoted names). */
+  private names(out: Uint8Array, pos: number, sym: SymbolSpec, side: Uint8Array, typeName: Uint8Array, tif: Uint8Array): number {
+    const f = this.f;
+    let p = put(out, pos, f.symbol);
+    p = put(out, p, this.symbolNames[sym.id]);
+    p = put(out, p, f.side);
+    p = put(out, p, side);
+    p = put(out, p, f.orderType);
+    p = put(out, p, typeName);
+    p = put(out, p, f.tif);
+    return put(out, p, tif);
   }
 
   /** `,"id":<json>` from bytes [start, end) of `src` (the JSON text of the request id). */
