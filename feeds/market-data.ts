@@ -282,7 +282,6 @@ export class MarketData {
     const s = w[b + EVT_SYMBOL];
     const book = this.books[s];
     if (!book) return;
-    book.ts = getI64(w, b + EVT_TS);
     switch (type) {
       case EventType.ACCEPTED: {
         const meta = w[b + EVT_META];
@@ -295,7 +294,7 @@ export class MarketData {
         this.fill(getI64(w, b + EVT_ORDER_ID), qty, book);
         this.fill(getI64(w, b + EVT_MAKER_ORDER_ID), qty, book);
         book.tradeSeq++;
-        this.trades[this.shardOf[s]].push(s, getI64(w, b + EVT_TRADE_ID), getI64(w, b + EVT_LAST_PRICE), qty, metaSide(w[b + EVT_META]) === Side.BUY, book.tradeSeq, book.ts);
+        this.trades[this.shardOf[s]].push(s, getI64(w, b + EVT_TRADE_ID), getI64(w, b + EVT_LAST_PRICE), qty, metaSide(w[b + EVT_META]) === Side.BUY, book.tradeSeq, getI64(w, b + EVT_TS));
         break;
       }
       case EventType.CANCELED:
@@ -322,6 +321,8 @@ export class MarketData {
       default:
         return;
     }
+    // Only events that change the projection move its time (a refused order leaves no trace).
+    book.ts = getI64(w, b + EVT_TS);
     this.touch(s);
   }
 

@@ -32,6 +32,8 @@ export interface FileConfig extends EngineConfig {
   gatewayThreads?: number;
   /** Enables POST /v1/admin/fault/kill/:thread for drills (default false). */
   faultInjection?: boolean;
+  /** Synthetic probes: every intervalMs (default 5,000; 0 = off; RINGMATCH_PROBE_INTERVAL_MS overrides), failed after timeoutMs (default 2,000). */
+  probe?: { intervalMs?: number; timeoutMs?: number };
   maxBackpressureBytes?: number;
   tls?: { keyFile: string; certFile: string; passphrase?: string };
   /** Journal every event under dataDir/journal (default true). */
@@ -129,6 +131,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
     tls: engine.tls,
     ackMode,
     faultInjection: env.RINGMATCH_FAULT_INJECTION === '1' || env.RINGMATCH_FAULT_INJECTION === 'true' || engine.faultInjection === true,
+    probe: {
+      intervalMs: wholeMs(env.RINGMATCH_PROBE_INTERVAL_MS ?? engine.probe?.intervalMs, env.RINGMATCH_PROBE_INTERVAL_MS !== undefined ? 'RINGMATCH_PROBE_INTERVAL_MS' : 'probe.intervalMs', DEFAULT_GATEWAY.probe.intervalMs, 0),
+      timeoutMs: wholeMs(engine.probe?.timeoutMs, 'probe.timeoutMs', DEFAULT_GATEWAY.probe.timeoutMs, 1),
+    },
   };
   const threadsText = env.GATEWAY_THREADS ?? engine.gatewayThreads;
   const gatewayThreads = threadsText === undefined ? defaultGatewayThreads() : Number(threadsText);
@@ -138,6 +144,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
   gateway.gatewayThreads = gatewayThreads;
   const snapshotIntervalSec = engine.snapshotIntervalSec === 0 ? 0 : positiveInt(engine.snapshotIntervalSec, 'snapshotIntervalSec', 600, 7 * 86_400);
   return { engine, spec, gateway, dataDir: env.DATA_DIR ?? engine.dataDir ?? './data', source, generatedAdminKey, journal, snapshotIntervalSec };
+}
+
+/** A duration in whole milliseconds (≥ min, ≤ one hour), or the default when absent. */
+function wholeMs(v: unknown, field: string, dflt: number, min: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > 3_600_000) throw new ConfigError(field, `expected whole milliseconds from ${min} to 3600000, got ${JSON.stringify(v)}`, min === 0 ? 'e.g. 5000; 0 turns it off' : 'e.g. 2000');
+  return n;
 }
 
 /** One gateway thread per 4 cores, at least one (the engine's own threads need the rest). */

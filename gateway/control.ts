@@ -19,6 +19,7 @@ import type { LatencySummary, StageRow } from './stage-stats.ts';
 import { prometheusText } from './metrics.ts';
 import { Shared } from './budget.ts';
 import type { GatewayOptions } from './options.ts';
+import type { SyntheticProbe } from './probe.ts';
 
 export type ControlRequest =
   | { what: 'health' }
@@ -26,6 +27,7 @@ export type ControlRequest =
   | { what: 'stats' }
   | { what: 'stats-reset' }
   | { what: 'snapshot' }
+  | { what: 'synthetic' }
   | { what: 'kill'; thread: string };
 
 /** An HTTP answer: status line, body text, content type (default JSON). */
@@ -88,6 +90,8 @@ export class LocalControl implements GatewayControl {
   crashGateway: ((g: number) => Promise<void>) | null = null;
   /** Set by the process when Kafka shipping runs: its state and lag, for health and metrics. */
   kafkaStatus: () => KafkaStatus = () => ({ state: 'off' });
+  /** Synthetic transactions (set by gateway thread 0 when probes are on). */
+  probe: SyntheticProbe | null = null;
   /** Every gateway thread, thread 0 first. */
   readonly gateways: StatsSource[] = [];
   private stagesSince = new Date();
@@ -109,6 +113,11 @@ export class LocalControl implements GatewayControl {
           return { status: '200 OK', body: await this.metricsShared.get(), contentType: 'text/plain; version=0.0.4' };
         case 'stats':
           return answer('200 OK', await this.stageStatsShared.get());
+        case 'synthetic': {
+          if (!this.probe) return answer('200 OK', { enabled: false, ok: true, problems: [], shards: [] });
+          const r = this.probe.report();
+          return answer(r.ok ? '200 OK' : '503 Service Unavailable', r);
+        }
         case 'stats-reset':
           await this.resetStageStats();
           this.stageStatsShared.clear();
@@ -168,9 +177,13 @@ export class LocalControl implements GatewayControl {
     const kafka = this.kafkaStatus().state;
     // Kafka backing off is degraded (events pile up in the journal, nothing is lost).
     // Past failures that the supervisor recovered from are history (listed), not degradation.
-    const ok = failed.length === 0 && e.supervisor.allUp() && (journal === 'off' || journal === 'running') && (kafka === 'off' || kafka === 'running' || kafka === 'starting');
+    // A failing or stale synthetic probe: an order could not go through (the reason is in problems).
+    const synthetic = this.probe?.report() ?? null;
+    const ok = failed.length === 0 && e.supervisor.allUp() && (journal === 'off' || journal === 'running') && (kafka === 'off' || kafka === 'running' || kafka === 'starting')
+      && (synthetic === null || synthetic.ok);
     const body = JSON.stringify({
-      status: ok ? 'ok' : 'degraded', agents, supervisor, rings: lag, gatewayThreads: e.gatewayThreads,
+      status: ok ? 'ok' : 'degraded', ...(synthetic && !synthetic.ok ? { problems: synthetic.problems } : {}), agents, supervisor, rings: lag, gatewayThreads: e.gatewayThreads,
+      synthetic: synthetic ?? { enabled: false },
       failures: e.failures.slice(-20).map((f) => ({ agent: f.agent, error: f.error.message, at: new Date(f.at).toISOString() })),
       journal, ...(journalError ? { journalError } : {}), ackMode: this.opts.ackMode, kafka: this.kafkaStatus(), runtime: e.runtime(),
     });
@@ -244,6 +257,7 @@ export class LocalControl implements GatewayControl {
       supervisor: e.supervisor.snapshot(),
       lags: e.eventRings.flatMap((_, k) => e.topology.names.map((consumer) => ({ ring: `E${k}`, consumer, lag: e.lag(k, consumer) }))),
       kafka: this.kafkaStatus(),
+      probe: this.probe ? { report: this.probe.report(), latency: summarize(this.probe.latency) } : null,
       latency: { p50: l.getValueAtPercentile(50), p99: l.getValueAtPercentile(99), p999: l.getValueAtPercentile(99.9), max: l.maxValue, count: l.totalCount },
     });
   }

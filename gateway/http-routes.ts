@@ -123,6 +123,8 @@ export function registerHttpRoutes(ctx: HttpContext): void {
       json(res, '200 OK', { status: 'ok' });
     });
     app.get('/health/deep', (res) => relay(res, { what: 'health' }));
+    // The last synthetic probe per shard (gateway/probe.ts): 503 when one is failing or stale.
+    app.get('/health/synthetic', (res) => relay(res, { what: 'synthetic' }));
     app.get('/v1/stats/latency', (res) => relay(res, { what: 'stats' }));
     app.post('/v1/admin/stats/reset', (res, req) => {
       if (!isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });

@@ -6,6 +6,8 @@
 import { EventType, codeName } from '../engine/codes.ts';
 import type { AgentStats } from '../engine/engine.ts';
 import type { AgentHealth } from '../engine/supervisor.ts';
+import type { LatencySummary } from '../engine/latency.ts';
+import type { SyntheticReport } from './probe.ts';
 
 export interface MetricsSnapshot {
   connections: number;
@@ -23,6 +25,8 @@ export interface MetricsSnapshot {
   supervisor: readonly AgentHealth[];
   lags: ReadonlyArray<{ ring: string; consumer: string; lag: number }>;
   kafka: { state: string; lag?: number[]; failures?: number; restarts?: number; circuit?: { state: string; opened: number; halfOpened: number; closed: number } };
+  /** Synthetic probes (null when off): the report, and the successful probes' latency. */
+  probe?: { report: SyntheticReport; latency: LatencySummary } | null;
   /** Gateway receive → execution report sent, µs. */
   latency: { p50: number; p99: number; p999: number; max: number; count: number };
 }
@@ -63,6 +67,16 @@ export function prometheusText(s: MetricsSnapshot): string {
     const c = k.circuit;
     metric('ringmatch_kafka_circuit_state', 'gauge', 'Kafka circuit breaker: 1 for its current state (closed, open, half-open).', (['closed', 'open', 'half-open'] as const).map((st) => [`{state="${st}"}`, c.state === st ? 1 : 0]));
     metric('ringmatch_kafka_circuit_transitions_total', 'counter', 'Kafka circuit breaker transitions, by the state entered.', [['{to="open"}', c.opened], ['{to="half-open"}', c.halfOpened], ['{to="closed"}', c.closed]]);
+  }
+  if (s.probe) {
+    const { report, latency } = s.probe;
+    metric('ringmatch_probe_ok', 'gauge', 'Synthetic probe per shard: 1 when its last probe went through the whole pipeline.', report.shards.map((p) => [`{shard="${p.shard}"}`, p.state === 'ok' ? 1 : 0]));
+    metric('ringmatch_probe_age_seconds', 'gauge', 'Since the last successful synthetic probe per shard.', report.shards.filter((p) => p.ageMs !== null).map((p) => [`{shard="${p.shard}"}`, (p.ageMs ?? 0) / 1000]));
+    metric('ringmatch_probes_total', 'counter', 'Synthetic probes finished per shard.', report.shards.map((p) => [`{shard="${p.shard}"}`, p.probes]));
+    metric('ringmatch_probe_failures_total', 'counter', 'Synthetic probes that failed per shard.', report.shards.map((p) => [`{shard="${p.shard}"}`, p.failures]));
+    metric('ringmatch_probe_latency_microseconds', 'summary', 'Successful synthetic probes: order sent → both reports back at the gateway, µs (HDR).', [
+      ['{quantile="0.5"}', latency.p50], ['{quantile="0.99"}', latency.p99], ['{quantile="1"}', latency.max], ['_count', latency.count],
+    ]);
   }
   const q = s.latency;
   // Rows are appended to the metric name: quantile labels, then the summary's _count series.

@@ -41,11 +41,16 @@ export interface GatewayOptions {
    * one per 4 cores, at least 1 (1 on a 2-core box). Server-wide budgets are split between them.
    */
   gatewayThreads: number;
+  /**
+   * Synthetic transactions (gateway/probe.ts): an order and its cancel per shard every
+   * `intervalMs` (0 = off) through the whole pipeline; failed if not confirmed within `timeoutMs`.
+   */
+  probe: { intervalMs: number; timeoutMs: number };
 }
 
 export const DEFAULT_GATEWAY: GatewayOptions = {
   host: '127.0.0.1', port: 9001, adminKey: '', maxMessageBytes: 16 * 1024, rateLimit: { perSecond: 2_000, burst: 4_000 },
   maxViolations: 1_000, violationWindowMs: 10_000, maxSubscriptions: 256, subscribeRate: { perSecond: 20, burst: 50 },
   snapshotRate: { perSecond: 100, burst: 200 }, publicHttpRate: { perSecond: 1_000, burst: 2_000 }, maxBackpressureBytes: 4 * 1024 * 1024, idleTimeoutSec: 120, ackMode: 'fast', faultInjection: false,
-  gatewayThreads: 1,
+  gatewayThreads: 1, probe: { intervalMs: 5_000, timeoutMs: 2_000 },
 };

@@ -38,6 +38,7 @@ import {
 } from './protocol.ts';
 import { LANE_CANCEL_ALL, LANE_TYPE_NAMES, MAX_REPORT_BYTES, OrderFrameDecoder, ReportWriter } from './json-lane.ts';
 import { PendingTable } from './pending.ts';
+import { PROBE_ACCOUNT, SyntheticProbe } from './probe.ts';
 import { decodeBinary, encodeBinary, encodeReportEnvelope } from './proto-codec.ts';
 import type { MarketDataMessage, MarketDataSink } from '../feeds/market-data.ts';
 import type { ClientMessage, SymbolTable } from './protocol.ts';
@@ -94,6 +95,8 @@ export class Gateway {
   readonly control: GatewayControl;
   /** The main thread's control plane (null on gateway workers, which forward to it). */
   readonly local: LocalControl | null;
+  /** Synthetic transactions (gateway/probe.ts): on the main thread only, null when off. */
+  readonly probe: SyntheticProbe | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
   /** Correlation ids are unique over every gateway thread: thread g uses g + 1, g + 1 + threads, … */
   private nextCorrelation: number;
@@ -149,6 +152,11 @@ export class Gateway {
       this.local = new LocalControl(engine, opts);
       this.local.gateways.push({ threadStats: async () => this.threadStats(), resetStats: async () => this.resetStats() });
       this.control = this.local;
+      const local = this.local;
+      if (opts.probe.intervalMs > 0) {
+        this.probe = new SyntheticProbe(this.link, spec, opts.probe, () => local.kafkaStatus().shipped ?? (local.kafkaStatus().state === 'off' ? null : []), log);
+        local.probe = this.probe;
+      }
     } else {
       if (!control) throw new Error('a gateway worker needs a control plane (the main thread\'s)');
       this.link = engine;
@@ -217,6 +225,7 @@ export class Gateway {
         }
         this.listenSocket = token;
         this.pump.start();
+        this.probe?.start();
         // Close slow consumers with a reason at half the limit, before uWS would cut them at the
         // limit (market data is published to topics, where the per-connection result is not seen).
         this.sweepTimer = setInterval(() => this.sessions.sweepSlowConsumers(), 100);
@@ -236,6 +245,7 @@ export class Gateway {
 
   async close(): Promise<void> {
     this.stopAccepting();
+    this.probe?.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     const t0 = Date.now();
     while (!this.link.settled() && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 2));
@@ -607,6 +617,12 @@ export class Gateway {
   private readonly mdSink: MarketDataSink = { publish: (topic, msg) => this.publish(topic, msg), wants: (topic) => this.wants(topic) };
 
   private onEvent(w: Int32Array, b: number): void {
+    if (w[b + EVT_ACCOUNT] === PROBE_ACCOUNT) {
+      // A synthetic probe's event: the probe's alone (thread 0); counted, published and reported nowhere.
+      this.probe?.onEvent(w, b);
+      if (w[b + EVT_BATCH_END] === 1) this.feeds.flushShard(this.pump.shard, this.mdSink);
+      return;
+    }
     const type = w[b + EVT_TYPE];
     this.counters.events.set(type, (this.counters.events.get(type) ?? 0) + 1);
     this.feeds.onEvent(w, b);

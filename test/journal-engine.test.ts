@@ -21,7 +21,8 @@ async function serve(ackMode: GatewayOptions['ackMode']): Promise<{ engine: Engi
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const spec = compileConfig(demoConfig());
   const engine = await Engine.start(spec, { journal: journalAt(dir) });
-  const gw = new Gateway(engine, spec, { ...DEFAULT_GATEWAY, port: 0, ackMode }, pino({ level: 'silent' }));
+  // Synthetic probes off: these tests compare the journal with exactly the events the gateway counted.
+  const gw = new Gateway(engine, spec, { ...DEFAULT_GATEWAY, port: 0, ackMode, probe: { intervalMs: 0, timeoutMs: 1 } }, pino({ level: 'silent' }));
   const port = await gw.listen();
   let stopped = false;
   cleanups.push(async () => {

@@ -27,7 +27,8 @@ describe('npm start process', () => {
   it('runs the engine under demo traffic and stops cleanly on SIGTERM with exit code 0', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ringmatch-data-'));
     let sent = false;
-    const r = await run(['--demo', '5000'], { PORT: '0', DATA_DIR: dataDir }, (text, kill) => {
+    // Synthetic probes off: the journal is compared with the events the demo counted (probe events are journaled too).
+    const r = await run(['--demo', '5000'], { PORT: '0', DATA_DIR: dataDir, RINGMATCH_PROBE_INTERVAL_MS: '0' }, (text, kill) => {
       if (!sent && /trades [1-9]/.test(text)) {
         sent = true;
         kill();
@@ -39,7 +40,7 @@ describe('npm start process', () => {
     // Every event went to the journal under DATA_DIR; a second start recovers from it.
     const events = Number(/"events":(\d+)/.exec(r.out)?.[1]);
     expect(readJournal(join(dataDir, 'journal'), 0)).toMatchObject({ records: events, torn: null });
-    const r2 = await run(['--duration', '1'], { PORT: '0', DATA_DIR: dataDir });
+    const r2 = await run(['--duration', '1'], { PORT: '0', DATA_DIR: dataDir, RINGMATCH_PROBE_INTERVAL_MS: '0' });
     expect(r2.code).toBe(0);
     expect(r2.out).toContain(`recovered from ${join(dataDir, 'journal')}: shard 0 ${events} events`);
     rmSync(dataDir, { recursive: true, force: true });
