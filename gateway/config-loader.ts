@@ -10,6 +10,8 @@ import { MAX_GATEWAY_THREADS } from '../engine/topology.ts';
 import type { EngineConfig, EngineSpec } from '../engine/config.ts';
 import { DEFAULT_GATEWAY } from './options.ts';
 import type { GatewayOptions } from './options.ts';
+import { DEFAULT_RETENTION } from '../persistence/retention.ts';
+import type { RetentionOptions } from '../persistence/retention.ts';
 
 /** The JSON file: engine settings plus the process and gateway settings below. */
 export interface FileConfig extends EngineConfig {
@@ -42,6 +44,13 @@ export interface FileConfig extends EngineConfig {
   ackMode?: 'fast' | 'durable';
   /** Build a snapshot every this many seconds (0 = only on demand). Default 600. */
   snapshotIntervalSec?: number;
+  /**
+   * After each snapshot (persistence/retention.ts): keep this many valid snapshots (default 3) and
+   * archive (default), delete or keep the journal segments no kept snapshot needs.
+   */
+  retention?: { keepSnapshots?: number; journal?: 'archive' | 'delete' | 'keep' };
+  /** Journal segment size in MiB (default 256): retention moves whole segments. */
+  journalSegmentMB?: number;
 }
 
 export interface ProcessConfig {
@@ -54,6 +63,8 @@ export interface ProcessConfig {
   generatedAdminKey: boolean;
   journal: boolean;
   snapshotIntervalSec: number;
+  retention: RetentionOptions;
+  journalSegmentBytes: number;
 }
 
 function positiveInt(v: unknown, field: string, dflt: number, max = 1 << 30): number {
@@ -143,7 +154,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
   }
   gateway.gatewayThreads = gatewayThreads;
   const snapshotIntervalSec = engine.snapshotIntervalSec === 0 ? 0 : positiveInt(engine.snapshotIntervalSec, 'snapshotIntervalSec', 600, 7 * 86_400);
-  return { engine, spec, gateway, dataDir: env.DATA_DIR ?? engine.dataDir ?? './data', source, generatedAdminKey, journal, snapshotIntervalSec };
+  const journalRetention = engine.retention?.journal ?? DEFAULT_RETENTION.journal;
+  if (journalRetention !== 'archive' && journalRetention !== 'delete' && journalRetention !== 'keep') {
+    throw new ConfigError('retention.journal', `unknown value ${JSON.stringify(journalRetention)}`, 'use "archive" (move to dataDir/archive), "delete" or "keep"');
+  }
+  const retention: RetentionOptions = { keepSnapshots: positiveInt(engine.retention?.keepSnapshots, 'retention.keepSnapshots', DEFAULT_RETENTION.keepSnapshots, 1000), journal: journalRetention };
+  const journalSegmentBytes = positiveInt(engine.journalSegmentMB, 'journalSegmentMB', 256, 4096) * 1024 * 1024;
+  return { engine, spec, gateway, dataDir: env.DATA_DIR ?? engine.dataDir ?? './data', source, generatedAdminKey, journal, snapshotIntervalSec, retention, journalSegmentBytes };
 }
 
 /** A duration in whole milliseconds (≥ min, ≤ one hour), or the default when absent. */

@@ -20,6 +20,7 @@ import { prometheusText } from './metrics.ts';
 import { Shared } from './budget.ts';
 import type { GatewayOptions } from './options.ts';
 import type { SyntheticProbe } from './probe.ts';
+import type { DiskUsage } from '../persistence/retention.ts';
 
 export type ControlRequest =
   | { what: 'health' }
@@ -90,6 +91,8 @@ export class LocalControl implements GatewayControl {
   crashGateway: ((g: number) => Promise<void>) | null = null;
   /** Set by the process when Kafka shipping runs: its state and lag, for health and metrics. */
   kafkaStatus: () => KafkaStatus = () => ({ state: 'off' });
+  /** The data folder's sizes and counts for /metrics (set by main.ts when journaling). */
+  diskUsage: (() => DiskUsage) | null = null;
   /** Synthetic transactions (set by gateway thread 0 when probes are on). */
   probe: SyntheticProbe | null = null;
   /** Every gateway thread, thread 0 first. */
@@ -258,6 +261,7 @@ export class LocalControl implements GatewayControl {
       lags: e.eventRings.flatMap((_, k) => e.topology.names.map((consumer) => ({ ring: `E${k}`, consumer, lag: e.lag(k, consumer) }))),
       kafka: this.kafkaStatus(),
       probe: this.probe ? { report: this.probe.report(), latency: summarize(this.probe.latency) } : null,
+      disk: this.diskUsage?.() ?? null,
       latency: { p50: l.getValueAtPercentile(50), p99: l.getValueAtPercentile(99), p999: l.getValueAtPercentile(99.9), max: l.maxValue, count: l.totalCount },
     });
   }

@@ -28,6 +28,7 @@ import type { ThreadRuntime } from '../ring/threads.ts';
 import type { ShipperStats as KafkaStats } from '../persistence/kafka-shipper.ts';
 import { durableWord } from '../engine/durability.ts';
 import { SnapshotPool } from '../persistence/snapshot-pool.ts';
+import { applyRetention, diskUsage } from '../persistence/retention.ts';
 import { DEFAULT_SUPERVISOR, Supervisor } from '../engine/supervisor.ts';
 import { Recovery } from '../persistence/recovery.ts';
 import { DataDirError, lockDataDir } from '../persistence/data-lock.ts';
@@ -129,7 +130,7 @@ async function main(): Promise<number> {
     engine = await Engine.start(spec, {
       consumers: rate > 0 ? [Consumer.GATEWAY, Consumer.DEMO] : [Consumer.GATEWAY],
       gatewayThreads: cfg.gateway.gatewayThreads,
-      journal: cfg.journal ? journalAt(journalDir) : undefined,
+      journal: cfg.journal ? journalAt(journalDir, cfg.journalSegmentBytes) : undefined,
       recover,
       snapshotDir,
       onRecoveryProgress: (p) => log.info({ agent: p.agent, shard: p.shard, records: p.records, done: p.done }, 'recovery: replaying the journal'),
@@ -241,6 +242,8 @@ async function main(): Promise<number> {
       await k.worker.terminate();
     };
   }
+  const dataDirs = { journalDir, snapshotDir, archiveDir: join(cfg.dataDir, 'archive') };
+  if (cfg.journal) control.diskUsage = () => diskUsage(dataDirs, spec.shards);
   let snapshots: SnapshotPool | null = null;
   let snapshotTimer: NodeJS.Timeout | null = null;
   if (cfg.journal) {
@@ -251,7 +254,13 @@ async function main(): Promise<number> {
       const upTo = engine.eventRings.map((_, k) => (engine.journalState ? Atomics.load(engine.journalState, durableWord(k)) >>> 0 : 0));
       const r = await pool.snapshot(journalDir, snapshotDir, spec, upTo);
       log.info(r, 'snapshot written');
-      return r;
+      // Bounded disk: older snapshots go, and the journal segments no kept snapshot needs.
+      const kept = applyRetention(dataDirs, spec.shards, cfg.retention, kafka !== null, (file, why) => log.warn({ file, why }, 'retention: damaged snapshot left in place (recovery skips it)'));
+      const removed = kept.segments.reduce((n, s) => n + s.removed.length, 0);
+      if (removed > 0 || kept.snapshotsRemoved.length > 0) {
+        log.info({ snapshotsRemoved: kept.snapshotsRemoved.length, segments: removed, action: kept.action, journalStartsAt: kept.segments.map((s) => s.journalStartsAt) }, 'retention applied');
+      }
+      return { ...r, retention: { snapshotsRemoved: kept.snapshotsRemoved.length, segments: removed, action: kept.action, journalStartsAt: kept.segments.map((s) => s.journalStartsAt) } };
     };
     control.requestSnapshot = take;
     if (cfg.snapshotIntervalSec > 0) {

@@ -8,6 +8,7 @@ import type { AgentStats } from '../engine/engine.ts';
 import type { AgentHealth } from '../engine/supervisor.ts';
 import type { LatencySummary } from '../engine/latency.ts';
 import type { SyntheticReport } from './probe.ts';
+import type { DiskUsage } from '../persistence/retention.ts';
 
 export interface MetricsSnapshot {
   connections: number;
@@ -25,6 +26,8 @@ export interface MetricsSnapshot {
   supervisor: readonly AgentHealth[];
   lags: ReadonlyArray<{ ring: string; consumer: string; lag: number }>;
   kafka: { state: string; lag?: number[]; failures?: number; restarts?: number; circuit?: { state: string; opened: number; halfOpened: number; closed: number } };
+  /** The data folder (null without a journal). */
+  disk?: DiskUsage | null;
   /** Synthetic probes (null when off): the report, and the successful probes' latency. */
   probe?: { report: SyntheticReport; latency: LatencySummary } | null;
   /** Gateway receive → execution report sent, µs. */
@@ -67,6 +70,16 @@ export function prometheusText(s: MetricsSnapshot): string {
     const c = k.circuit;
     metric('ringmatch_kafka_circuit_state', 'gauge', 'Kafka circuit breaker: 1 for its current state (closed, open, half-open).', (['closed', 'open', 'half-open'] as const).map((st) => [`{state="${st}"}`, c.state === st ? 1 : 0]));
     metric('ringmatch_kafka_circuit_transitions_total', 'counter', 'Kafka circuit breaker transitions, by the state entered.', [['{to="open"}', c.opened], ['{to="half-open"}', c.halfOpened], ['{to="closed"}', c.closed]]);
+  }
+  if (s.disk) {
+    const d = s.disk;
+    metric('ringmatch_journal_bytes', 'gauge', 'Journal segment bytes in the live data folder, per shard.', d.journal.map((j) => [`{shard="${j.shard}"}`, j.bytes]));
+    metric('ringmatch_journal_segments', 'gauge', 'Journal segment files in the live data folder, per shard.', d.journal.map((j) => [`{shard="${j.shard}"}`, j.segments]));
+    metric('ringmatch_journal_first_seq', 'gauge', 'First sequence still in the live journal, per shard (above 1 after retention).', d.journal.map((j) => [`{shard="${j.shard}"}`, j.startsAt]));
+    metric('ringmatch_snapshot_files', 'gauge', 'Snapshot files kept.', [['', d.snapshots.files]]);
+    metric('ringmatch_snapshot_bytes', 'gauge', 'Bytes of the snapshot files kept.', [['', d.snapshots.bytes]]);
+    metric('ringmatch_archive_segments', 'gauge', 'Journal segments moved to dataDir/archive by retention.', [['', d.archive.segments]]);
+    metric('ringmatch_archive_bytes', 'gauge', 'Bytes of the archived journal segments.', [['', d.archive.bytes]]);
   }
   if (s.probe) {
     const { report, latency } = s.probe;

@@ -15,7 +15,7 @@ import { moduleUrl } from '../ring/threads.ts';
 import { TaskPool } from './task-pool.ts';
 import type { EngineSpec } from '../engine/config.ts';
 import { EVT_SLOT_BYTES, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
-import { JournalCorruptError, listSegments, readJournal } from './journal.ts';
+import { JournalCorruptError, listSegments, readJournal, segmentFirstSeq } from './journal.ts';
 import type { TornTail } from './journal.ts';
 import { replayOnlyShard } from '../engine/matching-shard.ts';
 
@@ -37,7 +37,12 @@ export interface ShardVerifyResult {
   lastSeq: number;
   torn: TornTail | null;
   corrupt: { file: string; offset: number; reason: string } | null;
-  /** The rebuilt shard's stateHash() (with a spec, and only for a journal without mid-file damage). */
+  /** The first sequence on disk: above 1 when retention archived older segments (the journal is checked from there). */
+  startsAt: number;
+  /**
+   * The rebuilt shard's stateHash() (with a spec, and only for a journal without mid-file damage
+   * that starts at sequence 1: a trimmed one is rebuilt from a snapshot — `npm run pitr`).
+   */
   stateHash: string | null;
   ms: number;
 }
@@ -53,7 +58,8 @@ export function verifyShard(task: ShardVerifyTask): ShardVerifyResult {
   const t0 = performance.now();
   const files = listSegments(task.dir, task.shard);
   const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
-  const book = task.spec ? replayOnlyShard(task.spec, task.shard) : null;
+  const startsAt = files.length > 0 ? segmentFirstSeq(files[0]) : 0;
+  const book = task.spec && startsAt <= 1 ? replayOnlyShard(task.spec, task.shard) : null;
   const slot = new Int32Array(EVT_SLOT_WORDS);
   const slotBytes = new Uint8Array(slot.buffer);
   const every = task.progressEvery ?? 100_000;
@@ -85,7 +91,7 @@ export function verifyShard(task: ShardVerifyTask): ShardVerifyResult {
   }
   task.port?.postMessage({ shard: task.shard, records, done: true } satisfies VerifyProgress);
   task.port?.close();
-  return { shard: task.shard, segments: files.length, bytes, records, lastSeq, torn, corrupt, stateHash, ms: performance.now() - t0 };
+  return { shard: task.shard, segments: files.length, bytes, records, lastSeq, torn, corrupt, startsAt, stateHash, ms: performance.now() - t0 };
 }
 
 /** Shards that have a journal directory under `dir` (shard-0, shard-1, …). */

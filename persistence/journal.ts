@@ -94,7 +94,7 @@ function zeroFrom(bytes: Uint8Array, off: number): boolean {
 }
 
 /** First sequence of a segment file, from its name. */
-function segmentFirstSeq(file: string): number {
+export function segmentFirstSeq(file: string): number {
   return Number(/(\d{20})\.seg$/.exec(file)?.[1] ?? 0);
 }
 
@@ -139,14 +139,17 @@ export function readJournal(
   let torn: TornTail | null = null;
   let first = 0;
   let skipRecords = 0;
-  if (fromSeq > 1) {
+  // From a given sequence (recovery: 1 without a snapshot) the journal must reach back to it: one
+  // trimmed by retention (persistence/retention.ts) is read from a snapshot, never silently from
+  // its middle.
+  if (fromSeq >= 1 && files.length > 0) {
     while (first + 1 < files.length && segmentFirstSeq(files[first + 1]) <= fromSeq) first++;
     const segFirst = segmentFirstSeq(files[first] ?? '');
     if (segFirst > 0 && segFirst <= fromSeq) {
       skipRecords = fromSeq - segFirst;
       lastSeq = fromSeq - 1;
     } else if (segFirst > fromSeq) {
-      throw new JournalCorruptError(files[first], 0, `the journal starts at sequence ${segFirst}, after ${fromSeq} (earlier segments are missing)`);
+      throw new JournalCorruptError(files[first], 0, `the journal starts at sequence ${segFirst}, after ${fromSeq}: earlier segments are missing (retention archives segments only behind a kept snapshot — recover from a snapshot at or after ${segFirst - 1}, or put the archived segments back)`);
     }
   }
   for (let f = first; f < files.length; f++) {

@@ -28,9 +28,11 @@ export class Recovery implements RecoverySource {
    * past it); one that fails is reported to `onBadSnapshot` and skipped.
    */
   static open(journalDir: string, spec: EngineSpec, snapshotDir?: string, opts: { upTo?: number[]; onBadSnapshot?: (file: string, why: string) => void } = {}): Recovery {
-    const snap = snapshotDir ? loadLatestSnapshot(snapshotDir, spec, opts.onBadSnapshot) : null;
     const upTo = opts.upTo;
-    const usable = snap && (!upTo || snap.seqs.every((s, k) => s <= upTo[k])) ? snap : null;
+    // With upTo: the newest snapshot at or before it (older ones too, not only the newest).
+    const atOrBefore = upTo ? (seqs: number[]): boolean => seqs.every((s, k) => s <= upTo[k]) : undefined;
+    const snap = snapshotDir ? loadLatestSnapshot(snapshotDir, spec, opts.onBadSnapshot, atOrBefore) : null;
+    const usable = snap && (!atOrBefore || atOrBefore(snap.seqs)) ? snap : null;
     return new Recovery(journalDir, usable);
   }
 

@@ -79,13 +79,33 @@ export function parseSnapshot(file: Buffer): Snapshot {
   return JSON.parse(body.toString('utf8')) as Snapshot;
 }
 
+/**
+ * A snapshot file's sequences after checking its header, length and CRC32C — without parsing the
+ * whole body (retention checks every kept snapshot; JSON of a big book is slow). The body starts
+ * `{"version":2,"seqs":[…]` (writeSnapshot's JSON.stringify keeps that order).
+ */
+export function parseSnapshotSeqs(file: Buffer): number[] {
+  const nl = file.indexOf(10);
+  const head = HEADER.exec(file.subarray(0, nl < 0 || nl > 200 ? 0 : nl + 1).toString('latin1'));
+  if (!head) throw new Error('no ringmatch-snapshot header with a checksum: not a snapshot this server writes');
+  const body = file.subarray(nl + 1);
+  if (Number(head[1]) !== SNAPSHOT_VERSION) throw new Error(`snapshot format version ${head[1]}; this server reads ${SNAPSHOT_VERSION}`);
+  if (body.length !== Number(head[3])) throw new Error(`truncated or extended: ${body.length} bytes after the header, ${head[3]} expected`);
+  if (crc32c(body).toString(16).padStart(8, '0') !== head[2]) throw new Error('CRC32C mismatch: the file was changed or damaged');
+  const m = /^\{"version":\d+,"seqs":\[([\d,]*)\]/.exec(body.subarray(0, 4096).toString('latin1'));
+  if (!m) throw new Error('no "seqs" at the start of the snapshot');
+  return m[1] === '' ? [] : m[1].split(',').map(Number);
+}
+
 /** The newest readable snapshot in `dir` (by total sequence), or null. Unreadable ones are reported, then skipped for an older one. */
-export function loadLatestSnapshot(dir: string, spec: EngineSpec, onBad?: (file: string, why: string) => void): Snapshot | null {
+export function loadLatestSnapshot(dir: string, spec: EngineSpec, onBad?: (file: string, why: string) => void, accept?: (seqs: number[]) => boolean): Snapshot | null {
   if (!existsSync(dir)) return null;
   const files = readdirSync(dir).filter((f) => /^snapshot-[\d-]+\.json$/.test(f));
   const total = (f: string): number => f.slice(9, -5).split('-').reduce((s, x) => s + Number(x), 0);
   files.sort((a, b) => total(b) - total(a));
   for (const f of files) {
+    // Point-in-time recovery wants the newest snapshot at or before a sequence: skip later ones unread.
+    if (accept && !accept(f.slice(9, -5).split('-').map(Number))) continue;
     try {
       const snap = parseSnapshot(readFileSync(join(dir, f)));
       if (snap.version !== SNAPSHOT_VERSION || snap.seqs.length !== spec.shards) throw new Error(`version ${snap.version} / ${snap.seqs.length} shards does not match this engine`);
