@@ -13,8 +13,8 @@
  * refuses everything) — the reject counters and the order flow itself show that.
  *
  * Runs on the main thread (gateway thread 0), from its own command ring; every gateway thread
- * skips probe events. A failed probe is retried every 250 ms until one succeeds (so "probe ok
- * again" marks recovery within a quarter second), then every `intervalMs`.
+ * skips probe events. A failed probe is retried every 100 ms until one succeeds (so "probe ok
+ * again" marks recovery within a tenth of a second), then every `intervalMs`.
  */
 import type { Logger } from 'pino';
 import type * as hdr from 'hdr-histogram-js';
@@ -32,7 +32,7 @@ export const PROBE_ACCOUNT = 0x7ffffff0;
 /** Probe correlation ids start here: far above any gateway thread's (those count up from 1). */
 const PROBE_CORRELATION_BASE = 2 ** 50;
 /** After a failure: retry this often until a probe succeeds. */
-const RETRY_MS = 250;
+const RETRY_MS = 100;
 /** While a probe is in flight: how often its deadline and durability are checked. */
 const CHECK_MS = 5;
 
