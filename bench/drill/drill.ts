@@ -395,7 +395,8 @@ async function checkTopic(brokers: string[], topic: string, upTo: number[], log:
   let marked = 0;
   const wanted = upTo.reduce((a, b) => a + b, 0);
   const kafka = new Kafka({ clientId: 'ringmatch-drill', brokers, logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `ringmatch-drill-${Date.now()}` });
+  // Big fetches: the shipper's produce requests hold record batches of several MB.
+  const consumer = kafka.consumer({ groupId: `ringmatch-drill-${Date.now()}`, maxBytesPerPartition: 64 << 20, maxBytes: 128 << 20 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
