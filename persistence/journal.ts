@@ -254,7 +254,12 @@ export class JournalWriter {
     this.words = new Int32Array(this.buf.buffer, this.buf.byteOffset, this.capacityBytes / 4);
     this.view = new DataView(this.buf.buffer, this.buf.byteOffset, this.capacityBytes);
     mkdirSync(shardDir(dir, shard), { recursive: true, mode: 0o700 });
-    const r = readJournal(dir, shard, { repair: true });
+    // Only the newest segment can hold a torn tail or be appended to: read (and verify) just that.
+    // Earlier segments are closed; recovery and journal:verify check them. Reading the whole
+    // journal here made every journal-thread start cost ~1 s per million events.
+    const existing = listSegments(dir, shard);
+    const newest = existing.length > 0 ? segmentFirstSeq(existing[existing.length - 1]) : 0;
+    const r = readJournal(dir, shard, { repair: true, ...(newest > 1 ? { fromSeq: newest } : {}) });
     this.repaired = r.torn;
     this.lastSeq = r.lastSeq;
     this.durable = r.lastSeq;

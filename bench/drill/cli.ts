@@ -97,7 +97,7 @@ export function drillMarkdown(r: DrillReport): string {
     `- Recovered unattended: ${r.faults.filter((f) => f.recovered).length} of ${r.faults.length}${r.recoveredAll ? ' (100 %)' : ''}.`,
     `- Acknowledged orders missing from the journal: ${r.ackedLost ?? 'not checked (target mode)'}.`,
     r.kafka
-      ? `- Kafka topic: every shipped event there after de-duplication — missing ${r.kafka.missing}; duplicates ${r.kafka.duplicates} (at-least-once shipping: a batch sent again after the Kafka thread was killed between a send and its offset write; consumers de-duplicate by (shard, seq)); journaled but not yet shipped when the server stopped: ${r.kafka.unshippedAtStop}.`
+      ? `- Kafka topic (the events this server shipped; the prefilled history counts as shipped before): every one there after de-duplication — missing ${r.kafka.missing}; duplicates ${r.kafka.duplicates} (at-least-once shipping: a batch sent again after the Kafka thread was killed between a send and its offset write; consumers de-duplicate by (shard, seq)); journaled but not yet shipped when the server stopped: ${r.kafka.unshippedAtStop}.`
       : '- Kafka: not checked (target mode).',
     '',
     'Kafka down: after 5 failed sends the shipper\'s circuit breaker stays open 30 s (no attempt at all), so shipping — and the probes, which wait for their events to be shipped — resume up to 30 s after the broker is back; orders are taken and journaled all along.',

@@ -104,8 +104,12 @@ export function drillConfig(shards: number, opts: DrillOptions): EngineConfig {
   } as EngineConfig;
 }
 
-/** A journal of `events` events from a steady mix (resting, cancels, crossing IOCs), written before the server starts. */
-export function prefillJournal(journalDir: string, spec: EngineSpec, events: number): number {
+/**
+ * A journal of `events` events from a steady mix (resting, cancels, crossing IOCs), written before
+ * the server starts — history, recorded as already shipped to Kafka (kafka-shipped.json): the
+ * drill's topic check covers what the server ships itself. Returns each shard's last sequence.
+ */
+export function prefillJournal(journalDir: string, spec: EngineSpec, events: number): number[] {
   mkdirSync(journalDir, { recursive: true, mode: 0o700 });
   checkJournalLayout(journalDir, spec);
   const eng = new InlineEngine(spec);
@@ -135,7 +139,10 @@ export function prefillJournal(journalDir: string, spec: EngineSpec, events: num
     if (i % 4096 === 0) writers.forEach((w) => w.commit());
   }
   writers.forEach((w) => w.close());
-  return n;
+  const last = writers.map((w) => w.lastSequence());
+  const shipped = new ShippedOffsets(journalDir, spec.shards);
+  last.forEach((s, k) => shipped.set(k, s));
+  return last;
 }
 
 /** The steady load: resting orders and their cancels, and crossing IOCs, over two accounts; every ack recorded. */
@@ -225,6 +232,8 @@ export async function runDrill(options: Partial<DrillOptions> = {}, log: (line: 
   let broker: KafkaBroker | null = null;
   /** The server process (embedded mode; replaced by the whole-process restart). */
   const proc: { current: ServerProcess | null } = { current: null };
+  /** Each shard's last prefilled sequence (history, not shipped by this server). */
+  let prefilled: number[] = spec.symbols.map(() => 0);
   let http = '';
   let wsUrl = '';
   const topic = 'ringmatch.drill';
@@ -243,7 +252,7 @@ export async function runDrill(options: Partial<DrillOptions> = {}, log: (line: 
       dataDir = mkdtempSync(join(tmpdir(), 'ringmatch-drill-'));
       writeFileSync(join(dataDir, 'drill.json'), JSON.stringify({ ...cfg, probe: { intervalMs: 100, timeoutMs: 1_000 }, snapshotIntervalSec: 0 }));
       log(`prefilling the journal with ${opts.journalEvents.toLocaleString('en-US')} events`);
-      prefillJournal(join(dataDir, 'journal'), spec, opts.journalEvents);
+      prefilled = prefillJournal(join(dataDir, 'journal'), spec, opts.journalEvents);
       broker = await startKafka();
       await broker.topic(topic, 1);
       log('starting the server (compiled) with the journal, durable acks, Kafka and probes every 100 ms');
@@ -369,7 +378,7 @@ export async function runDrill(options: Partial<DrillOptions> = {}, log: (line: 
       ackedLost = [...load.acked].filter((id) => !accepted.has(id)).length;
       const upTo = lastSeqs.map((_, k) => shippedTo.get(k));
       log('checking the Kafka topic against the journal');
-      kafka = { ...(await checkTopic((broker as KafkaBroker).brokers, topic, upTo, log)), unshippedAtStop: lastSeqs.reduce((n, s, k) => n + Math.max(0, s - upTo[k]), 0) };
+      kafka = { ...(await checkTopic((broker as KafkaBroker).brokers, topic, prefilled, upTo, log)), unshippedAtStop: lastSeqs.reduce((n, s, k) => n + Math.max(0, s - upTo[k]), 0) };
     }
     const report: DrillReport = {
       startedAt: new Date(t0).toISOString(), mode: embedded ? 'embedded' : 'target', options: opts, faults,
@@ -386,14 +395,15 @@ export async function runDrill(options: Partial<DrillOptions> = {}, log: (line: 
 
 /**
  * Read the whole topic with a fresh consumer group and mark which (shard, seq) it holds, from the
- * record headers (shard, seq of the first event, count): every event up to `upTo` (the shipped
- * offsets) must be there; an event found twice is a duplicate (at-least-once shipping).
+ * record headers (shard, seq of the first event, count): every event after `after` (the prefilled
+ * history) up to `upTo` (the shipped offsets) must be there; one found twice is a duplicate
+ * (at-least-once shipping).
  */
-async function checkTopic(brokers: string[], topic: string, upTo: number[], log: (line: string) => void): Promise<{ duplicates: number; missing: number; shipped: number }> {
+async function checkTopic(brokers: string[], topic: string, after: number[], upTo: number[], log: (line: string) => void): Promise<{ duplicates: number; missing: number; shipped: number }> {
   const seen = upTo.map((n) => new Uint8Array(n + 1));
   let duplicates = 0;
   let marked = 0;
-  const wanted = upTo.reduce((a, b) => a + b, 0);
+  const wanted = upTo.reduce((a, b, k) => a + Math.max(0, b - after[k]), 0);
   const kafka = new Kafka({ clientId: 'ringmatch-drill', brokers, logLevel: logLevel.NOTHING });
   // Big fetches: the shipper's produce requests hold record batches of several MB.
   const consumer = kafka.consumer({ groupId: `ringmatch-drill-${Date.now()}`, maxBytesPerPartition: 64 << 20, maxBytes: 128 << 20 });
@@ -408,7 +418,7 @@ async function checkTopic(brokers: string[], topic: string, upTo: number[], log:
       const marks = seen[shard];
       if (!marks) return;
       for (let q = first; q < first + count; q++) {
-        if (q >= marks.length) continue; // shipped after the offsets were read: beyond what is checked
+        if (q >= marks.length || q <= after[shard]) continue; // beyond what is checked
         if (marks[q] === 1) duplicates++;
         else {
           marks[q] = 1;
@@ -428,8 +438,8 @@ async function checkTopic(brokers: string[], topic: string, upTo: number[], log:
   }
   await consumer.disconnect();
   let missing = 0;
-  seen.forEach((marks) => {
-    for (let q = 1; q < marks.length; q++) if (marks[q] === 0) missing++;
+  seen.forEach((marks, k) => {
+    for (let q = after[k] + 1; q < marks.length; q++) if (marks[q] === 0) missing++;
   });
   return { duplicates, missing, shipped: marked };
 }
