@@ -71,10 +71,13 @@ describe('the Kafka commands of persistence/README.md, as written', () => {
     const port = /on 127\.0\.0\.1:(\d+) \(topic/.exec(dev.out())![1];
     const at = (line: string): string => line.replaceAll('127.0.0.1:9092', `127.0.0.1:${port}`);
 
-    // 2. The server (npm start builds first), on its own data folder and an ephemeral port.
+    // 2. The server, on its own data folder and an ephemeral port. `npm start` is `npm run -s build &&
+    // node dist/gateway/main.js` (test/production-build.test.ts holds it to that): the build ran
+    // once for the whole test run, and rebuilding dist/ here would race every other test that runs it.
+    expect(serverLine).toContain('npm start -- ');
     const dataDir = mkdtempSync(join(tmpdir(), 'rm-readme-kafka-'));
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
-    const server = background(at(serverLine), { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+    const server = background(at(serverLine).replace('npm start -- ', 'node dist/gateway/main.js '), { PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
     cleanups.push(server.stop);
     await until(() => /listening on ws:\/\/127\.0\.0\.1:(\d+)\/ws/.test(server.out()), 120_000, `the server to listen: ${server.out()}`);
     const http = `http://127.0.0.1:${/listening on ws:\/\/127\.0\.0\.1:(\d+)\/ws/.exec(server.out())![1]}`;

@@ -30,7 +30,8 @@ describe('chaos drill (bench/drill)', () => {
     expect(r.ackedLost).toBe(0);
     expect(r.kafka).not.toBeNull();
     expect(r.kafka?.missing).toBe(0);
-    expect(r.kafka?.shipped).toBeGreaterThan(5_000);
+    // What this server shipped itself (the prefilled history counts as shipped before it started).
+    expect(r.kafka?.shipped).toBeGreaterThan(100);
     expect(r.timeline.length).toBeGreaterThan(20);
     // The report a person reads.
     const md = drillMarkdown(r);
