@@ -442,7 +442,7 @@ export class Gateway {
     s.fill(0, 0, CMD_END);
     if (!encodeOrderEntry(m, this.table, c.account, this.nextCorrelation, s, 0)) return this.reject(c, refusal.code, refusal.message, refusal.id);
     const type = m.type as string;
-    const i = this.submit(c, type, type === 'cancel_all' && m.symbol === undefined, id);
+    const i = this.submit(c, type, type === 'cancel_all' && m.symbol === undefined, id, false);
     if (i >= 0) this.pending.setIdValue(i, id);
   }
 
@@ -456,33 +456,34 @@ export class Gateway {
     s.fill(0, 0, CMD_END);
     const kind = lane.decode(bytes, c.account, this.nextCorrelation, s, 0);
     if (kind === 0) return false;
-    const i = this.submit(c, LANE_TYPE_NAMES[kind], kind === LANE_CANCEL_ALL && lane.allShards, undefined);
+    const i = this.submit(c, LANE_TYPE_NAMES[kind], kind === LANE_CANCEL_ALL && lane.allShards, undefined, true);
     if (i >= 0 && lane.hasId) this.pending.setIdBytes(i, bytes, lane.idStart, lane.idEnd);
     return true;
   }
 
   /**
    * Send the command in the scratch slot (encoded with this.nextCorrelation) to the engine, or
-   * answer why not. `id`: the request id, undefined for the JSON lane (whose id is in its bytes,
-   * made a value only for a refusal). Returns the pending entry, or −1 when refused.
+   * answer why not. `id`: the request id; `fromLane`: the frame came through the JSON lane, whose
+   * id is in its bytes (read from the decoder only then, and only for a refusal: the decoder still
+   * holds this very frame). Returns the pending entry, or −1 when refused.
    */
-  private submit(c: Conn, type: string, allShards: boolean, id: string | number | undefined): number {
+  private submit(c: Conn, type: string, allShards: boolean, id: string | number | undefined, fromLane: boolean): number {
     const s = this.scratch;
     const correlation = this.nextCorrelation;
     const link = this.link;
     if (!link.routeUp(s[CMD_SYMBOL])) {
-      this.rejectDown(c, s[CMD_SYMBOL], id ?? this.lane.idValue());
+      this.rejectDown(c, s[CMD_SYMBOL], fromLane ? this.lane.idValue() : id);
       return -1;
     }
     // Durable acks promise the journal has the event: while it cannot write, refuse at once and say
     // why, rather than take orders that could never be acknowledged.
     if (this.opts.ackMode === 'durable' && !link.journalWriting()) {
-      this.reject(c, GatewayCode.JOURNAL_UNAVAILABLE, `the journal cannot write (${this.control.journalError() ?? link.journalStatus()}): nothing was sent to the engine; retry when /health/deep is ok`, id ?? this.lane.idValue());
+      this.reject(c, GatewayCode.JOURNAL_UNAVAILABLE, `the journal cannot write (${this.control.journalError() ?? link.journalStatus()}): nothing was sent to the engine; retry when /health/deep is ok`, fromLane ? this.lane.idValue() : id);
       return -1;
     }
     const b = link.tryClaimCommand(this.clock[RX]);
     if (b < 0) {
-      this.reject(c, GatewayCode.ENGINE_BUSY, 'the engine is saturated right now: retry shortly', id ?? this.lane.idValue());
+      this.reject(c, GatewayCode.ENGINE_BUSY, 'the engine is saturated right now: retry shortly', fromLane ? this.lane.idValue() : id);
       return -1;
     }
     this.nextCorrelation += link.threads;

@@ -12,6 +12,7 @@
 import type { WebSocket } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import type { Budget } from './budget.ts';
+import { nowUs } from '../engine/clock.ts';
 import type { GatewayOptions } from './options.ts';
 
 export interface Conn {
@@ -99,7 +100,8 @@ export class Sessions {
   newConn(account: number, subscribes: Budget): Conn {
     const now = Date.now();
     return {
-      id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: now, violations: 0, violationsSince: now,
+      // The token bucket runs on the frames' clock (engine/clock.ts, monotonic); violations on the wall clock.
+      id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: nowUs() / 1000, violations: 0, violationsSince: now,
       subscribes, topics: new Set(), closed: false, ws: null, binary: false, qHead: -1, qTail: -1,
     };
   }

@@ -71,8 +71,18 @@ export class JournalTail {
   private advanceSegment(): boolean {
     const files = listSegments(this.dir, this.shard);
     const i = files.indexOf(this.file as string);
-    if (i < 0 || i === files.length - 1) return false;
+    if (i === files.length - 1) return false;
     if (fstatSync(this.fd).size > this.offset) return false; // not finished reading yet
+    if (i < 0) {
+      // Retention moved the segment being read (the open descriptor still reads it to its end):
+      // go on with the next segment by sequence.
+      const first = (f: string): number => Number(/(\d{20})\.seg$/.exec(f)?.[1]);
+      const current = first(this.file as string);
+      const next = files.find((f) => first(f) > current);
+      if (next === undefined) return false;
+      this.open(next);
+      return true;
+    }
     this.open(files[i + 1]);
     return true;
   }

@@ -65,7 +65,11 @@ if (seqArg !== undefined) {
 } else {
   const at = Date.parse(timeArg as string);
   if (!Number.isFinite(at)) fail(2, `--time: "${timeArg}" is not a date-time (e.g. 2026-11-30T07:00:00Z)`);
-  upTo = sequencesAt(journalDir, spec.shards, at).seqs;
+  try {
+    upTo = sequencesAt(journalDir, spec.shards, at).seqs;
+  } catch (e) {
+    fail(1, (e as Error).message);
+  }
   process.stderr.write(`pitr: as of ${new Date(at).toISOString()}: ${upTo.map((s, k) => `shard ${k} seq ${s}`).join(', ')}\n`);
 }
 try {

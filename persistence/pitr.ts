@@ -48,8 +48,11 @@ export function sequencesAt(journalDir: string, shards: number, atMs: number): {
         }
       },
     });
-    // Before the journal's first record on disk (trimmed by retention): only a snapshot can say.
-    if (seq === 0 && first > 1) seq = first - 1;
+    // Before the journal's first record on disk (trimmed by retention): the state at that time is
+    // not on disk any more — say so rather than answer with a later one.
+    if (seq === 0 && first > 1) {
+      throw new RangeError(`shard ${k}: the journal on disk starts at sequence ${first}, after the asked time (older segments were archived by retention: put them back, or ask for a later time)`);
+    }
     seqs.push(seq);
     times.push(time);
   }

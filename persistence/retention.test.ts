@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InlineEngine } from '../engine/inline-engine.ts';
@@ -131,5 +131,51 @@ describe('retention (persistence/retention.ts)', () => {
     expect(existsSync(bad[0])).toBe(true);
     expect(r.segments.every((s) => s.removed.length === 0 && s.journalStartsAt === 1)).toBe(true);
     expect(r.snapshotsRemoved).toHaveLength(3);
+  });
+});
+
+describe('the Kafka reader and retention', () => {
+  it('a journal tail positioned on a segment that retention moves away goes on with the next one', async () => {
+    const { JournalTail } = await import('./journal-tail.ts');
+    const root = mkdtempSync(join(tmpdir(), 'rm-tail-'));
+    dirs.push(root);
+    const spec = testSpec();
+    const live = new InlineEngine(spec);
+    const w = new JournalWriter(join(root, 'journal'), 0, { segmentBytes: 10 * RECORD_BYTES });
+    live.onEvent((words, b, k) => { if (k === 0) w.append(words, b); });
+    const cmds = richStream(400, 35);
+    let i = 0;
+    const feed = (n: number): void => {
+      for (const end = i + n; i < end; i++) {
+        live.submit(cmds[i]);
+        w.commit();
+      }
+    };
+    feed(20);
+    // Fill the newest segment up to its limit (the writer starts the next one at the next commit).
+    const newest = (): string => listSegments(join(root, 'journal'), 0).at(-1)!;
+    while (statSync(newest()).size < 10 * RECORD_BYTES) feed(1);
+    const tail = new JournalTail(join(root, 'journal'), 0, 0);
+    let seen = 0;
+    const drain = (): void => {
+      for (let r = tail.next(1_000); r.length > 0; r = tail.next(1_000)) {
+        for (const rec of r) expect(rec.seq).toBe(++seen);
+      }
+    };
+    drain(); // the tail now sits at the end of that full segment
+    const full = newest();
+    feed(50); // the next segments
+    expect(newest()).not.toBe(full);
+    // Retention moves what was shipped, the segment the tail sits on included.
+    const archive = join(root, 'archive', 'shard-0');
+    mkdirSync(archive, { recursive: true });
+    for (const f of listSegments(join(root, 'journal'), 0)) {
+      if (f === full) break;
+      renameSync(f, join(archive, f.split('/').pop()!));
+    }
+    renameSync(full, join(archive, full.split('/').pop()!));
+    drain();
+    expect(seen).toBe(w.lastSequence());
+    w.close();
   });
 });
