@@ -78,7 +78,7 @@ export function parseArgs(argv: string[]): { opts: HarnessOptions; out: string |
       case '--symbol': o.symbol = v() ?? null; break;
       case '--out': out = v() ?? null; break;
       case '--quick':
-        Object.assign(o, { rate: 2_000, durationSec: 2, warmupSec: 0.5, sweepRates: [2_000], sweepDurationSec: 1.5, connections: 2, drainSec: 2 });
+        Object.assign(o, { rate: 2_000, durationSec: 2, warmupSec: 0.5, sweepRates: [2_000], sweepDurationSec: 1.5, connections: 2, drainSec: 2, quick: true });
         break;
       case '--help': case '-h':
         throw new UsageError('');

@@ -12,7 +12,7 @@ import { OpenLoopSchedule } from './schedule.ts';
 import { percentileSvg, tableRows, writeReport } from './report.ts';
 import type { PhaseResult, Summary } from './report.ts';
 import { parseArgs } from './cli.ts';
-import { bottleneck, passes, sustains } from './harness.ts';
+import { bottleneck, goals, passes, sustains } from './harness.ts';
 
 describe('open-loop schedule', () => {
   it('fixes every intended send time in advance: exactly `rate` orders per second', () => {
@@ -114,6 +114,29 @@ describe('report', () => {
     }
   });
 
+  it('the percentile picture: the legend column fits its longest label; fill curves are drawn under the ack curves', () => {
+    const h = latencyHistogram();
+    for (let v = 1; v <= 1000; v++) h.recordValue(v * 10);
+    const long = 'ringmatch order → fill (protobuf, durable acks, 4 gateway threads)';
+    const svg = percentileSvg([{ label: 'uWS echo floor (json)', histogram: h }, { label: 'ringmatch order → ack (json)', histogram: h }, { label: long, histogram: h }], 't');
+    const width = Number(/<svg [^>]*width="(\d+)"/.exec(svg)?.[1]);
+    const legendX = Number(new RegExp(`<text x="(\\d+)" y="\\d+">${long.replace(/[()]/g, '\\$&')}</text>`).exec(svg)?.[1]);
+    expect(legendX + 7 * long.length).toBeLessThanOrEqual(width);
+    const paths = [...svg.matchAll(/<path [^>]*><title>([^<]+)<\/title>/g)].map((m) => m[1]);
+    expect(paths.indexOf(long)).toBeLessThan(paths.indexOf('ringmatch order → ack (json)'));
+  });
+
+  it('a --quick run is reported, not graded against the production goals', () => {
+    const p = [phase({ name: 'floor-json' }), phase({ name: 'engine-json' })];
+    expect(goals(p, null).some((g) => g.met !== null)).toBe(true);
+    const quick = goals(p, null, true);
+    expect(quick.length).toBeGreaterThan(0);
+    for (const g of quick) {
+      expect(g.met).toBeNull();
+      expect(g.measured).toMatch(/quick run: not graded/);
+    }
+  });
+
   it('an empty histogram plots nothing rather than failing', () => {
     expect(percentileSvg([{ label: 'none', histogram: latencyHistogram() }], 't')).toContain('</svg>');
   });
@@ -170,6 +193,9 @@ describe('smoke: npm run bench -- --quick', () => {
       }
       expect(s.phases.find((p) => p.name === 'floor-json')?.ack.count).toBeGreaterThan(1000);
       expect(s.goals.length).toBeGreaterThanOrEqual(4);
+      expect(s.goals.every((g) => g.met === null)).toBe(true); // a smoke run is not graded
+      expect(r.stdout).not.toMatch(/^MISS/m);
+      expect(r.stderr).toMatch(/engine-json: \d+\/2 s, sent [\d,]+, answered [\d,]+, in flight [\d,]+/);
       for (const f of ['report.html', 'percentiles.svg', 'engine-json-ack.hgrm', 'engine-json-fill.hgrm', 'floor-json-ack.hgrm']) expect(existsSync(join(out, f)), f).toBe(true);
     } finally {
       rmSync(out, { recursive: true, force: true });

@@ -73,10 +73,11 @@ const COLORS = ['#888888', '#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e'
 
 /** Latency by percentile, both axes log-scaled; percentile ticks 0, 90, 99, 99.9 … */
 export function percentileSvg(series: Series[], title: string): string {
-  const W = 860;
+  // The legend's column is as wide as its longest label (≈ 7 px per character at 12 px).
+  const R = Math.max(190, 56 + 7 * Math.max(0, ...series.map((s) => s.label.length)));
+  const W = 670 + R;
   const H = 480;
   const L = 70;
-  const R = 190;
   const T = 40;
   const B = 50;
   const curves = series.map((s) => ({ label: s.label, pts: percentileCurve(s.histogram) })).filter((c) => c.pts.length > 0);
@@ -103,11 +104,21 @@ export function percentileSvg(series: Series[], title: string): string {
   }
   out.push(`<text x="${(L + W - R) / 2}" y="${H - 12}" text-anchor="middle">percentile (log scale of 1/(1−p))</text>`);
   out.push(`<text x="16" y="${(T + H - B) / 2}" text-anchor="middle" transform="rotate(-90 16 ${(T + H - B) / 2})">latency (log scale)</text>`);
+  // Fill curves (often on top of the ack curve: an IOC's fill comes with its ack) are drawn first,
+  // wide and pale, so the ack line stays visible on top; the floor dashed.
+  const style = (c: { label: string }, i: number): { width: number; dash: string; opacity: number } =>
+    c.label.includes('fill') ? { width: 6, dash: '', opacity: 0.35 } : { width: 2, dash: i === 0 ? ' stroke-dasharray="6 4"' : '', opacity: 1 };
+  const order = curves.map((c, i) => ({ c, i })).sort((a, b) => Number(b.c.label.includes('fill')) - Number(a.c.label.includes('fill')));
+  for (const { c, i } of order) {
+    const color = COLORS[i % COLORS.length];
+    const st = style(c, i);
+    const d = c.pts.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p.percentile).toFixed(1)},${y(p.us).toFixed(1)}`).join(' ');
+    out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="${st.width}" stroke-opacity="${st.opacity}"${st.dash}><title>${esc(c.label)}</title></path>`);
+  }
   curves.forEach((c, i) => {
     const color = COLORS[i % COLORS.length];
-    const d = c.pts.map((p, j) => `${j === 0 ? 'M' : 'L'}${x(p.percentile).toFixed(1)},${y(p.us).toFixed(1)}`).join(' ');
-    out.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2"${i === 0 ? ' stroke-dasharray="6 4"' : ''}><title>${esc(c.label)}</title></path>`);
-    out.push(`<line x1="${W - R + 12}" y1="${T + 14 + i * 20}" x2="${W - R + 36}" y2="${T + 14 + i * 20}" stroke="${color}" stroke-width="2"${i === 0 ? ' stroke-dasharray="6 4"' : ''}/><text x="${W - R + 42}" y="${T + 18 + i * 20}">${esc(c.label)}</text>`);
+    const st = style(c, i);
+    out.push(`<line x1="${W - R + 12}" y1="${T + 14 + i * 20}" x2="${W - R + 36}" y2="${T + 14 + i * 20}" stroke="${color}" stroke-width="${st.width}" stroke-opacity="${st.opacity}"${st.dash}/><text x="${W - R + 42}" y="${T + 18 + i * 20}">${esc(c.label)}</text>`);
   });
   out.push('</svg>');
   return out.join('\n');
