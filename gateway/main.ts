@@ -8,7 +8,6 @@
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import pino from 'pino';
 import { ConfigError } from '../engine/config.ts';
 import { Engine, shardAgent } from '../engine/engine.ts';
 import { Consumer } from '../engine/topology.ts';
@@ -21,6 +20,7 @@ import { formatUnits } from '../engine/decimal.ts';
 import type { SlotHandler } from '../ring/ring.ts';
 import { loadConfig } from './config-loader.ts';
 import { DemoLoad } from './demo-load.ts';
+import { createLogging, logFormat } from './log.ts';
 import { EventPump, engineSource } from './event-pump.ts';
 import { GatewayCluster } from './cluster.ts';
 import { moduleUrl, startWorker } from '../ring/threads.ts';
@@ -43,7 +43,7 @@ let abortGateways: (() => Promise<void>) | null = null;
  * ending with live uWS handles aborts the process — exit 134 instead of the intended code).
  */
 function fatalExit(code: number): void {
-  log.flush();
+  logging.flush();
   const hard = setTimeout(() => process.exit(code), 3_000);
   void (abortGateways?.() ?? Promise.resolve()).finally(() => {
     clearTimeout(hard);
@@ -51,10 +51,19 @@ function fatalExit(code: number): void {
   });
 }
 
-const log = pino(
+// JSON lines, or readable ones on a terminal (LOG_FORMAT): gateway/log.ts.
+const format = logFormat();
+if (format === null) {
+  process.stderr.write(`ringmatch: invalid configuration: LOG_FORMAT ${JSON.stringify(process.env.LOG_FORMAT)} — use "json" or "pretty" (default: pretty on a terminal, json otherwise)\n`);
+  process.exit(2);
+}
+const logging = createLogging(
   { name: 'ringmatch', level: process.env.LOG_LEVEL ?? 'info', redact: { paths: ['apiKey', '*.apiKey', 'accounts[*].apiKey', 'adminKey', 'token', '*.token'], censor: '[redacted]' } },
-  pino.destination({ sync: false }),
+  format,
 );
+const log = logging.log;
+/** Banner and summary lines, in the run's one format. */
+const say = logging.say;
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -91,10 +100,10 @@ async function main(): Promise<number> {
   const rate = Number(arg('--demo') ?? 0);
   log.info({ source: cfg.source, shards: spec.shards, symbols: spec.symbols.map((s) => `${s.name}→M${s.shard}`), idle: spec.idle }, 'starting engine');
   if (cfg.source === 'embedded defaults') {
-    process.stdout.write('Development accounts (embedded defaults; not for production):\n');
-    for (const a of spec.accounts) process.stdout.write(`  ${a.name.padEnd(8)} api key ${a.apiKey}\n`);
+    say('Development accounts (embedded defaults; not for production):');
+    for (const a of spec.accounts) say(`  ${a.name.padEnd(8)} api key ${a.apiKey}`);
   }
-  if (cfg.generatedAdminKey) process.stdout.write(`  admin key (generated; set adminKey or ADMIN_KEY): ${cfg.gateway.adminKey}\n`);
+  if (cfg.generatedAdminKey) say(`  admin key (generated; set adminKey or ADMIN_KEY): ${cfg.gateway.adminKey}`);
   // Event-ring consumers on this thread: 1 = the gateway, 2 = the demo load (when on).
   const journalDir = join(cfg.dataDir, 'journal');
   const snapshotDir = join(cfg.dataDir, 'snapshots');
@@ -147,10 +156,10 @@ async function main(): Promise<number> {
     return corrupt ? 4 : 1;
   }
   if (recover) {
-    if (snap) process.stdout.write(`starting from snapshot at ${snap.seqs.map((s2, k) => `shard ${k} seq ${s2}`).join(', ')}\n`);
+    if (snap) say(`starting from snapshot at ${snap.seqs.map((s2, k) => `shard ${k} seq ${s2}`).join(', ')}`, { snapshotSeqs: snap.seqs });
     const replayed = engine.journalOpen?.durable ?? [];
     log.info({ events: replayed, ms: Date.now() - t0 }, 'recovery: books and risk rebuilt from the journal');
-    process.stdout.write(`recovered from ${journalDir}: ${replayed.map((n, k) => `shard ${k} ${n} events`).join(', ')} in ${Date.now() - t0} ms\n`);
+    say(`recovered from ${journalDir}: ${replayed.map((n, k) => `shard ${k} ${n} events`).join(', ')} in ${Date.now() - t0} ms`);
   }
   for (const [k, torn] of (engine.journalOpen?.repaired ?? []).entries()) {
     if (torn) log.warn({ shard: k, torn }, 'journal: a torn last record (crash mid-write) was found and truncated');
@@ -278,8 +287,8 @@ async function main(): Promise<number> {
     return 3;
   }
   const scheme = cfg.gateway.tls ? 'wss' : 'ws';
-  process.stdout.write(`listening on ${scheme}://${cfg.gateway.host}:${port}/ws  (HTTP: /health /health/deep /metrics /v1/symbols /v1/book/:symbol)\n`);
-  process.stdout.write(`engine: risk stage R + ${spec.shards} matching shard(s); ${cluster.threads} gateway thread(s); journal ${cfg.journal ? journalDir : 'off'}; ack mode ${cfg.gateway.ackMode}\n`);
+  say(`listening on ${scheme}://${cfg.gateway.host}:${port}/ws  (HTTP: /health /health/deep /health/synthetic /metrics /v1/symbols /v1/book/:symbol)`, { port });
+  say(`engine: risk stage R + ${spec.shards} matching shard(s); ${cluster.threads} gateway thread(s); journal ${cfg.journal ? journalDir : 'off'}; ack mode ${cfg.gateway.ackMode}`);
   log.info({ port, host: cfg.gateway.host }, 'gateway listening');
 
   const mm = spec.accounts.findIndex((a) => a.name === 'mm');
@@ -319,9 +328,9 @@ async function main(): Promise<number> {
         const px = (l?: [number, number, number]): string => (l ? `${formatUnits(l[1], s.lot)}@${formatUnits(l[0], s.tick)}` : '-');
         tops.push(`${s.name} ${px(bid)} / ${px(ask)}`);
       }
-      process.stdout.write(
+      say(
         `cmds/s ${commands - lastCommands}  events/s ${events - lastEvents}  trades ${counts.get(EventType.TRADE) ?? 0}  ` +
-          `rejects ${[...rejects].map(([c, n]) => `${codeName(c)}:${n}`).join(',') || 0}  busy ${demo?.refused ?? 0}  | ${tops.join('  ')}\n`,
+          `rejects ${[...rejects].map(([c, n]) => `${codeName(c)}:${n}`).join(',') || 0}  busy ${demo?.refused ?? 0}  | ${tops.join('  ')}`,
       );
       lastEvents = events;
       lastCommands = commands;
@@ -352,8 +361,9 @@ async function main(): Promise<number> {
   }
   const trades = gateway.counters.events.get(EventType.TRADE) ?? 0;
   const summary = { commands: engine.stats()[0].commands, events: [...gateway.counters.events.values()].reduce((a, b) => a + b, 0), trades, demoEvents: events };
-  process.stdout.write(`stopped cleanly: ${JSON.stringify(summary)}\n`);
-  log.info(summary, 'stopped');
+  // One line: readable on a terminal, one JSON record (the summary as its fields) otherwise.
+  if (logging.format === 'pretty') say(`stopped cleanly: ${JSON.stringify(summary)}`);
+  else say('stopped cleanly', summary);
   return 0;
 }
 
@@ -373,14 +383,14 @@ process.on('unhandledRejection', (reason) => {
 
 main().then(
   (code) => {
-    log.flush();
+    logging.flush();
     process.exitCode = code;
     // Refused at start-up (bad config, data folder, port): exit now, whatever threads are up.
     if (code !== 0) process.exit(code);
   },
   (e: unknown) => {
     process.stderr.write(`ringmatch: fatal: ${e instanceof Error ? e.stack : String(e)}\n`);
-    log.flush();
+    logging.flush();
     // Never hang on live worker threads after a failed start.
     process.exit(1);
   },

@@ -169,7 +169,7 @@ export class Gateway {
     this.lane = new OrderFrameDecoder(spec, { sides: SIDES, orderTypes: ORDER_TYPES, tifs: TIFS, stps: STPS });
     this.writer = new ReportWriter(spec);
     for (const a of spec.accounts) if (a.apiKey) this.byKey.set(a.apiKey, a.id);
-    this.sessions = new Sessions(spec.accounts.length, opts, log, this.counters);
+    this.sessions = new Sessions(spec.accounts.length, opts, log, this.counters, (a) => this.accountName(a));
     this.feeds = new MarketData(spec);
     const handler: SlotHandler = { onSlot: (w, b) => this.onEvent(w, b) };
     if (opts.ackMode === 'durable' && !this.link.journalState) throw new Error('ackMode "durable" needs the journal (start the engine with a journal directory)');
@@ -288,7 +288,7 @@ export class Gateway {
         c.ws = ws;
         this.sessions.conns.add(c);
         if (c.account >= 0) this.addAccountConn(c, c.account);
-        this.log.debug({ conn: c.id, account: c.account }, 'ws open');
+        this.log.debug({ conn: c.id, account: this.accountName(c.account) }, 'ws open');
       },
       message: (ws, message, isBinary) => this.onMessage(ws, message, isBinary),
       close: (ws, code) => {
@@ -302,7 +302,7 @@ export class Gateway {
           const before = Atomics.sub(this.link.accountConns, c.account, 1);
           if (before === 1 && this.spec.accounts[c.account].cancelOnDisconnect && this.accepting) this.cancelAllFor(c.account);
         }
-        if (code === 1006) this.log.info({ conn: c.id, account: c.account }, 'ws closed abruptly');
+        if (code === 1006) this.log.info({ conn: c.id, account: this.accountName(c.account) }, 'ws closed abruptly');
       },
     });
     registerHttpRoutes({
@@ -511,6 +511,11 @@ export class Gateway {
     return this.pending.add(correlation, c, allShards ? this.spec.shards : 1);
   }
 
+  /** An account's name for log lines (cold): "(none)" before authentication, the id when unknown. */
+  private accountName(account: number): string | number {
+    return account < 0 ? '(none)' : this.spec.accounts[account]?.name ?? account;
+  }
+
   /** Orders for a shard that is down: say so, with what the supervisor is doing about it (cold). */
   private rejectDown(c: Conn, symbol: number, id: string | number | undefined): void {
     const down = this.link.down(symbol);
@@ -521,7 +526,7 @@ export class Gateway {
 
   private cancelAllFor(account: number): void {
     if (!this.link.submit({ type: CommandType.MASS_CANCEL, symbolId: -1, accountId: account, reason: 0 })) {
-      this.log.error({ account }, 'cancel-on-disconnect could not be queued: engine saturated');
+      this.log.error({ account: this.accountName(account) }, 'cancel-on-disconnect could not be queued: engine saturated');
       return;
     }
     this.log.info({ account: this.spec.accounts[account].name }, 'cancel-on-disconnect: mass cancel sent');
@@ -659,9 +664,9 @@ export class Gateway {
     if (type === EventType.REJECTED) {
       const code = w[b + EVT_CODE];
       this.counters.rejects.set(code, (this.counters.rejects.get(code) ?? 0) + 1);
-      if (this.debugLog) this.log.debug({ corr: correlation, reason: codeName(code), account: w[b + EVT_ACCOUNT] }, 'order rejected');
+      if (this.debugLog) this.log.debug({ corr: correlation, reason: codeName(code), account: this.accountName(w[b + EVT_ACCOUNT]) }, 'order rejected');
     } else if (type === EventType.TRADE) {
-      if (this.debugLog) this.log.debug({ corr: correlation, account: w[b + EVT_ACCOUNT], maker: w[b + EVT_MAKER_ACCOUNT] }, 'trade');
+      if (this.debugLog) this.log.debug({ corr: correlation, account: this.accountName(w[b + EVT_ACCOUNT]), maker: this.accountName(w[b + EVT_MAKER_ACCOUNT]) }, 'trade');
     }
     const sym = this.spec.symbols[w[b + EVT_SYMBOL]];
     const byAccount = this.sessions.byAccount;

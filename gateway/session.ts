@@ -92,6 +92,8 @@ export class Sessions {
     private readonly opts: GatewayOptions,
     private readonly log: Logger,
     private readonly counters: { slowConsumerCloses: number },
+    /** An account's name for log lines. */
+    private readonly accountName: (account: number) => string | number = (a) => a,
   ) {
     this.byAccount = Array.from({ length: accounts }, () => []);
   }
@@ -289,7 +291,7 @@ export class Sessions {
     if (++c.violations >= this.opts.maxViolations && !c.closed && c.ws) {
       const ws = c.ws;
       c.closed = true;
-      this.log.warn({ conn: c.id, account: c.account }, 'closing: too many refused messages');
+      this.log.warn({ conn: c.id, account: this.accountName(c.account) }, 'closing: too many refused messages');
       ws.end(1008, 'too many refused messages (rate limit or malformed input)');
     }
   }
@@ -305,7 +307,7 @@ export class Sessions {
     if (c.closed || !c.ws) return;
     c.closed = true;
     this.counters.slowConsumerCloses++;
-    this.log.warn({ conn: c.id, account: c.account, why }, 'closing slow consumer');
+    this.log.warn({ conn: c.id, account: this.accountName(c.account), why }, 'closing slow consumer');
     c.ws.end(1008, `slow consumer: ${why}; reconnect and reconcile your orders`);
   }
 }

@@ -24,6 +24,28 @@ function run(args: string[], env: Record<string, string> = {}, onStdout?: (text:
 }
 
 describe('npm start process', () => {
+  it('one output format per run: JSON records when not a terminal, readable lines with LOG_FORMAT=pretty; a bad LOG_FORMAT is refused', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ringmatch-logfmt-'));
+    try {
+      const json = await run(['--duration', '1'], { PORT: '0', DATA_DIR: join(dataDir, 'a'), LOG_LEVEL: 'info' });
+      expect(json.code).toBe(0);
+      const lines = json.out.trim().split('\n');
+      for (const l of lines) expect(() => JSON.parse(l), l).not.toThrow();
+      expect(lines.map((l) => (JSON.parse(l) as { msg: string }).msg).join('\n')).toMatch(/listening on ws:\/\/127\.0\.0\.1:\d+\/ws/);
+      const pretty = await run(['--duration', '1'], { PORT: '0', DATA_DIR: join(dataDir, 'b'), LOG_LEVEL: 'info', LOG_FORMAT: 'pretty' });
+      expect(pretty.code).toBe(0);
+      expect(pretty.out).toMatch(/^listening on ws:\/\/127\.0\.0\.1:\d+\/ws/m);
+      expect(pretty.out).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO /m); // a log line, readable
+      expect(pretty.out).toMatch(/^stopped cleanly: \{/m);
+      expect(pretty.out.split('\n').some((l) => l.startsWith('{'))).toBe(false);
+      const bad = await run([], { PORT: '0', DATA_DIR: join(dataDir, 'c'), LOG_FORMAT: 'xml' });
+      expect(bad.code).toBe(2);
+      expect(bad.err).toMatch(/LOG_FORMAT "xml" — use "json" or "pretty"/);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('runs the engine under demo traffic and stops cleanly on SIGTERM with exit code 0', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ringmatch-data-'));
     let sent = false;
@@ -36,9 +58,12 @@ describe('npm start process', () => {
     });
     expect(r.code).toBe(0);
     expect(r.out).toContain('dev-alice-key');
-    expect(r.out).toMatch(/stopped cleanly: .*"trades":[1-9]/);
+    // Not a terminal: one JSON record per line (gateway/log.ts), the summary as its fields.
+    const stopped = r.out.split('\n').find((l) => l.includes('stopped cleanly'));
+    expect(JSON.parse(stopped ?? '{}')).toMatchObject({ msg: 'stopped cleanly', trades: expect.any(Number) });
+    expect(JSON.parse(stopped as string).trades).toBeGreaterThan(0);
     // Every event went to the journal under DATA_DIR; a second start recovers from it.
-    const events = Number(/"events":(\d+)/.exec(r.out)?.[1]);
+    const events = (JSON.parse(stopped as string) as { events: number }).events;
     expect(readJournal(join(dataDir, 'journal'), 0)).toMatchObject({ records: events, torn: null });
     const r2 = await run(['--duration', '1'], { PORT: '0', DATA_DIR: dataDir, RINGMATCH_PROBE_INTERVAL_MS: '0' });
     expect(r2.code).toBe(0);
