@@ -164,11 +164,8 @@ export class RiskCore {
   protected setReference(s: number, ref: number): void {
     this.refPrice[s] = ref;
     const bps = this.bandBps[s];
-    const q = Math.floor(ref / 10_000);
-    const r = ref - q * 10_000;
-    this.bandHigh[s] = Math.min(MAX_UNITS, q * (10_000 + bps) + Math.floor((r * (10_000 + bps)) / 10_000));
-    const lowNum = r * (10_000 - bps);
-    this.bandLow[s] = Math.max(1, q * (10_000 - bps) + Math.ceil(lowNum / 10_000));
+    this.bandHigh[s] = bandHigh(ref, bps);
+    this.bandLow[s] = bandLow(ref, bps);
   }
 
   /**
@@ -507,4 +504,22 @@ export class RiskCore {
     this.rPending[i] = 0;
     this.orderPool.give(i);
   }
+}
+
+/**
+ * The price band around a reference price (ticks), ± `bps` basis points, with exact integer
+ * arithmetic: the highest price admitted. One formula for the risk stage and for the reject texts
+ * the gateway writes (gateway/reject-text.ts).
+ */
+export function bandHigh(ref: number, bps: number): number {
+  const q = Math.floor(ref / 10_000);
+  const r = ref - q * 10_000;
+  return Math.min(MAX_UNITS, q * (10_000 + bps) + Math.floor((r * (10_000 + bps)) / 10_000));
+}
+
+/** The lowest price admitted (see bandHigh). */
+export function bandLow(ref: number, bps: number): number {
+  const q = Math.floor(ref / 10_000);
+  const r = ref - q * 10_000;
+  return Math.max(1, q * (10_000 - bps) + Math.ceil((r * (10_000 - bps)) / 10_000));
 }

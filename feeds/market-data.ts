@@ -147,6 +147,8 @@ class SymbolBook {
   askQty = 0;
   /** Time (µs) of the last event that touched this book: the bbo message's time (deterministic). */
   ts = 0;
+  /** The last trade's price (ticks), 0 before any trade. */
+  lastPrice = 0;
   /** Batch counter: a level is recorded as changed once per batch. */
   epoch = 1;
   /** The formatted full book at `seq`, shared by every snapshot until the book changes again. */
@@ -294,6 +296,7 @@ export class MarketData {
         this.fill(getI64(w, b + EVT_ORDER_ID), qty, book);
         this.fill(getI64(w, b + EVT_MAKER_ORDER_ID), qty, book);
         book.tradeSeq++;
+        book.lastPrice = getI64(w, b + EVT_LAST_PRICE);
         this.trades[this.shardOf[s]].push(s, getI64(w, b + EVT_TRADE_ID), getI64(w, b + EVT_LAST_PRICE), qty, metaSide(w[b + EVT_META]) === Side.BUY, book.tradeSeq, getI64(w, b + EVT_TS));
         break;
       }
@@ -455,6 +458,11 @@ export class MarketData {
       book.tradeSeq = base;
       book.bboSeq = base;
     }
+  }
+
+  /** The last trade price of a symbol seen in the events (ticks), 0 before any trade. */
+  lastPrice(symbol: number): number {
+    return this.books[symbol]?.lastPrice ?? 0;
   }
 
   bbo(symbol: number): MarketDataMessage {

@@ -25,6 +25,9 @@ const spec = compileConfig(testConfig({
 
 describe('ReportWriter: execution reports as bytes, the same text as reportJson', () => {
   const writer = new ReportWriter(spec);
+  // Refusals in words too (rejectText): a last trade price for one symbol, none for the others.
+  const ctx = { spec, lastPrice: (s: number): number => (s === 0 ? 10_125 : 0) };
+  writer.rejectContext = ctx;
   const out = new Uint8Array(MAX_REPORT_BYTES);
   const idText = (id: string | number): Uint8Array => new Uint8Array(Buffer.from(JSON.stringify(id), 'utf8'));
 
@@ -37,7 +40,7 @@ describe('ReportWriter: execution reports as bytes, the same text as reportJson'
       end = writer.id(out, end, t, 0, t.length);
     }
     end = writer.close(out, end);
-    expect(text(out, end)).toBe(reportJson(reportFromEvent(w, b, sym, undefined), id));
+    expect(text(out, end)).toBe(reportJson(reportFromEvent(w, b, sym, undefined, undefined, ctx), id));
     if (w[b + EVT_TYPE] === EventType.TRADE) {
       const m = writer.maker(out, 0, w, b, sym);
       if (m < 0) return 'declined';
@@ -49,17 +52,24 @@ describe('ReportWriter: execution reports as bytes, the same text as reportJson'
   it('writes every report of a rich engine stream byte for byte (taker and maker, with and without an echoed id), declining none', () => {
     const eng = new InlineEngine(spec);
     const types = new Set<number>();
+    const texts = new Set<string>();
     let n = 0;
     eng.onEvent((w, b) => {
       const type = w[b + EVT_TYPE];
       if (type === EventType.ADMIN || type === EventType.MASS_CANCEL_DONE) return;
       types.add(type);
+      if (type === EventType.REJECTED) {
+        const t = reportFromEvent(w, b, spec.symbols[w[b + EVT_SYMBOL]], undefined, undefined, ctx).rejectText;
+        if (t) texts.add(t.replace(/[\d.,]+/g, '#'));
+      }
       expect(check(w, b, n % 3 === 0 ? undefined : n % 3 === 1 ? n : `req-${n}`)).toBe('same');
       n++;
     });
     for (const c of richStream(3_000, 29)) eng.submit(c);
     expect(n).toBeGreaterThan(3_000);
     expect(types.size).toBe(6);
+    // Refusals of several kinds, each with its words.
+    expect(texts.size).toBeGreaterThanOrEqual(3);
   });
 
   it('on random event slots (any type, status, enum, reason and code; client ids with " and \\): the same text, or declined', () => {

@@ -32,6 +32,8 @@ import { formatUnitsInto, unitsOfBytes, writeDigits } from '../engine/decimal.ts
 import { getI64, putI64 } from '../engine/int64.ts';
 import type { EngineSpec, SymbolSpec } from '../engine/config.ts';
 import { EXEC_TYPES, REASON_NAMES, SIDE_NAMES, STATUS_NAMES, TIF_NAMES, TYPE_NAMES } from './protocol.ts';
+import { rejectText } from './reject-text.ts';
+import type { RejectContext } from './reject-text.ts';
 
 const ascii = (s: string): Uint8Array => Uint8Array.from(s, (ch) => ch.charCodeAt(0));
 
@@ -377,8 +379,8 @@ function hashBytes(bytes: Uint8Array, start: number, end: number): number {
 
 // ------------------------------------------------------------------------------------ reports
 
-/** Room a report needs in the output buffer (the longest is well under this). */
-export const MAX_REPORT_BYTES = 1024;
+/** Room a report needs in the output buffer (the longest, with a rejectText and an id, is ~1.5 KB). */
+export const MAX_REPORT_BYTES = 2048;
 
 /** JSON string bytes (with quotes) of each name in a table; a missing entry → the fallback name. */
 const quotedAll = (names: readonly string[]): Uint8Array[] => names.map((s) => ascii(JSON.stringify(s)));
@@ -412,6 +414,7 @@ export class ReportWriter {
     maker: ascii(',"liquidity":"maker"'),
     rejectReason: ascii(',"rejectReason":'),
     rejectCode: ascii(',"rejectCode":'),
+    rejectText: ascii(',"rejectText":'),
     reason: ascii(',"reason":'),
     seq: ascii(',"seq":'),
     ts: ascii(',"ts":'),
@@ -425,6 +428,8 @@ export class ReportWriter {
   private readonly statuses = quotedAll(STATUS_NAMES);
   private readonly reasons: Array<Uint8Array | undefined> = [];
   private readonly symbolNames: Uint8Array[];
+  /** Limits and last prices for the words of a refusal (rejectText); none: no words. */
+  rejectContext: RejectContext | null = null;
   /** rejectReason text per code, built the first time a code is seen (then reused). */
   private readonly codeNames = new Map<number, Uint8Array>();
 
@@ -500,6 +505,9 @@ export class ReportWriter {
       p = put(out, p, this.codeName(code));
       p = put(out, p, f.rejectCode);
       p = writeInt(out, p, code);
+      // The refusal in words (cold: refusals only; builds a string).
+      const text = this.rejectContext ? rejectText(code, w, b, this.rejectContext) : undefined;
+      if (text !== undefined && (p = writeAsciiJson(out, put(out, p, f.rejectText), text)) < 0) return -1;
     }
     if (type === EventType.CANCELED || type === EventType.EXPIRED || type === EventType.REPLACED) {
       const reason = this.reasons[code];
@@ -593,6 +601,21 @@ export class ReportWriter {
     }
     return name;
   }
+}
+
+/** A string as a JSON string (quotes, \" and \\ escaped); −1 for anything outside printable ASCII. */
+function writeAsciiJson(out: Uint8Array, pos: number, s: string): number {
+  if (s.length > 400) return -1; // the texts are < 300 characters: room in MAX_REPORT_BYTES even escaped
+  let p = pos;
+  out[p++] = 34;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return -1;
+    if (c === 34 || c === 92) out[p++] = 92;
+    out[p++] = c;
+  }
+  out[p++] = 34;
+  return p;
 }
 
 /** A constant fragment (TypedArray.set: a copy, no allocation). */

@@ -164,6 +164,7 @@ export function encodeBinary(msg: Obj, sym: (name: string) => SymbolSpec | undef
           lastPrice: toWire(r.lastPrice, s, 'price'), lastQuantity: toWire(r.lastQuantity, s, 'quantity'), cumQuantity: toWire(r.cumQuantity, s, 'quantity'),
           leavesQuantity: toWire(r.leavesQuantity, s, 'quantity'), canceledQuantity: toWire(r.canceledQuantity, s, 'quantity'), tradeId: r.tradeId ?? '0',
           liquidity: r.liquidity ?? '', rejectReason: r.rejectReason ?? '', rejectCode: r.rejectCode ?? 0, reason: r.reason ?? '', seq: String(r.seq), ts: String(r.ts),
+          rejectText: r.rejectText ?? '',
         },
       };
       break;
@@ -285,6 +286,7 @@ export function encodeReportEnvelope(r: ExecutionReport, u: ReportUnits, id: str
   writeStr(wr, 21, r.reason);
   writeInt64(wr, 22, r.seq, true);
   writeInt64(wr, 23, r.ts, true);
+  writeStr(wr, 24, r.rejectText);
   wr.ldelim();
   return wr.finish();
 }

@@ -20,6 +20,8 @@ import { EventType } from '../engine/codes.ts';
 import { formatUnits, unitsOf } from '../engine/decimal.ts';
 import { getI64, putI64 } from '../engine/int64.ts';
 import type { EngineSpec, SymbolSpec } from '../engine/config.ts';
+import { rejectText } from './reject-text.ts';
+import type { RejectContext } from './reject-text.ts';
 
 /** Gateway result codes (≤ −10000). Stable; retired codes are never reused. */
 export const GatewayCode = {
@@ -331,6 +333,8 @@ export interface ExecutionReport {
   liquidity?: 'maker' | 'taker';
   rejectReason?: string;
   rejectCode?: number;
+  /** A refusal in words: what was wrong and what is allowed (gateway/reject-text.ts). */
+  rejectText?: string;
   reason?: string;
   seq: number;
   ts: number;
@@ -357,8 +361,11 @@ export function reportUnits(): ReportUnits {
   return { price: 0, quantity: 0, lastPrice: 0, lastQuantity: 0, cumQuantity: 0, leavesQuantity: 0, canceledQuantity: 0 };
 }
 
-/** The report for the order an event is about (the taker for TRADE); `u` (optional) receives the units. */
-export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | undefined, id: string | number | undefined, u: ReportUnits = reportUnits()): ExecutionReport {
+/**
+ * The report for the order an event is about (the taker for TRADE); `u` (optional) receives the
+ * units; with `ctx`, a refusal also says in words why (rejectText).
+ */
+export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | undefined, id: string | number | undefined, u: ReportUnits = reportUnits(), ctx?: RejectContext): ExecutionReport {
   const type = w[b + EVT_TYPE];
   const meta = w[b + EVT_META];
   const fmtP = (v: number): string => (sym ? formatUnits(v, sym.tick) : String(v));
@@ -405,6 +412,8 @@ export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | unde
   } else if (type === EventType.REJECTED) {
     r.rejectCode = w[b + EVT_CODE];
     r.rejectReason = codeName(w[b + EVT_CODE]);
+    const text = ctx ? rejectText(r.rejectCode, w, b, ctx) : undefined;
+    if (text !== undefined) r.rejectText = text;
     if (w[b + EVT_STATUS] === OrderStatus.REJECTED && r.orderId === '0') r.orderId = '';
     // A refused replace that named a new client id: report it under that id, the order's as orig.
     const other = readClordString(w, b + EVT_OTHER_CLORD);
@@ -440,6 +449,7 @@ export function reportJson(r: ExecutionReport, id?: string | number): string {
   if (r.liquidity !== undefined) s += `,"liquidity":"${r.liquidity}"`;
   if (r.rejectReason !== undefined) s += `,"rejectReason":${q(r.rejectReason)}`;
   if (r.rejectCode !== undefined) s += `,"rejectCode":${r.rejectCode}`;
+  if (r.rejectText !== undefined) s += `,"rejectText":${q(r.rejectText)}`;
   if (r.reason !== undefined) s += `,"reason":${q(r.reason)}`;
   s += `,"seq":${r.seq},"ts":${r.ts}`;
   const rid = id ?? r.id;

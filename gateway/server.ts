@@ -39,6 +39,7 @@ import {
 import { LANE_CANCEL_ALL, LANE_TYPE_NAMES, MAX_REPORT_BYTES, OrderFrameDecoder, ReportWriter } from './json-lane.ts';
 import { PendingTable } from './pending.ts';
 import { PROBE_ACCOUNT, SyntheticProbe } from './probe.ts';
+import type { RejectContext } from './reject-text.ts';
 import { decodeBinary, encodeBinary, encodeReportEnvelope } from './proto-codec.ts';
 import type { MarketDataMessage, MarketDataSink } from '../feeds/market-data.ts';
 import type { ClientMessage, SymbolTable } from './protocol.ts';
@@ -81,6 +82,8 @@ export class Gateway {
   private readonly byKey = new Map<string, number>();
   /** This thread's connections and sending (gateway/session.ts). */
   private readonly sessions: Sessions;
+  /** The limits and last prices the words of a refusal come from (gateway/reject-text.ts). */
+  private readonly rejectContext: RejectContext;
   /** Requests in flight by correlation id (gateway/pending.ts). */
   private readonly pending: PendingTable;
   /** The JSON order lane (gateway/json-lane.ts): frames decoded and reports encoded on bytes. */
@@ -166,8 +169,10 @@ export class Gateway {
     this.nextCorrelation = this.link.index + 1;
     this.pending = new PendingTable(PENDING_CAPACITY, this.link.index + 1, this.link.threads);
     this.table = symbolTable(spec);
+    this.rejectContext = { spec, lastPrice: (s) => this.feeds.lastPrice(s) };
     this.lane = new OrderFrameDecoder(spec, { sides: SIDES, orderTypes: ORDER_TYPES, tifs: TIFS, stps: STPS });
     this.writer = new ReportWriter(spec);
+    this.writer.rejectContext = this.rejectContext;
     for (const a of spec.accounts) if (a.apiKey) this.byKey.set(a.apiKey, a.id);
     this.sessions = new Sessions(spec.accounts.length, opts, log, this.counters, (a) => this.accountName(a));
     this.feeds = new MarketData(spec);
@@ -725,7 +730,7 @@ export class Gateway {
   /** A report the JSON lane left (protobuf connections, rare values): objects, encoded once per encoding. `p`: the pending entry whose id is echoed, or −1. */
   private generalReport(w: Int32Array, b: number, sym: EngineSpec['symbols'][number] | undefined, taker: boolean, p: number): GeneralReport {
     const u = reportUnits();
-    const report = taker ? reportFromEvent(w, b, sym, undefined, u) : makerReportFromEvent(w, b, sym, u);
+    const report = taker ? reportFromEvent(w, b, sym, undefined, u, this.rejectContext) : makerReportFromEvent(w, b, sym, u);
     const plain = new Outgoing(report as unknown as OutMsg, this.binaryEncoder, reportJson(report), () => encodeReportEnvelope(report, u, undefined));
     const rid = p >= 0 ? this.pending.idValue(p) : undefined;
     const echoed = rid !== undefined ? new Outgoing({ ...report, id: rid } as unknown as OutMsg, this.binaryEncoder, reportJson(report, rid), () => encodeReportEnvelope(report, u, rid)) : null;
