@@ -13,10 +13,10 @@
  * A journal that no longer starts at sequence 1 is read from a snapshot only: a full replay
  * refuses to start mid-journal (persistence/journal.ts readJournal), naming the missing start.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, closeSync, fsyncSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { listSegments, segmentFirstSeq, shardDir } from './journal.ts';
-import { parseSnapshotSeqs } from './snapshot.ts';
+import { fsyncDir, parseSnapshotSeqs } from './snapshot.ts';
 import { ShippedOffsets } from './shipped-offsets.ts';
 
 export interface RetentionOptions {
@@ -36,15 +36,6 @@ export interface RetentionResult {
   /** The sequences recovery can still start from: the oldest kept snapshot's (null: no valid snapshot, nothing removed). */
   oldestKept: number[] | null;
   action: RetentionOptions['journal'];
-}
-
-function fsyncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** Snapshot files, newest first (by total sequence, as recovery orders them). */

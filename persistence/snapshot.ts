@@ -36,7 +36,8 @@ export interface Snapshot {
   createdAt: string;
 }
 
-function fsyncDir(dir: string): void {
+/** Make a directory's entries durable (after a create, rename or delete in it). */
+export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
     fsyncSync(fd);
@@ -66,8 +67,8 @@ export function writeSnapshot(dir: string, snap: Snapshot): string {
   return path;
 }
 
-/** Check a snapshot file's header, length and CRC32C, then parse it (throws with the reason). */
-export function parseSnapshot(file: Buffer): Snapshot {
+/** A snapshot file's body after checking its header, length and CRC32C (throws with the reason). */
+function checkedBody(file: Buffer): Buffer {
   const nl = file.indexOf(10);
   const head = HEADER.exec(file.subarray(0, nl < 0 || nl > 200 ? 0 : nl + 1).toString('latin1'));
   if (!head) throw new Error('no ringmatch-snapshot header with a checksum (a version-1 snapshot, or not a snapshot): ignored');
@@ -76,7 +77,12 @@ export function parseSnapshot(file: Buffer): Snapshot {
   if (body.length !== Number(head[3])) throw new Error(`truncated or extended: ${body.length} bytes after the header, ${head[3]} expected`);
   const crc = crc32c(body).toString(16).padStart(8, '0');
   if (crc !== head[2]) throw new Error(`CRC32C mismatch (file says ${head[2]}, content is ${crc}): the file was changed or damaged`);
-  return JSON.parse(body.toString('utf8')) as Snapshot;
+  return body;
+}
+
+/** Check a snapshot file's header, length and CRC32C, then parse it (throws with the reason). */
+export function parseSnapshot(file: Buffer): Snapshot {
+  return JSON.parse(checkedBody(file).toString('utf8')) as Snapshot;
 }
 
 /**
@@ -85,13 +91,7 @@ export function parseSnapshot(file: Buffer): Snapshot {
  * `{"version":2,"seqs":[…]` (writeSnapshot's JSON.stringify keeps that order).
  */
 export function parseSnapshotSeqs(file: Buffer): number[] {
-  const nl = file.indexOf(10);
-  const head = HEADER.exec(file.subarray(0, nl < 0 || nl > 200 ? 0 : nl + 1).toString('latin1'));
-  if (!head) throw new Error('no ringmatch-snapshot header with a checksum: not a snapshot this server writes');
-  const body = file.subarray(nl + 1);
-  if (Number(head[1]) !== SNAPSHOT_VERSION) throw new Error(`snapshot format version ${head[1]}; this server reads ${SNAPSHOT_VERSION}`);
-  if (body.length !== Number(head[3])) throw new Error(`truncated or extended: ${body.length} bytes after the header, ${head[3]} expected`);
-  if (crc32c(body).toString(16).padStart(8, '0') !== head[2]) throw new Error('CRC32C mismatch: the file was changed or damaged');
+  const body = checkedBody(file);
   const m = /^\{"version":\d+,"seqs":\[([\d,]*)\]/.exec(body.subarray(0, 4096).toString('latin1'));
   if (!m) throw new Error('no "seqs" at the start of the snapshot');
   return m[1] === '' ? [] : m[1].split(',').map(Number);
