@@ -465,6 +465,14 @@ export class MarketData {
     return this.books[symbol]?.lastPrice ?? 0;
   }
 
+  /** After recovery from a snapshot (cold): the reference prices the risk stage restored, until the next trade. */
+  setLastPrices(prices: readonly number[]): void {
+    prices.forEach((p, s) => {
+      const book = this.books[s];
+      if (book && p > 0) book.lastPrice = p;
+    });
+  }
+
   bbo(symbol: number): MarketDataMessage {
     return this.bboMessage(this.books[symbol]);
   }

@@ -22,12 +22,15 @@ import { Gateway } from './server.ts';
 import type { LocalControl, ThreadStats } from './control.ts';
 import type { GatewayOptions } from './options.ts';
 import type { GatewayWorkerData } from './gateway.worker.ts';
+import type { LogFormat } from './log.ts';
 
 const ENTRY = moduleUrl('./gateway.worker.ts', import.meta.url);
 
 export interface ClusterOptions {
   /** pino level for the worker threads' loggers (default: the main logger's). */
   logLevel?: string;
+  /** The run's output format (gateway/log.ts), for the worker threads' loggers too (default json). */
+  logFormat?: LogFormat;
   /** Rebuild every thread's market-data books from the journal before serving (recovery). */
   replay?: { journalDir: string; snapshotDir?: string } | null;
 }
@@ -107,7 +110,7 @@ export class GatewayCluster {
     const cluster = new GatewayCluster(main, workers, opts);
     try {
       for (let g = 1; g < opts.gatewayThreads; g++) {
-        const data: GatewayWorkerData = { link: engine.linkDescriptor(g), opts, logLevel: co.logLevel ?? log.level, replay: co.replay ?? null };
+        const data: GatewayWorkerData = { link: engine.linkDescriptor(g), opts, logLevel: co.logLevel ?? log.level, logFormat: co.logFormat ?? 'json', replay: co.replay ?? null };
         const { worker, ready } = await startWorker<{ runtime?: ThreadRuntime }>(ENTRY, data as unknown as Record<string, unknown>, {
           name: `G${g}`, readyTimeoutMs: co.replay ? 30 * 60_000 : 15_000,
         });

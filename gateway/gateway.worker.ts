@@ -9,7 +9,8 @@
  * To it: `ready`, `listening`, `stats`, `reset-done`, `closed`, `ask` {id, req}, `fatal` {error}.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import pino from 'pino';
+import { createLogging, loggerOptions } from './log.ts';
+import type { LogFormat } from './log.ts';
 import { EngineLink } from '../engine/link.ts';
 import type { LinkDescriptor } from '../engine/link.ts';
 import { threadRuntime } from '../ring/threads.ts';
@@ -21,13 +22,16 @@ export interface GatewayWorkerData {
   link: LinkDescriptor;
   opts: GatewayOptions;
   logLevel: string;
+  /** The run's output format (gateway/log.ts): one per run, on every thread. */
+  logFormat: LogFormat;
   /** Rebuild the market-data books from the journal (and snapshot) before serving. */
   replay: { journalDir: string; snapshotDir?: string } | null;
 }
 
 const d = workerData as GatewayWorkerData;
 const port = parentPort!;
-const log = pino({ name: 'ringmatch', level: d.logLevel, base: { gatewayThread: d.link.index } }, pino.destination({ sync: false }));
+const logging = createLogging(loggerOptions(d.logLevel, { gatewayThread: d.link.index }), d.logFormat);
+const log = logging.log;
 
 /** Forwards control questions to the main thread's LocalControl. */
 class PortControl implements GatewayControl {

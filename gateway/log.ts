@@ -35,6 +35,14 @@ export function prettyLine(json: string): string {
   return `${t} ${level} ${o.msg ?? ''}${fields.length ? `  ${fields.join(' ')}` : ''}\n`;
 }
 
+/** The pino options of every thread's logger: API keys and tokens never written. */
+export function loggerOptions(level: string, base?: Record<string, unknown>): pino.LoggerOptions {
+  return {
+    name: 'ringmatch', level, ...(base ? { base } : {}),
+    redact: { paths: ['apiKey', '*.apiKey', 'accounts[*].apiKey', 'adminKey', 'token', '*.token'], censor: '[redacted]' },
+  };
+}
+
 export interface Logging {
   log: Logger;
   /** Banner and summary lines: always shown, in the run's format. */

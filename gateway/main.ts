@@ -20,7 +20,7 @@ import { formatUnits } from '../engine/decimal.ts';
 import type { SlotHandler } from '../ring/ring.ts';
 import { loadConfig } from './config-loader.ts';
 import { DemoLoad } from './demo-load.ts';
-import { createLogging, logFormat } from './log.ts';
+import { createLogging, logFormat, loggerOptions } from './log.ts';
 import { EventPump, engineSource } from './event-pump.ts';
 import { GatewayCluster } from './cluster.ts';
 import { moduleUrl, startWorker } from '../ring/threads.ts';
@@ -28,7 +28,7 @@ import type { ThreadRuntime } from '../ring/threads.ts';
 import type { ShipperStats as KafkaStats } from '../persistence/kafka-shipper.ts';
 import { durableWord } from '../engine/durability.ts';
 import { SnapshotPool } from '../persistence/snapshot-pool.ts';
-import { applyRetention, diskUsage } from '../persistence/retention.ts';
+import { diskUsage } from '../persistence/retention.ts';
 import { DEFAULT_SUPERVISOR, Supervisor } from '../engine/supervisor.ts';
 import { Recovery } from '../persistence/recovery.ts';
 import { DataDirError, lockDataDir } from '../persistence/data-lock.ts';
@@ -57,10 +57,7 @@ if (format === null) {
   process.stderr.write(`ringmatch: invalid configuration: LOG_FORMAT ${JSON.stringify(process.env.LOG_FORMAT)} — use "json" or "pretty" (default: pretty on a terminal, json otherwise)\n`);
   process.exit(2);
 }
-const logging = createLogging(
-  { name: 'ringmatch', level: process.env.LOG_LEVEL ?? 'info', redact: { paths: ['apiKey', '*.apiKey', 'accounts[*].apiKey', 'adminKey', 'token', '*.token'], censor: '[redacted]' } },
-  format,
-);
+const logging = createLogging(loggerOptions(process.env.LOG_LEVEL ?? 'info'), format);
 const log = logging.log;
 /** Banner and summary lines, in the run's one format. */
 const say = logging.say;
@@ -221,7 +218,7 @@ async function main(): Promise<number> {
   // its market-data books from snapshot + journal before serving.
   let cluster: GatewayCluster;
   try {
-    cluster = await GatewayCluster.start(engine, spec, cfg.gateway, log, { replay: recover ? { journalDir, snapshotDir } : null });
+    cluster = await GatewayCluster.start(engine, spec, cfg.gateway, log, { replay: recover ? { journalDir, snapshotDir } : null, logFormat: logging.format });
   } catch (e) {
     await engine.stop();
     process.stderr.write(`ringmatch: cannot start the gateway threads: ${(e as Error).message}\n`);
@@ -261,15 +258,14 @@ async function main(): Promise<number> {
     const take = async (): Promise<unknown> => {
       // Up to what the journal has made durable right now.
       const upTo = engine.eventRings.map((_, k) => (engine.journalState ? Atomics.load(engine.journalState, durableWord(k)) >>> 0 : 0));
-      const r = await pool.snapshot(journalDir, snapshotDir, spec, upTo);
-      log.info(r, 'snapshot written');
-      // Bounded disk: older snapshots go, and the journal segments no kept snapshot needs.
-      const kept = applyRetention(dataDirs, spec.shards, cfg.retention, kafka !== null, (file, why) => log.warn({ file, why }, 'retention: damaged snapshot left in place (recovery skips it)'));
-      const removed = kept.segments.reduce((n, s) => n + s.removed.length, 0);
-      if (removed > 0 || kept.snapshotsRemoved.length > 0) {
-        log.info({ snapshotsRemoved: kept.snapshotsRemoved.length, segments: removed, action: kept.action, journalStartsAt: kept.segments.map((s) => s.journalStartsAt) }, 'retention applied');
-      }
-      return { ...r, retention: { snapshotsRemoved: kept.snapshotsRemoved.length, segments: removed, action: kept.action, journalStartsAt: kept.segments.map((s) => s.journalStartsAt) } };
+      // Bounded disk, on the snapshot's thread too: older snapshots go, and the journal segments no
+      // kept snapshot needs (persistence/retention.ts).
+      const r = await pool.snapshot(journalDir, snapshotDir, spec, upTo, { options: cfg.retention, archiveDir: dataDirs.archiveDir, shipping: kafka !== null });
+      const { retention, ...written } = r;
+      log.info(written, 'snapshot written');
+      for (const d of retention?.damaged ?? []) log.warn(d, 'retention: damaged snapshot left in place (recovery skips it)');
+      if (retention && (retention.segments > 0 || retention.snapshotsRemoved > 0)) log.info({ ...retention, damaged: undefined }, 'retention applied');
+      return r;
     };
     control.requestSnapshot = take;
     if (cfg.snapshotIntervalSec > 0) {

@@ -53,6 +53,8 @@ export interface ShardProbeReport {
   /** Since the last successful probe finished, ms (null: none yet). */
   ageMs: number | null;
   lastOkAt: string | null;
+  /** When that successful probe was sent (a drill asks for one sent after its fault). */
+  lastOkSentAt: string | null;
   lastError: string | null;
   /** Probes finished, and how many of them failed. */
   probes: number;
@@ -72,6 +74,7 @@ export interface SyntheticReport {
 
 interface InFlight {
   startUs: number;
+  sentMs: number;
   deadline: number;
   /** Correlation ids of the order and of its cancel; their events still missing. */
   newCorr: number;
@@ -91,6 +94,7 @@ interface ShardState {
   state: 'pending' | 'ok' | 'failing';
   latencyUs: number | null;
   lastOkMs: number | null;
+  lastOkSentMs: number | null;
   lastError: string | null;
   failingSinceMs: number | null;
   probes: number;
@@ -117,14 +121,16 @@ export class SyntheticProbe {
     private readonly shipped: () => number[] | null,
     private readonly log: Logger,
   ) {
-    this.shards = Array.from({ length: spec.shards }, (_, k) => {
+    // One probe per shard that holds a symbol (a shard without one takes no orders to prove).
+    this.shards = [];
+    for (let k = 0; k < spec.shards; k++) {
       const sym = spec.symbols.find((s) => s.shard === k);
-      if (!sym) throw new Error(`shard ${k} has no symbol to probe`);
-      return {
-        shard: k, symbolId: sym.id, symbol: sym.name, refPrice: sym.referencePrice, lot: 1, state: 'pending', latencyUs: null, lastOkMs: null, lastError: null,
-        failingSinceMs: null, probes: 0, failures: 0, flight: null, nextAtMs: 0,
-      };
-    });
+      if (!sym) continue;
+      this.shards.push({
+        shard: k, symbolId: sym.id, symbol: sym.name, refPrice: sym.referencePrice, lot: 1, state: 'pending', latencyUs: null, lastOkMs: null, lastOkSentMs: null,
+        lastError: null, failingSinceMs: null, probes: 0, failures: 0, flight: null, nextAtMs: 0,
+      });
+    }
   }
 
   get enabled(): boolean {
@@ -193,7 +199,7 @@ export class SyntheticProbe {
     const clientOrderId = `probe-${s.shard}-${n}`;
     const newCorr = this.nextCorrelation++;
     const cancelCorr = this.nextCorrelation++;
-    const f: InFlight = { startUs: nowUs(), deadline: now + this.opts.timeoutMs, newCorr, cancelCorr, missing: 2, seq: 0, reportUs: 0 };
+    const f: InFlight = { startUs: nowUs(), sentMs: now, deadline: now + this.opts.timeoutMs, newCorr, cancelCorr, missing: 2, seq: 0, reportUs: 0 };
     const ok = this.link.submit({
       type: CommandType.NEW, symbolId: s.symbolId, accountId: PROBE_ACCOUNT, side: Side.BUY, orderType: OrderType.LIMIT, tif: TimeInForce.GTC,
       price: s.refPrice, qty: s.lot, clientOrderId, correlationId: newCorr,
@@ -217,6 +223,7 @@ export class SyntheticProbe {
       s.state = 'ok';
       s.latencyUs = f.reportUs;
       s.lastOkMs = now;
+      s.lastOkSentMs = f.sentMs;
       s.lastError = null;
       s.failingSinceMs = null;
       this.latency.recordValue(f.reportUs);
@@ -245,6 +252,7 @@ export class SyntheticProbe {
       }
       return {
         shard: s.shard, symbol: s.symbol, state: s.state, latencyUs: s.latencyUs, ageMs, lastOkAt: s.lastOkMs === null ? null : new Date(s.lastOkMs).toISOString(),
+        lastOkSentAt: s.lastOkSentMs === null ? null : new Date(s.lastOkSentMs).toISOString(),
         lastError: s.lastError, probes: s.probes, failures: s.failures,
       };
     });

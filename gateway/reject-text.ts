@@ -7,7 +7,7 @@
  * (refusals only).
  */
 import { ResultCode } from '../engine/codes.ts';
-import { EVT_ACCOUNT, EVT_CLORD, EVT_PRICE, EVT_QTY, EVT_SYMBOL } from '../engine/event-slot.ts';
+import { EVT_ACCOUNT, EVT_CLORD, EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SYMBOL } from '../engine/event-slot.ts';
 import { formatUnits, formatUnitsBig } from '../engine/decimal.ts';
 import { getI64 } from '../engine/int64.ts';
 import { readClordString } from '../engine/command-slot.ts';
@@ -16,7 +16,7 @@ import type { EngineSpec } from '../engine/config.ts';
 
 export interface RejectContext {
   spec: EngineSpec;
-  /** The last trade price of a symbol the gateway saw (ticks), 0 before any trade. */
+  /** The risk stage's reference price of a symbol as the gateway knows it (ticks): the last trade, or the snapshot's after a restart; 0: the configured one. */
   lastPrice(symbol: number): number;
 }
 
@@ -40,7 +40,7 @@ export function rejectText(code: number, w: Int32Array, b: number, ctx: RejectCo
       const last = ctx.lastPrice(sym.id);
       const ref = last > 0 ? last : sym.referencePrice;
       const pct = (sym.bandBps / 100).toFixed(sym.bandBps % 100 === 0 ? 0 : 2);
-      return `price ${px(price)} is outside the price band ${px(bandLow(ref, sym.bandBps))} to ${px(bandHigh(ref, sym.bandBps))} for ${sym.name}: ${px(ref)} +/- ${pct}% (${last > 0 ? 'the last trade' : 'the configured reference price: no trade yet'})`;
+      return `price ${px(price)} is outside the price band ${px(bandLow(ref, sym.bandBps))} to ${px(bandHigh(ref, sym.bandBps))} for ${sym.name}: ${px(ref)} +/- ${pct}% (the last trade price; the configured reference before the first trade)`;
     }
     case ResultCode.RISK_CREDIT_LIMIT:
       return acct
@@ -54,8 +54,11 @@ export function rejectText(code: number, w: Int32Array, b: number, ctx: RejectCo
       return `${sym.name} is halted: orders are refused until an operator resumes it`;
     case ResultCode.RISK_ACCOUNT_DISABLED:
       return 'the account is disabled (kill switch): orders are refused until an operator enables it';
-    case ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID:
-      return `clientOrderId ${readClordString(w, b + EVT_CLORD)} is already used by an open order of this account`;
+    case ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID: {
+      // A replace's new id is the one refused (EVT_OTHER_CLORD); a new order's own id otherwise.
+      const id = readClordString(w, b + EVT_OTHER_CLORD) || readClordString(w, b + EVT_CLORD);
+      return `clientOrderId ${id} is already used by an open order of this account`;
+    }
     case ResultCode.RISK_UNKNOWN_ORDER:
       return `no open order of this account matches (it may have filled, been canceled, or never existed) in ${sym.name}`;
     default:

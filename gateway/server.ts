@@ -198,7 +198,11 @@ export class Gateway {
    */
   replayJournal(dir: string, snapshotDir?: string): number {
     const recovery = Recovery.open(dir, this.spec, snapshotDir);
-    if (recovery.snapshot) for (const st of recovery.snapshot.shards) this.feeds.loadResting(st.orders);
+    if (recovery.snapshot) {
+      for (const st of recovery.snapshot.shards) this.feeds.loadResting(st.orders);
+      // The risk stage's band reference as restored (the replayed trades move it on, as they move the risk stage's).
+      this.feeds.setLastPrices(recovery.snapshot.risk.refPrice);
+    }
     let n = 0;
     const lastSeq: number[] = [];
     for (let k = 0; k < this.spec.shards; k++) {

@@ -64,6 +64,10 @@ export class JournalTail {
     // The newest segment whose first sequence is ≤ afterSeq + 1 (names are first sequences).
     let pick = files[0];
     for (const f of files) if (Number(/(\d{20})\.seg$/.exec(f)?.[1]) <= this.afterSeq + 1) pick = f;
+    const first = Number(/(\d{20})\.seg$/.exec(pick)?.[1]);
+    if (first > this.afterSeq + 1) {
+      throw new JournalCorruptError(pick, 0, `the journal on disk starts at sequence ${first}, but the next one to read is ${this.afterSeq + 1}: the segments before were archived (dataDir/archive) — put them back into the journal folder to ship them`);
+    }
     this.open(pick);
     return true;
   }

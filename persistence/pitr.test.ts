@@ -30,9 +30,15 @@ function incident(): { dataDir: string; spec: ReturnType<typeof testSpec>; point
   const live = new InlineEngine(spec);
   const writers = Array.from({ length: spec.shards }, (_, k) => new JournalWriter(journalDir, k, { segmentBytes: 30 * RECORD_BYTES }));
   const lastTs = [0, 0];
+  // Event times as the shards would stamp them: 1 ms apart, in the order they happen (the inline
+  // engine has no clock of its own). The journal is what `--time` reads.
+  let clock = Date.parse('2026-11-30T07:00:00Z') * 1000;
   live.onEvent((w, b, k) => {
+    clock += 1000;
+    w[b + EVT_TS] = clock % 2 ** 32;
+    w[b + EVT_TS + 1] = Math.floor(clock / 2 ** 32);
     writers[k].append(w, b);
-    lastTs[k] = w[b + EVT_TS + 1] * 2 ** 32 + (w[b + EVT_TS] >>> 0);
+    lastTs[k] = clock;
   });
   const cmds = richStream(3_000, 41);
   const points: Array<{ seqs: number[]; hashes: string[]; riskHash: string; lastTs: number[] }> = [];
@@ -70,15 +76,20 @@ describe('point-in-time recovery (persistence/pitr.ts)', () => {
     });
   });
 
-  it('by time: each shard at its last event at or before it; the same state as by sequence', () => {
+  it('by time: each shard at its last event at or before it — exactly the live state at that moment', () => {
     const t = incident();
     const journalDir = join(t.dataDir, 'journal');
-    const p = t.points[1];
-    // Both shards' last events before the point: the later of the two times covers both.
-    const { seqs } = sequencesAt(journalDir, t.spec.shards, Math.floor(Math.max(...p.lastTs) / 1000));
-    for (let k = 0; k < t.spec.shards; k++) expect(seqs[k]).toBeGreaterThanOrEqual(p.seqs[k]);
-    const s = rebuildAt(journalDir, join(t.dataDir, 'snapshots'), t.spec, seqs);
-    expect(s.seqs).toEqual(seqs);
+    for (const p of t.points) {
+      // The moment of the point: the later of the two shards' last events (ms); every event after it is later.
+      const at = Math.max(...p.lastTs) / 1000;
+      const { seqs } = sequencesAt(journalDir, t.spec.shards, at);
+      expect(seqs).toEqual(p.seqs);
+      const s = rebuildAt(journalDir, join(t.dataDir, 'snapshots'), t.spec, seqs);
+      expect(s.shards.map((x) => x.stateHash)).toEqual(p.hashes);
+      expect(s.riskHash).toBe(p.riskHash);
+      // One millisecond earlier: the last event before the point is excluded.
+      expect(sequencesAt(journalDir, t.spec.shards, at - 1).seqs.reduce((a, b) => a + b, 0)).toBe(p.seqs.reduce((a, b) => a + b, 0) - 1);
+    }
   });
 
   it('after retention: points behind the oldest kept snapshot are refused with the reason; later ones still rebuild', () => {

@@ -4,10 +4,8 @@
  */
 import { moduleUrl } from '../ring/threads.ts';
 import type { EngineSpec } from '../engine/config.ts';
-import type { SnapshotTask } from './snapshot.task.ts';
+import type { SnapshotResult, SnapshotTask } from './snapshot.task.ts';
 import { TaskPool } from './task-pool.ts';
-
-type SnapshotResult = { path: string; seqs: number[]; orders: number; ms: number };
 
 export class SnapshotPool {
   private readonly pool: TaskPool<SnapshotTask, SnapshotResult>;
@@ -17,10 +15,10 @@ export class SnapshotPool {
     this.pool = new TaskPool(moduleUrl('./snapshot.task.ts', import.meta.url), { minThreads: 0, maxThreads, idleTimeout: 5_000 });
   }
 
-  /** Build and write a snapshot up to `upTo`; one at a time (a second call waits for the first). */
-  async snapshot(journalDir: string, snapshotDir: string, spec: EngineSpec, upTo: number[]): Promise<SnapshotResult> {
+  /** Build and write a snapshot up to `upTo` (then retention, if given); one at a time (a second call waits for the first). */
+  async snapshot(journalDir: string, snapshotDir: string, spec: EngineSpec, upTo: number[], retention?: SnapshotTask['retention']): Promise<SnapshotResult> {
     while (this.running) await this.running.catch(() => undefined);
-    const task: SnapshotTask = { journalDir, snapshotDir, spec, upTo };
+    const task: SnapshotTask = { journalDir, snapshotDir, spec, upTo, ...(retention ? { retention } : {}) };
     const p = this.pool.run(task);
     this.running = p;
     try {

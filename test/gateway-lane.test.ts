@@ -42,13 +42,13 @@ describe('refusals after the JSON order lane (gateway/json-lane.ts)', () => {
     const big = await c.request({ type: 'new_order', symbol: 'BTC-USD', clientOrderId: 'big', side: 'buy', price: '50000', quantity: '200' });
     expect(big).toMatchObject({ execType: 'rejected', rejectReason: 'RISK_MAX_ORDER_QTY', rejectText: 'quantity 200 is above the maximum order quantity 100 for BTC-USD' });
     const far = await c.request({ type: 'new_order', symbol: 'BTC-USD', clientOrderId: 'far', side: 'buy', price: '60000', quantity: '1' });
-    expect(far).toMatchObject({ rejectReason: 'RISK_PRICE_BAND', rejectText: 'price 60000 is outside the price band 45000 to 55000 for BTC-USD: 50000 +/- 10% (the configured reference price: no trade yet)' });
+    expect(far).toMatchObject({ rejectReason: 'RISK_PRICE_BAND', rejectText: 'price 60000 is outside the price band 45000 to 55000 for BTC-USD: 50000 +/- 10% (the last trade price; the configured reference before the first trade)' });
     // After a trade the band moves with it, and the words say so.
     const maker = await h.connect(srv, 'dev-alice-key');
     await maker.request({ type: 'new_order', symbol: 'BTC-USD', clientOrderId: 'm1', side: 'sell', price: '52000', quantity: '1' });
     await c.request({ type: 'new_order', symbol: 'BTC-USD', clientOrderId: 't1', side: 'buy', price: '52000', quantity: '1', timeInForce: 'IOC' });
     const after = await c.request({ type: 'new_order', symbol: 'BTC-USD', clientOrderId: 'far2', side: 'sell', price: '45000', quantity: '1' });
-    expect(after.rejectText).toBe('price 45000 is outside the price band 46800 to 57200 for BTC-USD: 52000 +/- 10% (the last trade)');
+    expect(after.rejectText).toBe('price 45000 is outside the price band 46800 to 57200 for BTC-USD: 52000 +/- 10% (the last trade price; the configured reference before the first trade)');
     const pb = await c.requestBinary({ newOrder: { clientOrderId: 'pbbig', symbol: 'BTC-USD', side: 1, orderType: 1, timeInForce: 1, price: '5000000', quantity: '2000000' } });
     expect(pb).toMatchObject({ binary: true, execType: 'rejected', rejectText: 'quantity 200 is above the maximum order quantity 100 for BTC-USD' });
     // Accepted orders carry no rejectText.

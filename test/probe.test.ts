@@ -113,6 +113,14 @@ describe('synthetic probes (gateway/probe.ts)', () => {
     expect((await synthetic(srv)).body.problems.join('\n')).toMatch(/no successful probe for \d+ ms \(stale\)/);
   });
 
+  it('a shard without symbols has no probe (and the server starts)', async () => {
+    const srv = await h.server({ probe: { intervalMs: 30, timeoutMs: 2_000 } }, { ...demoConfig(), shards: 4 });
+    const withSymbols = [...new Set(srv.engine.spec.symbols.map((s) => s.shard))].sort();
+    expect(withSymbols.length).toBeLessThan(4);
+    await until(async () => (await synthetic(srv)).body.ok && (await synthetic(srv)).body.shards.every((s) => s.state === 'ok'), 20_000, 'probes ok');
+    expect((await synthetic(srv)).body.shards.map((s) => s.shard)).toEqual(withSymbols);
+  });
+
   it('can be turned off: no probe, health as before', async () => {
     const srv = await h.server({ probe: { intervalMs: 0, timeoutMs: 2_000 } });
     expect(srv.gateway.probe).toBeNull();

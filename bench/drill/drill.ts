@@ -284,7 +284,8 @@ export async function runDrill(options: Partial<DrillOptions> = {}, log: (line: 
       const t = Date.now();
       while (Date.now() - t < timeoutMs) {
         const s = await synthetic();
-        if (s && s.status === 200 && s.body.shards.every((x) => x.state === 'ok' && x.lastOkAt !== null && Date.parse(x.lastOkAt) >= after)) return Date.now();
+        // A probe *sent* after the fault (one in flight across it proves nothing about recovery).
+        if (s && s.status === 200 && s.body.shards.every((x) => x.state === 'ok' && x.lastOkSentAt !== null && Date.parse(x.lastOkSentAt) >= after)) return Date.now();
         await sleep(20);
       }
       return null;
