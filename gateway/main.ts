@@ -21,6 +21,7 @@ import type { SlotHandler } from '../ring/ring.ts';
 import { loadConfig } from './config-loader.ts';
 import { DemoLoad } from './demo-load.ts';
 import { createLogging, logFormat, loggerOptions } from './log.ts';
+import { PROBE_ACCOUNT } from './probe.ts';
 import { EventPump, engineSource } from './event-pump.ts';
 import { GatewayCluster } from './cluster.ts';
 import { moduleUrl, startWorker } from '../ring/threads.ts';
@@ -47,6 +48,7 @@ function fatalExit(code: number): void {
   const hard = setTimeout(() => process.exit(code), 3_000);
   void (abortGateways?.() ?? Promise.resolve()).finally(() => {
     clearTimeout(hard);
+    logging.flush(); // what the gateway threads' shutdown logged too
     process.exit(code);
   });
 }
@@ -295,6 +297,8 @@ async function main(): Promise<number> {
   let events = 0;
   const handler: SlotHandler = {
     onSlot(w, b) {
+      // Synthetic probes are nobody's traffic: not in the demo's numbers either.
+      if (w[b + EVT_ACCOUNT] === PROBE_ACCOUNT) return;
       events++;
       const type = w[b + EVT_TYPE];
       counts.set(type, (counts.get(type) ?? 0) + 1);
