@@ -46,7 +46,9 @@ export class JournalAgent {
     opts: JournalWriterOptions = {},
     private readonly batch = 1024,
   ) {
-    this.writers = rings.map((_, k) => new JournalWriter(dir, k, opts));
+    // A restarted J: the durable sequences its predecessor reached are in the state words (0 at a
+    // process start) — what is below them needs no second reading.
+    this.writers = rings.map((_, k) => new JournalWriter(dir, k, { ...opts, durableHint: Atomics.load(state, durableWord(k)) >>> 0 }));
     rings.forEach((_, k) => Atomics.store(state, durableWord(k), this.writers[k].durableSequence() | 0));
     this.consumed = Int32Array.from(rings, (c) => c.position());
   }

@@ -84,6 +84,34 @@ describe('journal', () => {
     expect(readJournal(dir, 0)).toMatchObject({ records: 500, lastSeq: 500, torn: null });
   });
 
+  it('a restarted journal thread (durableHint) reads only past its predecessor\'s durable point: later records kept, a torn tail repaired, a damaged record past it refused', () => {
+    const dir = tmp();
+    const events = shardEvents(400);
+    writeAll(dir, events.slice(0, 300)).close();
+    // Records 1–250 were durable for the previous writer; 251–300 complete after that; then a torn one.
+    const [file] = listSegments(dir, 0);
+    writeFileSync(file, Buffer.alloc(40, 7), { flag: 'a' });
+    const w = new JournalWriter(dir, 0, { durableHint: 250 });
+    expect(w.lastSequence()).toBe(300);
+    expect(w.repaired).toMatchObject({ bytes: 40 });
+    for (const e of events.slice(300)) w.append(e, 0);
+    w.close();
+    expect(readJournal(dir, 0)).toMatchObject({ records: 400, lastSeq: 400, torn: null });
+    // A damaged record after the durable point is still found (the tail is checked).
+    const bytes = readFileSync(file);
+    bytes[350 * RECORD_BYTES + 40] ^= 0xff;
+    writeFileSync(file, bytes);
+    expect(() => new JournalWriter(dir, 0, { durableHint: 300 })).toThrow(JournalCorruptError);
+    // Below the durable point it is not read again (that is the point: it was checked when written).
+    const ok = readFileSync(file);
+    ok[350 * RECORD_BYTES + 40] ^= 0xff; // repaired
+    ok[10 * RECORD_BYTES + 40] ^= 0xff; // damage far below the hint
+    writeFileSync(file, ok);
+    const again = new JournalWriter(dir, 0, { durableHint: 390 });
+    expect(again.lastSequence()).toBe(400);
+    again.close();
+  });
+
   it('a damaged complete record is corruption wherever it is — even the last one is refused, never truncated', () => {
     const dir = tmp();
     writeAll(dir, shardEvents(300)).close();

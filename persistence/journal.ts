@@ -220,6 +220,13 @@ export interface JournalWriterOptions {
   segmentBytes?: number;
   /** Records buffered between commits (a full buffer commits early). Default 4,096. */
   bufferRecords?: number;
+  /**
+   * The durable sequence (its low 32 bits, as the engine's state word holds it) a previous writer
+   * of this shard reached in this process — a restarted journal thread: the records up to it were
+   * fsynced and checked when written, so only what follows is read at start. 0: read the newest
+   * segment whole (a process start).
+   */
+  durableHint?: number;
 }
 
 /**
@@ -259,7 +266,15 @@ export class JournalWriter {
     // journal here made every journal-thread start cost ~1 s per million events.
     const existing = listSegments(dir, shard);
     const newest = existing.length > 0 ? segmentFirstSeq(existing[existing.length - 1]) : 0;
-    const r = readJournal(dir, shard, { repair: true, ...(newest > 1 ? { fromSeq: newest } : {}) });
+    let from = newest;
+    const hint = (opts.durableHint ?? 0) >>> 0;
+    if (hint > 0 && newest > 0) {
+      // The full sequence whose low 32 bits are the hint, at or after the newest segment's start − 1.
+      const base = newest - 1;
+      const durable = base + ((((hint - base) % 4294967296) + 4294967296) % 4294967296);
+      if (durable >= newest) from = durable + 1;
+    }
+    const r = readJournal(dir, shard, { repair: true, ...(from > 1 ? { fromSeq: from } : {}) });
     this.repaired = r.torn;
     this.lastSeq = r.lastSeq;
     this.durable = r.lastSeq;
