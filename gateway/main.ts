@@ -141,6 +141,7 @@ async function main(): Promise<number> {
       journal: cfg.journal ? journalAt(journalDir, cfg.journalSegmentBytes) : undefined,
       recover,
       snapshotDir,
+      ...(snap ? { snapshotSeqs: snap.seqs } : {}),
       onRecoveryProgress: (p) => log.info({ agent: p.agent, shard: p.shard, records: p.records, done: p.done }, 'recovery: replaying the journal'),
     });
   } catch (e) {
