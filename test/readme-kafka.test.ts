@@ -73,7 +73,8 @@ describe('the Kafka commands of persistence/README.md, as written', () => {
 
     // 2. The server, on its own data folder and an ephemeral port. `npm start` is `npm run -s build &&
     // node dist/gateway/main.js` (test/production-build.test.ts holds it to that): the build ran
-    // once for the whole test run, and rebuilding dist/ here would race every other test that runs it.
+    // once for the whole test run, and rebuilding dist/ here would race every other test that runs
+    // it (a worker loading a half-written module ends silently).
     expect(serverLine).toContain('npm start -- ');
     const dataDir = mkdtempSync(join(tmpdir(), 'rm-readme-kafka-'));
     cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
@@ -104,8 +105,13 @@ describe('the Kafka commands of persistence/README.md, as written', () => {
 
     // 5. The audit consumer after the server stopped: no open gap, a hash per shard; a second run prints the same.
     await server.stop();
+    // `npm run audit` is `npm run -s build && node dist/persistence/audit-cli.js` (held to that
+    // below): rebuilding dist/ here would race the other tests that run it (a half-written module).
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.audit).toBe('npm run -s build && node dist/persistence/audit-cli.js');
+    expect(auditLine).toContain('npm run audit -- ');
     const audit = (): { openGaps: unknown[]; stateHash: string[]; lastSeq: number[] } => {
-      const out = execSync(at(auditLine), { cwd: ROOT, shell: '/bin/bash', encoding: 'utf8', timeout: 120_000 });
+      const out = execSync(at(auditLine).replace('npm run audit -- ', 'node dist/persistence/audit-cli.js '), { cwd: ROOT, shell: '/bin/bash', encoding: 'utf8', timeout: 120_000 });
       const final = /final (\{.*\})/.exec(out);
       if (!final) throw new Error(`no final summary: ${out.slice(-500)}`);
       return JSON.parse(final[1]) as { openGaps: unknown[]; stateHash: string[]; lastSeq: number[] };
