@@ -8,4 +8,7 @@ import { fileURLToPath } from 'node:url';
 export default function setup(): void {
   const root = fileURLToPath(new URL('../', import.meta.url));
   execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+  // Built: nothing in the run builds again (the bench harness would, as npm start does) — a rebuild
+  // while other tests start the compiled server lets a worker load a half-written module.
+  process.env.RINGMATCH_DIST_FRESH = '1';
 }

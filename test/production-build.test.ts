@@ -11,6 +11,8 @@ describe('production build (npm start runs compiled JavaScript)', () => {
     expect(pkg.scripts.start).not.toMatch(/tsx|ts-node|strip-types/);
     expect(Object.keys(pkg.dependencies)).not.toContain('tsx');
     expect(existsSync(COMPILED_MAIN)).toBe(true);
+    // Built once for the whole run (test/build-setup.ts), and the run's other tools know it: none builds again under running tests.
+    expect(process.env.RINGMATCH_DIST_FRESH).toBe('1');
     expect(existsSync(new URL('../dist/proto/ringmatch.proto', import.meta.url))).toBe(true);
 
     const dataDir = mkdtempSync(join(tmpdir(), 'ringmatch-prod-'));

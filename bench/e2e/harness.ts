@@ -146,8 +146,9 @@ export async function startServer(o: HarnessOptions): Promise<ServerHandle> {
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
   let p: Proc;
   try {
-    // What npm start runs: the compiled server (built here first, as npm start does).
-    execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    // What npm start runs: the compiled server (built here first, as npm start does — unless the
+    // test run built it already: RINGMATCH_DIST_FRESH, test/build-setup.ts).
+    if (process.env.RINGMATCH_DIST_FRESH !== '1') execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
     // BENCH_SERVER_NODE_ARGS: extra node flags for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
     const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
     p = await startProcess([...nodeArgs, 'dist/gateway/main.js', '--config', join(dir, 'config.json')], { LOG_LEVEL: 'warn' }, 'ringmatch server');
