@@ -104,7 +104,7 @@ export class OrderFrameDecoder {
   private readonly starts = new Int32Array(FIELD_COUNT);
   private readonly ends = new Int32Array(FIELD_COUNT);
   private readonly keys = FIELDS.map(ascii);
-  private readonly types = ['', ...LANE_TYPE_NAMES.slice(1)].map(ascii);
+  private readonly types = LANE_TYPE_NAMES.map(ascii);
   private readonly sides: ByteEnum;
   private readonly orderTypes: ByteEnum;
   private readonly tifs: ByteEnum;

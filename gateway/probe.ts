@@ -33,7 +33,7 @@ export const PROBE_ACCOUNT = 0x7ffffff0;
 const PROBE_CORRELATION_BASE = 2 ** 50;
 /** After a failure: retry this often until a probe succeeds. */
 const RETRY_MS = 100;
-/** While a probe is in flight: how often its deadline and durability are checked. */
+/** While a probe is in flight: how often its deadline and durability are checked (otherwise the timer sleeps until the next send). */
 const CHECK_MS = 5;
 
 export interface ProbeOptions {
@@ -138,17 +138,39 @@ export class SyntheticProbe {
   }
 
   start(): void {
-    if (!this.enabled || this.timer) return;
+    if (!this.enabled || this.running) return;
+    this.running = true;
     this.startedMs = Date.now();
     for (const s of this.shards) s.nextAtMs = this.startedMs;
-    this.timer = setInterval(() => this.tick(), CHECK_MS);
-    this.timer.unref();
+    this.schedule(0);
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+
+  private running = false;
+
+  /**
+   * One timer on the gateway's main thread: every CHECK_MS while a probe is in flight, else asleep
+   * until the next probe is due (not woken 200 times a second between probes).
+   */
+  private schedule(delayMs: number): void {
+    this.timer = setTimeout(this.onTimer, delayMs);
+    this.timer.unref();
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    this.tick();
+    if (!this.running) return;
+    const now = Date.now();
+    let next = Infinity;
+    for (const s of this.shards) next = Math.min(next, s.flight ? now + CHECK_MS : s.nextAtMs);
+    this.schedule(Math.max(0, next - now));
+  };
 
   /** An event of the probe account (every gateway thread skips these; thread 0 hands them here). */
   onEvent(w: Int32Array, b: number): void {

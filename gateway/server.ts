@@ -157,7 +157,11 @@ export class Gateway {
       this.control = this.local;
       const local = this.local;
       if (opts.probe.intervalMs > 0) {
-        this.probe = new SyntheticProbe(this.link, spec, opts.probe, () => local.kafkaStatus().shipped ?? (local.kafkaStatus().state === 'off' ? null : []), log);
+        const shipped = (): number[] | null => {
+          const k = local.kafkaStatus();
+          return k.state === 'off' ? null : k.shipped ?? [];
+        };
+        this.probe = new SyntheticProbe(this.link, spec, opts.probe, shipped, log);
         local.probe = this.probe;
       }
     } else {
@@ -719,6 +723,7 @@ export class Gateway {
    */
   private queueJsonReport(c: Conn, w: Int32Array, b: number, sym: EngineSpec['symbols'][number] | undefined, taker: boolean, p: number): boolean {
     const sessions = this.sessions;
+    // A closed connection needs nothing (true); a protobuf one the general path (false).
     if (!sessions.wantsJson(c)) return c.ws === null || c.closed;
     const pending = this.pending;
     if (p >= 0 && pending.idLen[p] === 0) return false;

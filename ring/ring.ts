@@ -174,12 +174,8 @@ export class RingProducer {
   /** Publish every slot claimed since the last commit. */
   commit(): void {
     if (this.nextSeq === this.claimedFrom) return;
-    this.claimedFrom = this.nextSeq;
-    // Release store: every plain store into the claimed slots happens-before a consumer's
-    // Atomics.load that observes this cursor value.
-    Atomics.store(this.words, PRODUCER_CURSOR_WORD, this.nextSeq);
-    const d = this.doorbells;
-    for (let i = 0; i < d.length; i++) d[i].ring();
+    this.publish();
+    this.ringDoorbells();
   }
 
   /**
@@ -191,6 +187,8 @@ export class RingProducer {
   publish(): void {
     if (this.nextSeq === this.claimedFrom) return;
     this.claimedFrom = this.nextSeq;
+    // Release store: every plain store into the claimed slots happens-before a consumer's
+    // Atomics.load that observes this cursor value.
     Atomics.store(this.words, PRODUCER_CURSOR_WORD, this.nextSeq);
   }
 
