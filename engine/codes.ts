@@ -5,8 +5,13 @@
  */
 
 export const Side = { BUY: 1, SELL: 2 } as const;
-export const OrderType = { LIMIT: 1, MARKET: 2 } as const;
-export const TimeInForce = { GTC: 1, IOC: 2, FOK: 3 } as const;
+/**
+ * STOP (stop-market) and STOP_LIMIT wait for the symbol's last trade price to reach their stop
+ * price, then act as MARKET / LIMIT orders (docs/order-types.md).
+ */
+export const OrderType = { LIMIT: 1, MARKET: 2, STOP: 3, STOP_LIMIT: 4 } as const;
+/** GTD: good till the order's expireTime (ms since the epoch), in engine time (docs/order-types.md). */
+export const TimeInForce = { GTC: 1, IOC: 2, FOK: 3, GTD: 4 } as const;
 export const Stp = { NONE: 0, CANCEL_NEWEST: 1, CANCEL_OLDEST: 2, CANCEL_BOTH: 3, DECREMENT: 4 } as const;
 
 export const CommandType = {
@@ -20,6 +25,13 @@ export const CommandType = {
   ENABLE_ACCOUNT: 8,
   /** Advances the risk stage's release clock (see RiskAgent); produces no event. */
   TICK: 9,
+  /**
+   * Engine time advances to the command's ingress time: every shard expires its GTD orders due by
+   * then. Sent by the gateway on a timer; forwarded by the risk stage only while GTD orders live.
+   */
+  CLOCK: 10,
+  /** One-cancels-other: a limit leg and a stop / stop-limit leg in one command (docs/order-types.md). */
+  NEW_OCO: 11,
 } as const;
 
 export const EventType = {
@@ -33,6 +45,8 @@ export const EventType = {
   ADMIN: 7,
   /** A mass cancel finished in this shard (lastQty = how many orders it canceled). */
   MASS_CANCEL_DONE: 8,
+  /** A stop order's stop price was reached: it leaves the stop table and acts as a market / limit order. */
+  TRIGGERED: 9,
 } as const;
 
 export const OrderStatus = {
@@ -42,6 +56,8 @@ export const OrderStatus = {
   CANCELED: 4,
   REJECTED: 5,
   EXPIRED: 6,
+  /** A stop order waiting for its stop price (not in the book, not in market data). */
+  PENDING_TRIGGER: 7,
 } as const;
 
 /** Why an order left the book without filling (the `code` of CANCELED / EXPIRED / REPLACED events). */
@@ -56,6 +72,10 @@ export const Reason = {
   FOK_NOT_FILLABLE: 7,
   /** REPLACED event produced by STP decrement (quantity reduced by the engine, not the user). */
   STP_DECREMENT: 8,
+  /** Canceled because its one-cancels-other sibling filled, triggered or was canceled. */
+  OCO: 9,
+  /** A GTD order's expireTime was reached. */
+  GTD_EXPIRED: 10,
 } as const;
 
 export const ResultCode = {
@@ -85,6 +105,12 @@ export const ResultCode = {
   /** Retired: client ids are now compared exactly, a hash collision cannot reject. */
   RISK_CLIENT_ORDER_ID_COLLISION: -2021,
   RISK_UNKNOWN_COMMAND: -2022,
+  /** A stop order without a valid stop price (or a stop price on another order type). */
+  RISK_INVALID_STOP_PRICE: -2023,
+  /** displayQuantity not in 1..quantity, or on an order that cannot rest. */
+  RISK_INVALID_DISPLAY_QTY: -2024,
+  /** GTD without an expireTime in the future (engine time), or an expireTime without GTD. */
+  RISK_INVALID_EXPIRE_TIME: -2025,
 
   // Matching −3xxx
   MATCH_UNKNOWN_ORDER: -3001,
@@ -93,6 +119,12 @@ export const ResultCode = {
   MATCH_BOOK_CAPACITY: -3004,
   MATCH_DUPLICATE_ORDER_ID: -3005,
   MATCH_UNKNOWN_COMMAND: -3006,
+  /** A stop whose stop price the last trade price has already reached (placement or replace). */
+  MATCH_STOP_WOULD_TRIGGER: -3007,
+  /** A stop-limit triggered with its limit price outside the price band around the last trade. */
+  MATCH_STOP_PRICE_BAND: -3008,
+  /** A replace with a stop price for a stop that triggered meanwhile. */
+  MATCH_STOP_ALREADY_TRIGGERED: -3009,
 } as const;
 
 export type ResultCodeValue = (typeof ResultCode)[keyof typeof ResultCode];

@@ -1,5 +1,5 @@
 /**
- * Command slot: one order-entry or admin command, 128 bytes, in the gateway→risk ring and the
+ * Command slot: one order-entry or admin command, 192 bytes, in the gateway→risk ring and the
  * risk→shard rings. Int32 word indices below; int64 fields are little-endian (low word first).
  *
  * ```
@@ -16,9 +16,17 @@
  *  13    52    i32    commandSeq      assigned by the risk stage: 1, 2, 3 … (Int32, wraps; compare with seqDiff)
  *  14    56    i64    ingressTs       gateway receive time, µs since the epoch (stage timing)
  *  16    64    32 B   clientOrderId   NEW: the order's id; CANCEL/REPLACE by client id: the target's
- *  24    96    32 B   newClientOrderId REPLACE: the id the order takes (empty = keep)
- *  32   128           end
+ *  24    96    32 B   newClientOrderId REPLACE: the id the order takes (empty = keep); NEW_OCO: the stop leg's id
+ *  32   128    i64    stopPrice       ticks; NEW stop/stop-limit, NEW_OCO's stop leg; REPLACE of a stop: 0 = unchanged
+ *  34   136    i64    displayQty      lots; NEW/NEW_OCO limit (leg): iceberg's shown part; 0 = all shown
+ *  36   144    i64    expireTime      ms since the epoch; NEW/NEW_OCO with TIF GTD (both OCO legs)
+ *  38   152    i64    ocoPrice        NEW_OCO: the stop leg's limit price (ticks; band-edge price for a stop-market leg after risk)
+ *  40   160    i64    ocoOrderId      NEW_OCO: the stop leg's order id, assigned by risk (the limit leg's is orderId)
+ *  42   168    i32    ocoMeta         NEW_OCO: the stop leg's meta word (side as the limit leg's, type STOP or STOP_LIMIT, tif)
+ *  43   172           reserved up to 192
  * ```
+ * A NEW_OCO command is the limit leg in the fields above (type LIMIT in meta, price, quantity,
+ * clientOrderId) plus the stop leg (ocoMeta, stopPrice, ocoPrice, newClientOrderId, same quantity).
  * Client order ids are up to 32 bytes of printable ASCII, zero padded; copied as 8 Int32 words.
  */
 import { getI64, putI64 } from './int64.ts';
@@ -27,7 +35,7 @@ import { getI64, putI64 } from './int64.ts';
 export const CLORD_BYTES = 32;
 export const CLORD_WORDS = CLORD_BYTES / 4;
 
-export const CMD_SLOT_BYTES = 128;
+export const CMD_SLOT_BYTES = 192;
 /** The slot in Int32 words (what every reader indexes by). */
 export const CMD_SLOT_WORDS = CMD_SLOT_BYTES / 4;
 export const CMD_TYPE = 0;
@@ -43,7 +51,13 @@ export const CMD_SEQ = CMD_REJECT + 1;
 export const CMD_INGRESS_TS = CMD_SEQ + 1;
 export const CMD_CLORD = CMD_INGRESS_TS + 2;
 export const CMD_NEW_CLORD = CMD_CLORD + CLORD_WORDS;
-export const CMD_END = CMD_NEW_CLORD + CLORD_WORDS;
+export const CMD_STOP_PRICE = CMD_NEW_CLORD + CLORD_WORDS;
+export const CMD_DISPLAY_QTY = CMD_STOP_PRICE + 2;
+export const CMD_EXPIRE_TIME = CMD_DISPLAY_QTY + 2;
+export const CMD_OCO_PRICE = CMD_EXPIRE_TIME + 2;
+export const CMD_OCO_ORDER_ID = CMD_OCO_PRICE + 2;
+export const CMD_OCO_META = CMD_OCO_ORDER_ID + 2;
+export const CMD_END = CMD_OCO_META + 1;
 
 // meta word bit fields
 export const META_SIDE_MASK = 0xf;
@@ -161,6 +175,14 @@ export interface Command {
   ingressTs?: number;
   clientOrderId?: string;
   newClientOrderId?: string;
+  stopPrice?: number;
+  displayQty?: number;
+  expireTime?: number;
+  ocoPrice?: number;
+  ocoOrderId?: number;
+  /** NEW_OCO: the stop leg's type (STOP or STOP_LIMIT) and tif; side, stp, postOnly come from the limit leg's fields. */
+  ocoOrderType?: number;
+  ocoTif?: number;
 }
 
 /** Cold: write a Command into a slot (clears the slot first). */
@@ -179,6 +201,12 @@ export function encodeCommand(c: Command, w: Int32Array, b: number): void {
   putI64(w, b + CMD_INGRESS_TS, c.ingressTs ?? 0);
   if (c.clientOrderId) writeClordString(w, b + CMD_CLORD, c.clientOrderId);
   if (c.newClientOrderId) writeClordString(w, b + CMD_NEW_CLORD, c.newClientOrderId);
+  putI64(w, b + CMD_STOP_PRICE, c.stopPrice ?? 0);
+  putI64(w, b + CMD_DISPLAY_QTY, c.displayQty ?? 0);
+  putI64(w, b + CMD_EXPIRE_TIME, c.expireTime ?? 0);
+  putI64(w, b + CMD_OCO_PRICE, c.ocoPrice ?? 0);
+  putI64(w, b + CMD_OCO_ORDER_ID, c.ocoOrderId ?? 0);
+  w[b + CMD_OCO_META] = c.ocoOrderType ? packMeta(c.side ?? 0, c.ocoOrderType, c.ocoTif ?? 0, c.stp ?? 0, false) : 0;
 }
 
 /** Cold: read a slot back into a Command. */
@@ -204,5 +232,12 @@ export function decodeCommand(w: Int32Array, b: number): Command {
     ingressTs: getI64(w, b + CMD_INGRESS_TS),
     clientOrderId: readClordString(w, b + CMD_CLORD),
     newClientOrderId: readClordString(w, b + CMD_NEW_CLORD),
+    stopPrice: getI64(w, b + CMD_STOP_PRICE),
+    displayQty: getI64(w, b + CMD_DISPLAY_QTY),
+    expireTime: getI64(w, b + CMD_EXPIRE_TIME),
+    ocoPrice: getI64(w, b + CMD_OCO_PRICE),
+    ocoOrderId: getI64(w, b + CMD_OCO_ORDER_ID),
+    ocoOrderType: metaType(w[b + CMD_OCO_META]),
+    ocoTif: metaTif(w[b + CMD_OCO_META]),
   };
 }

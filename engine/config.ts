@@ -46,6 +46,11 @@ export interface EngineConfig {
   ringCapacity?: number;
   /** Wait strategy of the worker threads. Default 'park' on ≤ 2 cores, else 'backoff'. */
   idle?: IdleKind;
+  /**
+   * How often the gateway sends a CLOCK command (engine time for GTD expiry when no orders flow),
+   * ms. Default 100; 0 = never (GTD orders then expire only at a later command of their shard).
+   */
+  clockIntervalMs?: number;
   symbols: SymbolConfig[];
   accounts: AccountConfig[];
 }
@@ -87,6 +92,7 @@ export interface EngineSpec {
   riskOrderCapacity: number;
   ringCapacity: number;
   idle: IdleKind;
+  clockIntervalMs: number;
   symbols: SymbolSpec[];
   accounts: AccountSpec[];
 }
@@ -214,7 +220,8 @@ export function compileConfig(cfg: EngineConfig): EngineSpec {
       cancelOnDisconnect: a.cancelOnDisconnect ?? false,
     };
   });
-  return { shards, notionalDecimals, notionalUnit, orderCapacityPerShard, riskOrderCapacity, ringCapacity, idle, symbols, accounts };
+  const clockIntervalMs = intField(cfg.clockIntervalMs, 'clockIntervalMs', 0, 60_000, 100);
+  return { shards, notionalDecimals, notionalUnit, orderCapacityPerShard, riskOrderCapacity, ringCapacity, idle, clockIntervalMs, symbols, accounts };
 }
 
 /** The embedded defaults: a few demo symbols and dev accounts (keys printed at start). */

@@ -1,5 +1,5 @@
 /**
- * Event slot: one thing that happened in a shard, 256 bytes, in that shard's event ring (one
+ * Event slot: one thing that happened in a shard, 320 bytes, in that shard's event ring (one
  * producer: the shard; consumers: risk stage, gateway, feeds, persistence). Int32 word indices;
  * int64 fields are little-endian (low word first).
  *
@@ -36,8 +36,15 @@
  *  56   224    i64    ingressTs       copied from the command (µs since the epoch)
  *  58   232    i32    commandSeq      the risk stage's sequence of the command that caused the event
  *  59   236    i32    batchEnd        1 on the last event of each commit of the shard (see below)
- *  60   240           reserved up to 256
+ *  60   240    i64    stopPrice       the order's stop price (STOP / STOP_LIMIT), else 0
+ *  62   248    i64    displayQty      the order's iceberg display quantity, else 0
+ *  64   256    i64    expireTime      the order's GTD expiry, ms since the epoch, else 0
+ *  66   264    i64    ocoGroupId      the order's one-cancels-other group (the limit leg's orderId), else 0
+ *  68   272    i64    ocoOrderId      the other leg of its OCO group, else 0
+ *  70   280           reserved up to 320
  * ```
+ * The order extension (stopPrice … ocoOrderId) is written on every order event except TRADE
+ * (whose maker fields say nothing about it) and on REJECTED events of NEW / NEW_OCO commands.
  * For every order event: quantity = cumQty + leavesQty, except CANCELED / EXPIRED where leavesQty
  * is 0 and lastQty holds what was canceled (quantity = cumQty + lastQty), and REJECTED.
  *
@@ -50,7 +57,7 @@
 import { CLORD_WORDS, readClordString } from './command-slot.ts';
 import { getI64 } from './int64.ts';
 
-export const EVT_SLOT_BYTES = 256;
+export const EVT_SLOT_BYTES = 320;
 /** A trade's id: the shard's n-th trade, made unique across shards (at most 256 shards). */
 export function tradeIdOf(tradeSeq: number, shardId: number): number {
   return tradeSeq * 256 + shardId;
@@ -88,7 +95,12 @@ export const EVT_OTHER_CLORD = EVT_CLORD + CLORD_WORDS;
 export const EVT_INGRESS_TS = EVT_OTHER_CLORD + CLORD_WORDS;
 export const EVT_COMMAND_SEQ = EVT_INGRESS_TS + 2;
 export const EVT_BATCH_END = EVT_COMMAND_SEQ + 1;
-export const EVT_END = EVT_BATCH_END + 1;
+export const EVT_STOP_PRICE = EVT_BATCH_END + 1;
+export const EVT_DISPLAY_QTY = EVT_STOP_PRICE + 2;
+export const EVT_EXPIRE_TIME = EVT_DISPLAY_QTY + 2;
+export const EVT_OCO_GROUP = EVT_EXPIRE_TIME + 2;
+export const EVT_OCO_ORDER_ID = EVT_OCO_GROUP + 2;
+export const EVT_END = EVT_OCO_ORDER_ID + 2;
 
 /** Cold, allocating view of an event, for tests, logs and reports. */
 export interface DecodedEvent {
@@ -121,6 +133,11 @@ export interface DecodedEvent {
   otherClientOrderId: string;
   ingressTs: number;
   commandSeq: number;
+  stopPrice: number;
+  displayQty: number;
+  expireTime: number;
+  ocoGroupId: number;
+  ocoOrderId: number;
 }
 
 export function decodeEvent(w: Int32Array, b: number): DecodedEvent {
@@ -154,5 +171,10 @@ export function decodeEvent(w: Int32Array, b: number): DecodedEvent {
     otherClientOrderId: readClordString(w, b + EVT_OTHER_CLORD),
     ingressTs: getI64(w, b + EVT_INGRESS_TS),
     commandSeq: w[b + EVT_COMMAND_SEQ],
+    stopPrice: getI64(w, b + EVT_STOP_PRICE),
+    displayQty: getI64(w, b + EVT_DISPLAY_QTY),
+    expireTime: getI64(w, b + EVT_EXPIRE_TIME),
+    ocoGroupId: getI64(w, b + EVT_OCO_GROUP),
+    ocoOrderId: getI64(w, b + EVT_OCO_ORDER_ID),
   };
 }

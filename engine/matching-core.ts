@@ -57,6 +57,11 @@ export interface ShardOptions {
   orderCapacity: number;
   /** Initial price levels per side of each book (grows, cold, if exceeded). */
   levelsPerSide?: number;
+  /**
+   * Per global symbol id: the first "last trade price" (stop triggers) and the price band in basis
+   * points (a stop-limit's limit price at its trigger). Default: 0 and 10,000 bps.
+   */
+  symbolRules?: ReadonlyArray<{ referencePrice: number; bandBps: number }>;
 }
 
 export const NIL = -1;
@@ -69,6 +74,7 @@ export function shardOptions(spec: EngineSpec, k: number): ShardOptions {
     symbolCount: spec.symbols.length,
     accountCount: spec.accounts.length,
     orderCapacity: spec.orderCapacityPerShard,
+    symbolRules: spec.symbols.map((s) => ({ referencePrice: s.referencePrice, bandBps: s.bandBps })),
   };
 }
 
