@@ -9,6 +9,10 @@
  * side keeps its level prices in a sorted typed array with the best price at the end (adding or
  * removing the best level is O(1); a deep level is a short copyWithin).
  *
+ * Order types (stop, stop-limit, OCO, iceberg, GTD: docs/order-types.md) live here too: untriggered
+ * stops wait in per-book stop tables built from the same level machinery (ORDER_TYPES_ENGINE_READY),
+ * GTD orders in a min-heap of expiry times, decided by the commands' ingress time only.
+ *
  * Input: command slots (engine/command-slot.ts). Output: event slots (engine/event-slot.ts),
  * written through an EventOut — the shard's event ring in production, a collector in tests.
  */
@@ -16,15 +20,18 @@ import {
   CommandType, EventType, OrderStatus, OrderType, Reason, ResultCode, Side, Stp, TimeInForce,
 } from './codes.ts';
 import {
-  CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_CORRELATION, CMD_INGRESS_TS, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID,
-  CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_SYMBOL, CMD_TYPE, clordIsEmpty, copyClord, metaPostOnly, metaReason, metaSide, metaStp, metaTif, metaType,
+  CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_CORRELATION, CMD_DISPLAY_QTY, CMD_EXPIRE_TIME, CMD_INGRESS_TS, CMD_META, CMD_NEW_CLORD, CMD_OCO_META,
+  CMD_OCO_ORDER_ID, CMD_OCO_PRICE, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_STOP_PRICE, CMD_SYMBOL, CMD_TYPE, clordIsEmpty, copyClord,
+  metaPostOnly, metaReason, metaSide, metaStp, metaTif, metaType,
 } from './command-slot.ts';
 import {
   EVT_ACCOUNT, EVT_BATCH_END, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_COMMAND_TYPE, EVT_CORRELATION, EVT_CUM, EVT_INGRESS_TS, EVT_LAST_PRICE,
   EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_ACCOUNT, EVT_MAKER_CUM, EVT_MAKER_LEAVES, EVT_MAKER_META, EVT_MAKER_ORDER_ID,
   EVT_MAKER_QTY, EVT_MAKER_STATUS, EVT_META, EVT_ORDER_ID, EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ,
   EVT_STATUS, EVT_SYMBOL, EVT_TRADE_ID, EVT_TS, EVT_TYPE, tradeIdOf,
+  EVT_STOP_PRICE, EVT_DISPLAY_QTY, EVT_EXPIRE_TIME, EVT_OCO_GROUP, EVT_OCO_ORDER_ID, EVT_END,
 } from './event-slot.ts';
+import { bandHigh, bandLow } from './bands.ts';
 import { getI64, putI64 } from './int64.ts';
 import { LongIntMap, MISSING } from './long-int-map.ts';
 import { SlotPool } from './slot-pool.ts';
@@ -39,12 +46,21 @@ export interface EventOut {
   publish(): void;
 }
 
-/** A shard's state in a snapshot: [orderId, account, symbol, meta, price, qty, cum, clientOrderId]. */
+/**
+ * One live order in a snapshot: [orderId, account, symbol, meta, price, qty, cum, clientOrderId,
+ * stopPrice, displayQty, shown, expireTime, ocoGroupId, ocoOrderId, pending (1 = waiting for its
+ * trigger)]. The fields after the client id are absent in snapshots written before order types.
+ */
+export type SnapshotOrder = [number, number, number, number, number, number, number, string, number?, number?, number?, number?, number?, number?, number?];
+
+/** A shard's state in a snapshot: orders in priority order (book sides, then stop tables). */
 export interface ShardState {
   shardId: number;
   seq: number;
   tradeSeq: number;
-  orders: Array<[number, number, number, number, number, number, number, string]>;
+  orders: SnapshotOrder[];
+  /** Last trade price per symbol of the shard ([symbolId, price]); absent in old snapshots. */
+  lastPrices?: Array<[number, number]>;
 }
 
 export interface ShardOptions {
@@ -146,10 +162,32 @@ export class SideLevels {
 export class Book {
   readonly bids: SideLevels;
   readonly asks: SideLevels;
-  constructor(readonly symbolId: number, levelsPerSide: number) {
+  /**
+   * Untriggered stops, as price levels keyed by stop price with the next to trigger last: buy stops
+   * lowest first (ordered like asks), sell stops highest first (ordered like bids).
+   */
+  readonly stopBuys: SideLevels;
+  readonly stopSells: SideLevels;
+  /** Price of the last trade (stop triggers and the band at a trigger); starts at the reference price. */
+  lastPrice: number;
+  constructor(readonly symbolId: number, levelsPerSide: number, readonly referencePrice: number, readonly bandBps: number) {
     this.bids = new SideLevels(true, levelsPerSide);
     this.asks = new SideLevels(false, levelsPerSide);
+    this.stopBuys = new SideLevels(false, 16);
+    this.stopSells = new SideLevels(true, 16);
+    this.lastPrice = referencePrice;
   }
+}
+
+/** Acts as a limit order that may rest (limit, or a triggered stop-limit) with GTC/GTD. */
+export function restable(meta: number): boolean {
+  const type = metaType(meta);
+  const tif = metaTif(meta);
+  return (type === OrderType.LIMIT || type === OrderType.STOP_LIMIT) && (tif === TimeInForce.GTC || tif === TimeInForce.GTD);
+}
+
+export function isStopType(type: number): boolean {
+  return type === OrderType.STOP || type === OrderType.STOP_LIMIT;
 }
 
 export class MatchingCore {
@@ -168,6 +206,18 @@ export class MatchingCore {
   protected readonly oAccPrev: Int32Array;
   protected readonly oAccNext: Int32Array;
   protected readonly oClord: Int32Array;
+  // Order types (docs/order-types.md); 0 = not set.
+  protected readonly oStop: Float64Array;
+  protected readonly oDisplay: Float64Array;
+  /** An iceberg's shown part while it rests in the book. */
+  protected readonly oShown: Float64Array;
+  /** GTD expiry, ms since the epoch. */
+  protected readonly oExpire: Float64Array;
+  protected readonly oOcoGroup: Float64Array;
+  /** The other leg's order id (looked up by id: it may be gone). */
+  protected readonly oOcoOther: Float64Array;
+  /** 1 while a stop waits for its trigger (it sits in its book's stop table, not in the book). */
+  protected readonly oPending: Uint8Array;
   /** Free list of order slots (threaded through oNext, which also links a level's FIFO). */
   protected readonly orderPool: SlotPool;
   // ---- price level pool ----
@@ -191,6 +241,14 @@ export class MatchingCore {
   protected cw: Int32Array = new Int32Array(0);
   protected cb = 0;
   protected cType = 0;
+  /** The book a trade happened in since the last trigger check (stops may be due), or null. */
+  protected tradedBook: Book | null = null;
+  /** False while a mass cancel runs: its orders are canceled with its own reason, no OCO cascade. */
+  protected ocoCascade = true;
+  // ---- GTD expiry: a binary min-heap of (expireTime, orderId); entries of orders gone are skipped.
+  protected hExp: Float64Array;
+  protected hId: Float64Array;
+  protected hSize = 0;
 
   constructor(opts: ShardOptions, out: EventOut) {
     this.shardId = opts.shardId;
@@ -208,6 +266,15 @@ export class MatchingCore {
     this.oAccPrev = new Int32Array(cap);
     this.oAccNext = new Int32Array(cap);
     this.oClord = new Int32Array(cap * CLORD_WORDS);
+    this.oStop = new Float64Array(cap);
+    this.oDisplay = new Float64Array(cap);
+    this.oShown = new Float64Array(cap);
+    this.oExpire = new Float64Array(cap);
+    this.oOcoGroup = new Float64Array(cap);
+    this.oOcoOther = new Float64Array(cap);
+    this.oPending = new Uint8Array(cap);
+    this.hExp = new Float64Array(Math.min(cap, 1 << 12));
+    this.hId = new Float64Array(this.hExp.length);
     this.orderPool = new SlotPool(this.oNext);
     // Every resting order needs at most one level; levels are far fewer in practice.
     const levelCap = Math.max(64, Math.min(cap, 1 << 16));
@@ -227,7 +294,8 @@ export class MatchingCore {
     const lps = opts.levelsPerSide ?? 1024;
     for (const s of opts.symbolIds) {
       this.bookOf[s] = this.books.length;
-      this.books.push(new Book(s, lps));
+      const rule = opts.symbolRules?.[s];
+      this.books.push(new Book(s, lps, rule?.referencePrice ?? 0, rule?.bandBps ?? 10_000));
     }
     this.out = out;
   }
@@ -251,6 +319,8 @@ export class MatchingCore {
     this.cb = b;
     const type = w[b + CMD_TYPE];
     this.cType = type;
+    // Engine time is the command's ingress time: GTD orders due by then expire first.
+    if (this.hSize > 0 && this.hExp[0] * 1000 <= getI64(w, b + CMD_INGRESS_TS)) this.expireDue(getI64(w, b + CMD_INGRESS_TS));
     const reject = w[b + CMD_REJECT];
     if (reject !== 0) {
       this.emitCommandReject(reject);
@@ -260,12 +330,17 @@ export class MatchingCore {
     switch (type) {
       case CommandType.NEW:
         this.newOrder(symbol);
-        return;
+        break;
+      case CommandType.NEW_OCO:
+        this.newOco(symbol);
+        break;
       case CommandType.CANCEL:
         this.cancelOrder(symbol);
         return;
       case CommandType.REPLACE:
         this.replaceOrder(symbol);
+        break;
+      case CommandType.CLOCK:
         return;
       case CommandType.MASS_CANCEL:
         this.massCancel(w[b + CMD_ACCOUNT], symbol, metaReason(w[b + CMD_META]));
@@ -281,7 +356,11 @@ export class MatchingCore {
         return;
       default:
         this.emitCommandReject(ResultCode.MATCH_UNKNOWN_COMMAND);
+        return;
     }
+    // Trades moved the last price: trigger the stops it reached (and those their trades reach).
+    const traded = this.tradedBook;
+    if (traded !== null) this.runTriggers(traded);
   }
 
   // ------------------------------------------------------------------ commands
@@ -309,6 +388,24 @@ export class MatchingCore {
     const side = metaSide(meta);
     const price = getI64(w, b + CMD_PRICE);
     const qty = getI64(w, b + CMD_QTY);
+    if (isStopType(metaType(meta))) {
+      const stop = getI64(w, b + CMD_STOP_PRICE);
+      if (this.wouldTrigger(book, side, stop)) {
+        this.emitCommandReject(ResultCode.MATCH_STOP_WOULD_TRIGGER);
+        return;
+      }
+      if (this.orderPool.exhausted()) {
+        this.emitCommandReject(ResultCode.MATCH_BOOK_CAPACITY);
+        return;
+      }
+      const o = this.addOrder(orderId, account, symbol, meta, price, qty, 0);
+      copyClord(w, b + CMD_CLORD, this.oClord, o * CLORD_WORDS);
+      this.setOrderExtras(o, stop, getI64(w, b + CMD_DISPLAY_QTY), getI64(w, b + CMD_EXPIRE_TIME), 0, 0);
+      this.oPending[o] = 1;
+      this.rest(book, o);
+      this.emitOrder(EventType.ACCEPTED, 0, o, 0);
+      return;
+    }
     if (metaPostOnly(meta) && this.crosses(book, side, price)) {
       this.emitCommandReject(ResultCode.MATCH_POST_ONLY_WOULD_TAKE);
       return;
@@ -319,19 +416,88 @@ export class MatchingCore {
     }
     const o = this.addOrder(orderId, account, symbol, meta, price, qty, 0);
     copyClord(w, b + CMD_CLORD, this.oClord, o * CLORD_WORDS);
+    this.setOrderExtras(o, 0, getI64(w, b + CMD_DISPLAY_QTY), getI64(w, b + CMD_EXPIRE_TIME), 0, 0);
     this.emitOrder(EventType.ACCEPTED, 0, o, 0);
+    this.execute(book, o);
+  }
 
-    const tif = metaTif(meta);
-    if (tif === TimeInForce.FOK && this.fillable(book, o) < qty) {
+  /**
+   * An accepted (or just triggered) order that is not resting: FOK pre-check, match as a taker,
+   * then rest the remainder or cancel it.
+   */
+  protected execute(book: Book, o: number): void {
+    const meta = this.oMeta[o];
+    if (metaTif(meta) === TimeInForce.FOK && this.fillable(book, o) < this.oQty[o] - this.oCum[o]) {
       this.finish(o, EventType.EXPIRED, Reason.FOK_NOT_FILLABLE);
       return;
     }
+    const id = this.oId[o];
     this.match(book, o);
-    if (this.oLevel[o] === NIL && this.byId.get(orderId) === o) {
+    if (this.oLevel[o] === NIL && this.byId.get(id) === o) {
       // Still live and not resting: either rest it or cancel the remainder.
-      if (tif === TimeInForce.GTC && metaType(meta) === OrderType.LIMIT) this.rest(book, o);
-      else this.finish(o, EventType.CANCELED, metaType(meta) === OrderType.MARKET ? Reason.MARKET_REMAINDER : Reason.IOC_REMAINDER);
+      if (restable(meta)) this.rest(book, o);
+      else {
+        const type = metaType(meta);
+        this.finish(o, EventType.CANCELED, type === OrderType.MARKET || type === OrderType.STOP ? Reason.MARKET_REMAINDER : Reason.IOC_REMAINDER);
+      }
     }
+  }
+
+  /** One-cancels-other: the limit leg (the command's order fields) and the stop leg (its oco fields). */
+  protected newOco(symbol: number): void {
+    const w = this.cw;
+    const b = this.cb;
+    const bookIdx = symbol >= 0 && symbol < this.bookOf.length ? this.bookOf[symbol] : NIL;
+    if (bookIdx === NIL) {
+      this.emitCommandReject(ResultCode.RISK_UNKNOWN_SYMBOL);
+      return;
+    }
+    const account = w[b + CMD_ACCOUNT];
+    if (account < 0 || account >= this.accHead.length) {
+      this.emitCommandReject(ResultCode.RISK_UNKNOWN_ACCOUNT);
+      return;
+    }
+    const book = this.books[bookIdx];
+    const limitId = getI64(w, b + CMD_ORDER_ID);
+    const stopId = getI64(w, b + CMD_OCO_ORDER_ID);
+    if (this.byId.get(limitId) !== MISSING || this.byId.get(stopId) !== MISSING) {
+      this.emitCommandReject(ResultCode.MATCH_DUPLICATE_ORDER_ID);
+      return;
+    }
+    const meta = w[b + CMD_META];
+    const side = metaSide(meta);
+    const price = getI64(w, b + CMD_PRICE);
+    const qty = getI64(w, b + CMD_QTY);
+    const stop = getI64(w, b + CMD_STOP_PRICE);
+    if (this.wouldTrigger(book, side, stop)) {
+      this.emitCommandReject(ResultCode.MATCH_STOP_WOULD_TRIGGER);
+      return;
+    }
+    if (metaPostOnly(meta) && this.crosses(book, side, price)) {
+      this.emitCommandReject(ResultCode.MATCH_POST_ONLY_WOULD_TAKE);
+      return;
+    }
+    if (this.orderPool.free() < 2) {
+      this.emitCommandReject(ResultCode.MATCH_BOOK_CAPACITY);
+      return;
+    }
+    const expire = getI64(w, b + CMD_EXPIRE_TIME);
+    const a = this.addOrder(limitId, account, symbol, meta, price, qty, 0);
+    copyClord(w, b + CMD_CLORD, this.oClord, a * CLORD_WORDS);
+    this.setOrderExtras(a, 0, getI64(w, b + CMD_DISPLAY_QTY), expire, limitId, stopId);
+    this.emitOrder(EventType.ACCEPTED, 0, a, 0);
+    const s = this.addOrder(stopId, account, symbol, w[b + CMD_OCO_META], getI64(w, b + CMD_OCO_PRICE), qty, 0);
+    copyClord(w, b + CMD_NEW_CLORD, this.oClord, s * CLORD_WORDS);
+    this.setOrderExtras(s, stop, 0, expire, limitId, limitId);
+    this.oPending[s] = 1;
+    this.rest(book, s);
+    this.emitOrder(EventType.ACCEPTED, 0, s, 0);
+    this.execute(book, a);
+  }
+
+  /** Would a stop at this price trigger right now (the last trade already reached it)? */
+  protected wouldTrigger(book: Book, side: number, stop: number): boolean {
+    return side === Side.BUY ? book.lastPrice >= stop : book.lastPrice <= stop;
   }
 
   protected cancelOrder(symbol: number): void {
@@ -348,28 +514,33 @@ export class MatchingCore {
     if (o === NIL) return;
     const cmdPrice = getI64(w, b + CMD_PRICE);
     const cmdQty = getI64(w, b + CMD_QTY);
+    const cmdStop = getI64(w, b + CMD_STOP_PRICE);
     const newPrice = cmdPrice !== 0 ? cmdPrice : this.oPrice[o];
     const newQty = cmdQty !== 0 ? cmdQty : this.oQty[o];
+    if (cmdStop !== 0 && this.oPending[o] === 0) {
+      this.emitOrderReject(o, ResultCode.MATCH_STOP_ALREADY_TRIGGERED);
+      return;
+    }
     if (newQty <= this.oCum[o]) {
       this.emitOrderReject(o, ResultCode.MATCH_REPLACE_QTY_TOO_LOW);
       return;
     }
     const book = this.books[this.bookOf[symbol]];
     const side = metaSide(this.oMeta[o]);
+    if (this.oPending[o] !== 0) {
+      this.replaceStop(book, o, cmdStop !== 0 ? cmdStop : this.oStop[o], newPrice, newQty);
+      return;
+    }
     if (metaPostOnly(this.oMeta[o]) && newPrice !== this.oPrice[o] && this.crosses(book, side, newPrice)) {
       this.emitOrderReject(o, ResultCode.MATCH_POST_ONLY_WOULD_TAKE);
       return;
     }
-    // The REPLACED event shows the previous client id as "other"; the order takes the new one if given.
-    this.idChanged = !clordIsEmpty(w, b + CMD_NEW_CLORD);
-    if (this.idChanged) {
-      copyClord(this.oClord, o * CLORD_WORDS, this.prevClord, 0);
-      copyClord(w, b + CMD_NEW_CLORD, this.oClord, o * CLORD_WORDS);
-    }
+    this.takeNewClientId(o);
     if (newPrice === this.oPrice[o] && newQty <= this.oQty[o]) {
       // Quantity down at the same price keeps time priority.
       this.lQty[this.oLevel[o]] -= this.oQty[o] - newQty;
       this.oQty[o] = newQty;
+      this.clampShown(o);
       this.emitReplaced(o, Reason.USER);
       return;
     }
@@ -382,9 +553,48 @@ export class MatchingCore {
     if (this.oLevel[o] === NIL && this.byId.get(this.oId[o]) === o) this.rest(book, o);
   }
 
+  /** The REPLACED event shows the previous client id as "other"; the order takes the new one if given. */
+  protected takeNewClientId(o: number): void {
+    const w = this.cw;
+    const b = this.cb;
+    this.idChanged = !clordIsEmpty(w, b + CMD_NEW_CLORD);
+    if (this.idChanged) {
+      copyClord(this.oClord, o * CLORD_WORDS, this.prevClord, 0);
+      copyClord(w, b + CMD_NEW_CLORD, this.oClord, o * CLORD_WORDS);
+    }
+  }
+
+  /** Replace of an untriggered stop: a new stop price or more quantity goes to the back of its stop queue. */
+  protected replaceStop(book: Book, o: number, newStop: number, newPrice: number, newQty: number): void {
+    if (this.wouldTrigger(book, metaSide(this.oMeta[o]), newStop)) {
+      this.emitOrderReject(o, ResultCode.MATCH_STOP_WOULD_TRIGGER);
+      return;
+    }
+    this.takeNewClientId(o);
+    if (newStop === this.oStop[o] && newQty <= this.oQty[o]) {
+      this.lQty[this.oLevel[o]] -= this.oQty[o] - newQty;
+      this.oQty[o] = newQty;
+      this.oPrice[o] = newPrice;
+    } else {
+      this.unlinkLevel(o);
+      this.oStop[o] = newStop;
+      this.oPrice[o] = newPrice;
+      this.oQty[o] = newQty;
+      this.rest(book, o);
+    }
+    this.emitReplaced(o, Reason.USER);
+  }
+
+  /** An iceberg's shown part never exceeds what is left of it. */
+  protected clampShown(o: number): void {
+    const leaves = this.oQty[o] - this.oCum[o];
+    if (this.oShown[o] > leaves) this.oShown[o] = leaves;
+  }
+
   protected massCancel(account: number, symbol: number, requested: number): void {
     const reason = requested === 0 ? Reason.MASS_CANCEL : requested;
     let canceled = 0;
+    this.ocoCascade = false;
     if (account >= 0 && account < this.accHead.length) {
       let o = this.accHead[account];
       while (o !== NIL) {
@@ -397,6 +607,7 @@ export class MatchingCore {
         o = next;
       }
     }
+    this.ocoCascade = true;
     const ev = this.beginEvent(EventType.MASS_CANCEL_DONE, reason);
     const ow = this.out.words;
     this.zeroOrderBlock(ev);
@@ -443,15 +654,22 @@ export class MatchingCore {
       const lp = this.lPrice[lvl];
       if (side === Side.BUY ? lp > limit : lp < limit) break;
       if (stp === Stp.NONE) {
-        sum += this.lQty[lvl];
-      } else {
+        sum += this.lQty[lvl]; // icebergs' hidden parts included: refills make them reachable
+      } else if (stp === Stp.CANCEL_OLDEST) {
         for (let m = this.lHead[lvl]; m !== NIL; m = this.oNext[m]) {
-          if (this.oAccount[m] === account) {
-            if (stp === Stp.CANCEL_OLDEST) continue;
-            return sum; // the taker would be canceled or decremented here
-          }
+          if (this.oAccount[m] === account) continue; // canceled when met
           sum += this.oQty[m] - this.oCum[m];
           if (sum >= need) return sum;
+        }
+      } else {
+        let own = NIL;
+        for (let m = this.lHead[lvl]; m !== NIL && own === NIL; m = this.oNext[m]) if (this.oAccount[m] === account) own = m;
+        if (own === NIL) {
+          sum += this.lQty[lvl];
+        } else {
+          // The taker stops at its own order; an iceberg before it refills behind it: only its shown part counts.
+          for (let m = this.lHead[lvl]; m !== own; m = this.oNext[m]) sum += this.oDisplay[m] > 0 ? this.oShown[m] : this.oQty[m] - this.oCum[m];
+          return sum;
         }
       }
       if (sum >= need) return sum;
@@ -479,14 +697,25 @@ export class MatchingCore {
         } else {
           const takerLeaves = this.oQty[t] - this.oCum[t];
           const makerLeaves = this.oQty[m] - this.oCum[m];
-          const q = takerLeaves < makerLeaves ? takerLeaves : makerLeaves;
+          // An iceberg maker trades at most its shown part.
+          const makerShown = this.oDisplay[m] > 0 ? this.oShown[m] : makerLeaves;
+          const q = takerLeaves < makerShown ? takerLeaves : makerShown;
           this.oCum[t] += q;
           this.oCum[m] += q;
           this.lQty[lvl] -= q;
           this.emitTrade(t, m, lp, q);
+          if (this.oOcoOther[t] !== 0) this.cancelOther(t);
+          if (this.oOcoOther[m] !== 0) this.cancelOther(m);
           if (q === makerLeaves) {
             this.unlinkLevel(m);
             this.release(m);
+          } else if (q === makerShown) {
+            // The shown part is used up: the next part goes to the back of the level.
+            this.toBack(lvl, m);
+            const left = makerLeaves - q;
+            this.oShown[m] = this.oDisplay[m] < left ? this.oDisplay[m] : left;
+          } else if (this.oDisplay[m] > 0) {
+            this.oShown[m] -= q;
           }
           if (q === takerLeaves) {
             this.release(t);
@@ -528,6 +757,7 @@ export class MatchingCore {
         } else {
           this.oQty[m] -= d;
           this.lQty[this.oLevel[m]] -= d;
+          this.clampShown(m);
           this.idChanged = false;
           this.emitReplaced(m, Reason.STP_DECREMENT);
         }
@@ -545,9 +775,22 @@ export class MatchingCore {
 
   // ------------------------------------------------------------------ book structure
 
+  /** The levels an order sits in: its book side, or its stop table while it waits for its trigger. */
+  protected sideOf(book: Book, o: number): SideLevels {
+    const buy = metaSide(this.oMeta[o]) === Side.BUY;
+    if (this.oPending[o] !== 0) return buy ? book.stopBuys : book.stopSells;
+    return buy ? book.bids : book.asks;
+  }
+
+  /** Join the back of the order's level (a pending stop: of its stop price's queue); an iceberg shows its next part. */
   protected rest(book: Book, o: number): void {
-    const side = metaSide(this.oMeta[o]) === Side.BUY ? book.bids : book.asks;
-    const price = this.oPrice[o];
+    const side = this.sideOf(book, o);
+    const pending = this.oPending[o] !== 0;
+    const price = pending ? this.oStop[o] : this.oPrice[o];
+    if (!pending && this.oDisplay[o] > 0) {
+      const leaves = this.oQty[o] - this.oCum[o];
+      this.oShown[o] = this.oDisplay[o] < leaves ? this.oDisplay[o] : leaves;
+    }
     let lvl = side.byPrice.get(price);
     if (lvl === MISSING) {
       lvl = this.allocLevel(price);
@@ -580,8 +823,7 @@ export class MatchingCore {
     this.lQty[lvl] -= this.oQty[o] - this.oCum[o];
     this.oLevel[o] = NIL;
     if (--this.lCount[lvl] === 0) {
-      const book = this.books[this.bookOf[this.oSymbol[o]]];
-      const side = metaSide(this.oMeta[o]) === Side.BUY ? book.bids : book.asks;
+      const side = this.sideOf(this.books[this.bookOf[this.oSymbol[o]]], o);
       if (side.levels[side.count - 1] === lvl) {
         // The best level emptied: pop it and any empty levels now on top.
         this.popLevel(side);
@@ -593,6 +835,21 @@ export class MatchingCore {
         this.compact(side);
       }
     }
+  }
+
+  /** Move a resting order to the back of its own level (an iceberg's refill): loses time priority. */
+  protected toBack(lvl: number, o: number): void {
+    const tail = this.lTail[lvl];
+    if (tail === o) return;
+    const prev = this.oPrev[o];
+    const next = this.oNext[o];
+    if (prev === NIL) this.lHead[lvl] = next;
+    else this.oNext[prev] = next;
+    this.oPrev[next] = prev; // o is not the tail, so next exists
+    this.oPrev[o] = tail;
+    this.oNext[o] = NIL;
+    this.oNext[tail] = o;
+    this.lTail[lvl] = o;
   }
 
   protected popLevel(side: SideLevels): void {
@@ -673,9 +930,26 @@ export class MatchingCore {
     this.oQty[o] = qty;
     this.oCum[o] = cum;
     this.oLevel[o] = NIL;
+    this.oStop[o] = 0;
+    this.oDisplay[o] = 0;
+    this.oShown[o] = 0;
+    this.oExpire[o] = 0;
+    this.oOcoGroup[o] = 0;
+    this.oOcoOther[o] = 0;
+    this.oPending[o] = 0;
     this.byId.put(id, o);
     this.linkAccount(o);
     return o;
+  }
+
+  /** The order-type fields of a new order (docs/order-types.md); a GTD order joins the expiry heap. */
+  protected setOrderExtras(o: number, stop: number, display: number, expire: number, ocoGroup: number, ocoOther: number): void {
+    this.oStop[o] = stop;
+    this.oDisplay[o] = display;
+    this.oExpire[o] = expire;
+    this.oOcoGroup[o] = ocoGroup;
+    this.oOcoOther[o] = ocoOther;
+    if (expire > 0) this.heapPush(expire, this.oId[o]);
   }
 
   protected linkAccount(o: number): void {
@@ -698,10 +972,166 @@ export class MatchingCore {
     this.orderPool.give(o);
   }
 
-  /** Terminal event for a non-resting order (already unlinked from its level), then release. */
+  /** Terminal event for a non-resting order (already unlinked from its level), then release; then its OCO leg. */
   protected finish(o: number, type: number, reason: number): void {
     this.emitOrder(type, reason, o, this.oQty[o] - this.oCum[o]);
+    const other = this.oOcoOther[o];
     this.release(o);
+    if (other !== 0 && reason !== Reason.OCO) this.cancelOtherId(other);
+  }
+
+  /** One-cancels-other: order o traded, triggered or ended — its other leg, if still live, is canceled. */
+  protected cancelOther(o: number): void {
+    this.cancelOtherId(this.oOcoOther[o]);
+  }
+
+  protected cancelOtherId(id: number): void {
+    if (!this.ocoCascade) return;
+    const s = this.byId.get(id);
+    if (s === MISSING) return;
+    this.unlinkLevel(s);
+    this.finish(s, EventType.CANCELED, Reason.OCO);
+  }
+
+  // ------------------------------------------------------------------ stops
+
+  /**
+   * Trigger every stop the last trade price has reached, one at a time: buy stops lowest stop price
+   * first, then sell stops highest first, each queue in time order; a triggered order's own trades
+   * move the last price and may trigger more (the cascade ends within the command).
+   */
+  protected runTriggers(book: Book): void {
+    for (;;) {
+      this.tradedBook = null;
+      const last = book.lastPrice;
+      let o = NIL;
+      const buys = book.stopBuys;
+      if (buys.count > 0) {
+        const lvl = buys.levels[buys.count - 1];
+        if (this.lPrice[lvl] <= last) o = this.lHead[lvl];
+      }
+      if (o === NIL) {
+        const sells = book.stopSells;
+        if (sells.count > 0) {
+          const lvl = sells.levels[sells.count - 1];
+          if (this.lPrice[lvl] >= last) o = this.lHead[lvl];
+        }
+      }
+      if (o === NIL) return;
+      this.trigger(book, o);
+    }
+  }
+
+  protected trigger(book: Book, o: number): void {
+    this.unlinkLevel(o);
+    this.oPending[o] = 0;
+    const meta = this.oMeta[o];
+    if (metaType(meta) === OrderType.STOP_LIMIT) {
+      const p = this.oPrice[o];
+      if (p < bandLow(book.lastPrice, book.bandBps) || p > bandHigh(book.lastPrice, book.bandBps)) {
+        this.emitTriggerReject(o);
+        const other = this.oOcoOther[o];
+        this.release(o);
+        if (other !== 0) this.cancelOtherId(other);
+        return;
+      }
+    }
+    this.emitOrder(EventType.TRIGGERED, 0, o, 0);
+    if (this.oOcoOther[o] !== 0) this.cancelOther(o);
+    this.execute(book, o);
+  }
+
+  // ------------------------------------------------------------------ GTD expiry
+
+  /** Expire every GTD order due at `nowUs` (engine time), in (expireTime, orderId) order. */
+  protected expireDue(nowUs: number): void {
+    while (this.hSize > 0 && this.hExp[0] * 1000 <= nowUs) {
+      const id = this.hId[0];
+      this.heapPop();
+      const o = this.byId.get(id);
+      if (o === MISSING) continue; // gone before its time
+      this.unlinkLevel(o);
+      this.finish(o, EventType.EXPIRED, Reason.GTD_EXPIRED);
+    }
+  }
+
+  protected heapLess(i: number, j: number): boolean {
+    const a = this.hExp[i];
+    const b = this.hExp[j];
+    return a < b || (a === b && this.hId[i] < this.hId[j]);
+  }
+
+  protected heapSwap(i: number, j: number): void {
+    const e = this.hExp[i];
+    this.hExp[i] = this.hExp[j];
+    this.hExp[j] = e;
+    const d = this.hId[i];
+    this.hId[i] = this.hId[j];
+    this.hId[j] = d;
+  }
+
+  protected heapPush(expire: number, id: number): void {
+    if (this.hSize === this.hExp.length) this.heapMakeRoom();
+    let i = this.hSize++;
+    this.hExp[i] = expire;
+    this.hId[i] = id;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!this.heapLess(i, parent)) break;
+      this.heapSwap(i, parent);
+      i = parent;
+    }
+  }
+
+  protected heapPop(): void {
+    const n = --this.hSize;
+    this.hExp[0] = this.hExp[n];
+    this.hId[0] = this.hId[n];
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) return;
+      const r = l + 1;
+      const c = r < n && this.heapLess(r, l) ? r : l;
+      if (!this.heapLess(c, i)) return;
+      this.heapSwap(c, i);
+      i = c;
+    }
+  }
+
+  heapGrowths = 0;
+  /** Cold: drop entries of orders that are gone; grow when live GTD orders fill the heap. */
+  protected heapMakeRoom(): void {
+    let kept = 0;
+    for (let i = 0; i < this.hSize; i++) {
+      if (this.byId.get(this.hId[i]) === MISSING) continue;
+      this.hExp[kept] = this.hExp[i];
+      this.hId[kept] = this.hId[i];
+      kept++;
+    }
+    if (kept * 2 > this.hExp.length) {
+      const e = new Float64Array(this.hExp.length * 2);
+      e.set(this.hExp.subarray(0, kept));
+      const d = new Float64Array(this.hExp.length * 2);
+      d.set(this.hId.subarray(0, kept));
+      this.hExp = e;
+      this.hId = d;
+      this.heapGrowths++;
+    }
+    // Re-heapify what is left (a sorted prefix is a heap; entries kept their order, so sift down).
+    this.hSize = kept;
+    for (let i = (kept >> 1) - 1; i >= 0; i--) {
+      let j = i;
+      for (;;) {
+        const l = 2 * j + 1;
+        if (l >= kept) break;
+        const r = l + 1;
+        const c = r < kept && this.heapLess(r, l) ? r : l;
+        if (!this.heapLess(c, j)) break;
+        this.heapSwap(c, j);
+        j = c;
+      }
+    }
   }
 
   // ------------------------------------------------------------------ events
@@ -740,9 +1170,26 @@ export class MatchingCore {
     const ow = this.out.words;
     for (let k = ev + EVT_ORDER_ID, end = ev + EVT_LAST_PRICE; k < end; k++) ow[k] = 0;
     for (let k = ev + EVT_CLORD, end = k + CLORD_WORDS; k < end; k++) ow[k] = 0;
+    this.zeroExtras(ev);
+  }
+
+  /** The order-type fields (stopPrice … ocoOrderId) of events that are not about one order's state. */
+  protected zeroExtras(ev: number): void {
+    const od = this.out.doubles;
+    for (let k = (ev + EVT_STOP_PRICE) >> 1, end = (ev + EVT_END) >> 1; k < end; k++) od[k] = 0;
+  }
+
+  protected writeExtras(ev: number, o: number): void {
+    const ow = this.out.words;
+    putI64(ow, ev + EVT_STOP_PRICE, this.oStop[o]);
+    putI64(ow, ev + EVT_DISPLAY_QTY, this.oDisplay[o]);
+    putI64(ow, ev + EVT_EXPIRE_TIME, this.oExpire[o]);
+    putI64(ow, ev + EVT_OCO_GROUP, this.oOcoGroup[o]);
+    putI64(ow, ev + EVT_OCO_ORDER_ID, this.oOcoOther[o]);
   }
 
   protected status(o: number): number {
+    if (this.oPending[o] !== 0) return OrderStatus.PENDING_TRIGGER;
     const cum = this.oCum[o];
     return cum === 0 ? OrderStatus.NEW : cum < this.oQty[o] ? OrderStatus.PARTIALLY_FILLED : OrderStatus.FILLED;
   }
@@ -769,6 +1216,7 @@ export class MatchingCore {
     putI64(ow, ev + EVT_LAST_QTY, terminal ? canceled : 0);
     ow[ev + EVT_STATUS] =
       type === EventType.CANCELED ? OrderStatus.CANCELED : type === EventType.EXPIRED ? OrderStatus.EXPIRED : this.status(o);
+    this.writeExtras(ev, o);
     if (type === EventType.REPLACED) {
       if (this.idChanged) copyClord(this.prevClord, 0, ow, ev + EVT_OTHER_CLORD);
       else copyClord(this.oClord, o * CLORD_WORDS, ow, ev + EVT_OTHER_CLORD);
@@ -786,9 +1234,13 @@ export class MatchingCore {
   }
 
   protected emitTrade(t: number, m: number, price: number, qty: number): void {
+    const book = this.books[this.bookOf[this.oSymbol[t]]];
+    book.lastPrice = price;
+    this.tradedBook = book;
     const ev = this.beginEvent(EventType.TRADE, 0);
     const ow = this.out.words;
     this.fillOrderFields(ev, t);
+    this.zeroExtras(ev);
     putI64(ow, ev + EVT_LEAVES, this.oQty[t] - this.oCum[t]);
     ow[ev + EVT_STATUS] = this.status(t);
     putI64(ow, ev + EVT_LAST_PRICE, price);
@@ -822,6 +1274,11 @@ export class MatchingCore {
     putI64(ow, ev + EVT_LEAVES, 0);
     copyClord(w, b + CMD_CLORD, ow, ev + EVT_CLORD);
     copyClord(w, b + CMD_NEW_CLORD, ow, ev + EVT_OTHER_CLORD);
+    putI64(ow, ev + EVT_STOP_PRICE, getI64(w, b + CMD_STOP_PRICE));
+    putI64(ow, ev + EVT_DISPLAY_QTY, getI64(w, b + CMD_DISPLAY_QTY));
+    putI64(ow, ev + EVT_EXPIRE_TIME, getI64(w, b + CMD_EXPIRE_TIME));
+    putI64(ow, ev + EVT_OCO_GROUP, 0);
+    putI64(ow, ev + EVT_OCO_ORDER_ID, getI64(w, b + CMD_OCO_ORDER_ID));
     this.out.publish();
   }
 
@@ -833,6 +1290,19 @@ export class MatchingCore {
     putI64(ow, ev + EVT_LEAVES, this.oQty[o] - this.oCum[o]);
     ow[ev + EVT_STATUS] = this.status(o);
     copyClord(this.cw, this.cb + CMD_NEW_CLORD, ow, ev + EVT_OTHER_CLORD);
+    this.writeExtras(ev, o);
+    this.out.publish();
+  }
+
+  /** REJECTED for a stop-limit whose limit price is outside the band at its trigger: the order ends. */
+  protected emitTriggerReject(o: number): void {
+    const ev = this.beginEvent(EventType.REJECTED, ResultCode.MATCH_STOP_PRICE_BAND);
+    const ow = this.out.words;
+    this.fillOrderFields(ev, o);
+    putI64(ow, ev + EVT_LEAVES, 0);
+    ow[ev + EVT_STATUS] = OrderStatus.REJECTED;
+    for (let k = ev + EVT_OTHER_CLORD, end = k + CLORD_WORDS; k < end; k++) ow[k] = 0;
+    this.writeExtras(ev, o);
     this.out.publish();
   }
 

@@ -3,19 +3,20 @@
  * plus the cold side, here: rebuilding from journaled events (recovery), snapshots, inspection
  * (depth, orders), internal validation and the state hash. Nothing here runs per command.
  */
-import { EventType, OrderType, Side, TimeInForce } from './codes.ts';
-import { CLORD_WORDS, copyClord, metaSide, metaTif, metaType, readClordString, writeClordString } from './command-slot.ts';
+import { EventType, ResultCode, Side } from './codes.ts';
+import { CLORD_WORDS, copyClord, metaSide, metaType, readClordString, writeClordString } from './command-slot.ts';
 import {
-  EVT_ACCOUNT, EVT_CLORD, EVT_LAST_QTY, EVT_MAKER_ORDER_ID, EVT_META, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_SEQ, EVT_SLOT_WORDS, EVT_SYMBOL, EVT_TRADE_ID, EVT_TYPE,
+  EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_DISPLAY_QTY, EVT_EXPIRE_TIME, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_MAKER_ORDER_ID, EVT_META, EVT_OCO_GROUP,
+  EVT_OCO_ORDER_ID, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_SEQ, EVT_SLOT_WORDS, EVT_STOP_PRICE, EVT_SYMBOL, EVT_TRADE_ID, EVT_TYPE,
 } from './event-slot.ts';
 import { getI64 } from './int64.ts';
 import { MISSING } from './long-int-map.ts';
 import type { EngineSpec } from './config.ts';
-import { MatchingCore, NIL, shardOptions } from './matching-core.ts';
-import type { EventOut, ShardState } from './matching-core.ts';
+import { MatchingCore, NIL, isStopType, restable, shardOptions } from './matching-core.ts';
+import type { Book, EventOut, ShardState, SideLevels, SnapshotOrder } from './matching-core.ts';
 
 export { MatchingCore, shardOptions } from './matching-core.ts';
-export type { EventOut, ShardOptions, ShardState } from './matching-core.ts';
+export type { EventOut, ShardOptions, ShardState, SnapshotOrder } from './matching-core.ts';
 
 export class MatchingShard extends MatchingCore {
   // ------------------------------------------------------------------ recovery (cold)
@@ -24,7 +25,9 @@ export class MatchingShard extends MatchingCore {
    * Rebuild state from one journaled event of this shard (recovery). Applies what the event says
    * happened — no matching, no new events. A GTC limit order joins the tail of its level when
    * ACCEPTED (it was the newest order there), and its own TRADE events then reduce it, so after its
-   * command's events the book is exactly as it was; IOC/FOK/market orders never rest.
+   * command's events the book is exactly as it was; IOC/FOK/market orders never rest. A stop joins
+   * its stop table when ACCEPTED and the book (as if just accepted) when TRIGGERED; an iceberg maker
+   * refills to the back of its level at the TRADE that used up its shown part, as in matching.
    */
   replayEvent(w: Int32Array, b: number): void {
     const type = w[b + EVT_TYPE];
@@ -37,16 +40,37 @@ export class MatchingShard extends MatchingCore {
         const symbol = w[b + EVT_SYMBOL];
         const o = this.addOrder(getI64(w, b + EVT_ORDER_ID), w[b + EVT_ACCOUNT], symbol, w[b + EVT_META], getI64(w, b + EVT_PRICE), getI64(w, b + EVT_QTY), 0);
         copyClord(w, b + EVT_CLORD, this.oClord, o * CLORD_WORDS);
+        this.setOrderExtras(o, getI64(w, b + EVT_STOP_PRICE), getI64(w, b + EVT_DISPLAY_QTY), getI64(w, b + EVT_EXPIRE_TIME), getI64(w, b + EVT_OCO_GROUP), getI64(w, b + EVT_OCO_ORDER_ID));
         const meta = this.oMeta[o];
-        if (metaTif(meta) === TimeInForce.GTC && metaType(meta) === OrderType.LIMIT) this.rest(this.books[this.bookOf[symbol]], o);
+        if (isStopType(metaType(meta))) this.oPending[o] = 1;
+        if (this.oPending[o] !== 0 || restable(meta)) this.rest(this.books[this.bookOf[symbol]], o);
+        return;
+      }
+      case EventType.TRIGGERED: {
+        const o = this.byId.get(getI64(w, b + EVT_ORDER_ID));
+        if (o === MISSING) return;
+        this.unlinkLevel(o);
+        this.oPending[o] = 0;
+        if (restable(this.oMeta[o])) this.rest(this.books[this.bookOf[this.oSymbol[o]]], o);
         return;
       }
       case EventType.TRADE: {
         const q = getI64(w, b + EVT_LAST_QTY);
-        this.replayFill(getI64(w, b + EVT_ORDER_ID), q);
-        this.replayFill(getI64(w, b + EVT_MAKER_ORDER_ID), q);
+        this.replayFill(getI64(w, b + EVT_ORDER_ID), q, false);
+        this.replayFill(getI64(w, b + EVT_MAKER_ORDER_ID), q, true);
         const tradeId = getI64(w, b + EVT_TRADE_ID);
         this.tradeSeq = (tradeId - this.shardId) / 256;
+        const bi = this.bookOf[w[b + EVT_SYMBOL]];
+        if (bi !== NIL) this.books[bi].lastPrice = getI64(w, b + EVT_LAST_PRICE);
+        return;
+      }
+      case EventType.REJECTED: {
+        // Only a stop-limit refused at its trigger (outside the band) was a live order.
+        if (w[b + EVT_CODE] !== ResultCode.MATCH_STOP_PRICE_BAND) return;
+        const o = this.byId.get(getI64(w, b + EVT_ORDER_ID));
+        if (o === MISSING) return;
+        this.unlinkLevel(o);
+        this.release(o);
         return;
       }
       case EventType.CANCELED:
@@ -63,9 +87,26 @@ export class MatchingShard extends MatchingCore {
         const price = getI64(w, b + EVT_PRICE);
         const qty = getI64(w, b + EVT_QTY);
         copyClord(w, b + EVT_CLORD, this.oClord, o * CLORD_WORDS);
+        if (this.oPending[o] !== 0) {
+          // An untriggered stop: in place unless its stop price changed or its quantity grew.
+          const stop = getI64(w, b + EVT_STOP_PRICE);
+          if (stop === this.oStop[o] && qty <= this.oQty[o]) {
+            this.lQty[this.oLevel[o]] -= this.oQty[o] - qty;
+            this.oQty[o] = qty;
+            this.oPrice[o] = price;
+            return;
+          }
+          this.unlinkLevel(o);
+          this.oStop[o] = stop;
+          this.oPrice[o] = price;
+          this.oQty[o] = qty;
+          this.rest(this.books[this.bookOf[this.oSymbol[o]]], o);
+          return;
+        }
         if (price === this.oPrice[o] && qty <= this.oQty[o] && this.oLevel[o] !== NIL) {
           this.lQty[this.oLevel[o]] -= this.oQty[o] - qty;
           this.oQty[o] = qty;
+          this.clampShown(o);
           return;
         }
         // Lost priority (or was not resting): back to the tail of its (new) level.
@@ -80,19 +121,28 @@ export class MatchingShard extends MatchingCore {
     }
   }
 
-  /** Cold: the shard's state for a snapshot (orders in priority order, per book and side). */
+  /** Each side of a book in priority order: bids, asks, then the stop tables (next to trigger first). */
+  private sidesOf(book: Book): SideLevels[] {
+    return [book.bids, book.asks, book.stopBuys, book.stopSells];
+  }
+
+  /** Cold: the shard's state for a snapshot (orders in priority order, per book and side, then stops). */
   exportState(): ShardState {
-    const orders: ShardState['orders'] = [];
+    const orders: SnapshotOrder[] = [];
     for (const book of this.books) {
-      for (const side of [book.bids, book.asks]) {
+      for (const side of this.sidesOf(book)) {
         for (let i = side.count - 1; i >= 0; i--) {
           for (let o = this.lHead[side.levels[i]]; o !== NIL; o = this.oNext[o]) {
-            orders.push([this.oId[o], this.oAccount[o], this.oSymbol[o], this.oMeta[o], this.oPrice[o], this.oQty[o], this.oCum[o], readClordString(this.oClord, o * CLORD_WORDS)]);
+            orders.push([
+              this.oId[o], this.oAccount[o], this.oSymbol[o], this.oMeta[o], this.oPrice[o], this.oQty[o], this.oCum[o], readClordString(this.oClord, o * CLORD_WORDS),
+              this.oStop[o], this.oDisplay[o], this.oShown[o], this.oExpire[o], this.oOcoGroup[o], this.oOcoOther[o], this.oPending[o],
+            ]);
           }
         }
       }
     }
-    return { shardId: this.shardId, seq: this.seq, tradeSeq: this.tradeSeq, orders };
+    const lastPrices: Array<[number, number]> = this.books.map((bk) => [bk.symbolId, bk.lastPrice]);
+    return { shardId: this.shardId, seq: this.seq, tradeSeq: this.tradeSeq, orders, lastPrices };
   }
 
   /** Cold: load a snapshot into an empty shard (orders rejoin their levels in priority order). */
@@ -100,22 +150,43 @@ export class MatchingShard extends MatchingCore {
     if (this.orderPool.inUse !== 0 || this.seq !== 0) throw new Error('importState needs an empty shard');
     this.seq = state.seq;
     this.tradeSeq = state.tradeSeq;
-    for (const [id, account, symbol, meta, price, qty, cum, clOrd] of state.orders) {
+    for (const [symbol, price] of state.lastPrices ?? []) {
+      const bi = this.bookOf[symbol];
+      if (bi !== NIL && bi !== undefined) this.books[bi].lastPrice = price;
+    }
+    for (const [id, account, symbol, meta, price, qty, cum, clOrd, stop, display, shown, expire, group, other, pending] of state.orders) {
       if (this.orderPool.exhausted()) throw new Error('snapshot: order pool exhausted (raise orderCapacityPerShard)');
       const o = this.addOrder(id, account, symbol, meta, price, qty, cum);
       writeClordString(this.oClord, o * CLORD_WORDS, clOrd);
+      this.setOrderExtras(o, stop ?? 0, display ?? 0, expire ?? 0, group ?? 0, other ?? 0);
+      this.oPending[o] = pending ?? 0;
       this.rest(this.books[this.bookOf[symbol]], o);
+      if (shown !== undefined && this.oDisplay[o] > 0) this.oShown[o] = shown;
     }
   }
 
-  private replayFill(orderId: number, q: number): void {
+  private replayFill(orderId: number, q: number, maker: boolean): void {
     const o = this.byId.get(orderId);
     if (o === MISSING) return;
     this.oCum[o] += q;
-    if (this.oLevel[o] !== NIL) this.lQty[this.oLevel[o]] -= q;
+    const lvl = this.oLevel[o];
+    if (lvl !== NIL) this.lQty[lvl] -= q;
     if (this.oCum[o] >= this.oQty[o]) {
       this.unlinkLevel(o);
       this.release(o);
+      return;
+    }
+    if (this.oDisplay[o] === 0) return;
+    const leaves = this.oQty[o] - this.oCum[o];
+    if (!maker) {
+      // A taker rests (here: already rests) with its first part shown.
+      this.oShown[o] = this.oDisplay[o] < leaves ? this.oDisplay[o] : leaves;
+      return;
+    }
+    this.oShown[o] -= q;
+    if (this.oShown[o] === 0 && lvl !== NIL) {
+      this.toBack(lvl, o);
+      this.oShown[o] = this.oDisplay[o] < leaves ? this.oDisplay[o] : leaves;
     }
   }
 
@@ -156,7 +227,8 @@ export class MatchingShard extends MatchingCore {
   validateInternalState(): void {
     let resting = 0;
     for (const book of this.books) {
-      for (const side of [book.bids, book.asks]) {
+      for (const side of this.sidesOf(book)) {
+        const stops = side === book.stopBuys || side === book.stopSells;
         let empties = 0;
         for (let i = 0; i < side.count; i++) {
           if (i > 0 && !(side.keys[i - 1] < side.keys[i])) throw new Error(`book ${book.symbolId}: levels not strictly sorted at ${i}`);
@@ -168,11 +240,15 @@ export class MatchingShard extends MatchingCore {
           let prev = NIL;
           for (let o = this.lHead[lvl]; o !== NIL; o = this.oNext[o]) {
             if (this.oPrev[o] !== prev) throw new Error(`level ${price}: broken prev link at order ${this.oId[o]}`);
-            if (this.oLevel[o] !== lvl || this.oPrice[o] !== price) throw new Error(`order ${this.oId[o]} sits in the wrong level`);
+            if (this.oLevel[o] !== lvl || (stops ? this.oStop[o] : this.oPrice[o]) !== price) throw new Error(`order ${this.oId[o]} sits in the wrong level`);
+            if ((this.oPending[o] !== 0) !== stops) throw new Error(`order ${this.oId[o]}: pending ${this.oPending[o]} but in ${stops ? 'a stop table' : 'the book'}`);
             const leaves = this.oQty[o] - this.oCum[o];
             if (!(leaves > 0) || this.oCum[o] < 0) throw new Error(`order ${this.oId[o]}: leaves ${leaves} at rest`);
+            if (!stops && this.oDisplay[o] > 0 && !(this.oShown[o] > 0 && this.oShown[o] <= this.oDisplay[o] && this.oShown[o] <= leaves)) {
+              throw new Error(`iceberg ${this.oId[o]}: shown ${this.oShown[o]} of display ${this.oDisplay[o]}, leaves ${leaves}`);
+            }
             if (this.byId.get(this.oId[o]) !== o) throw new Error(`order ${this.oId[o]} missing from the id index`);
-            if ((metaSide(this.oMeta[o]) === Side.BUY) !== side.isBid) throw new Error(`order ${this.oId[o]} on the wrong side`);
+            if ((metaSide(this.oMeta[o]) === Side.BUY) !== (stops ? !side.isBid : side.isBid)) throw new Error(`order ${this.oId[o]} on the wrong side`);
             sum += leaves;
             count++;
             prev = o;
@@ -194,6 +270,10 @@ export class MatchingShard extends MatchingCore {
       const bb = book.bids.count > 0 ? this.lPrice[book.bids.levels[book.bids.count - 1]] : -Infinity;
       const ba = book.asks.count > 0 ? this.lPrice[book.asks.levels[book.asks.count - 1]] : Infinity;
       if (bb >= ba) throw new Error(`book ${book.symbolId} is crossed at rest: bid ${bb} >= ask ${ba}`);
+      // Between commands no stop is due: every one the last trade reached has been triggered.
+      const sb = book.stopBuys.count > 0 ? this.lPrice[book.stopBuys.levels[book.stopBuys.count - 1]] : Infinity;
+      const ss = book.stopSells.count > 0 ? this.lPrice[book.stopSells.levels[book.stopSells.count - 1]] : -Infinity;
+      if (sb <= book.lastPrice || ss >= book.lastPrice) throw new Error(`book ${book.symbolId}: a stop is due at last ${book.lastPrice} (buy ${sb}, sell ${ss})`);
     }
     if (resting !== this.orderPool.inUse || this.byId.size !== this.orderPool.inUse) {
       throw new Error(`resting ${resting}, pool says ${this.orderPool.inUse}, id index ${this.byId.size}`);
@@ -231,14 +311,26 @@ export class MatchingShard extends MatchingCore {
     mixIn(this.tradeSeq);
     for (const book of this.books) {
       mixIn(book.symbolId);
-      for (const side of [Side.BUY, Side.SELL]) {
-        for (const o of this.orders(book.symbolId, side)) {
-          mixIn(o.orderId);
-          mixIn(o.accountId);
-          mixIn(o.price);
-          mixIn(o.qty);
-          mixIn(o.cum);
-          mixIn(o.meta);
+      mixIn(book.lastPrice);
+      for (const side of this.sidesOf(book)) {
+        for (let i = side.count - 1; i >= 0; i--) {
+          for (let o = this.lHead[side.levels[i]]; o !== NIL; o = this.oNext[o]) {
+            mixIn(this.oId[o]);
+            mixIn(this.oAccount[o]);
+            mixIn(this.oPrice[o]);
+            mixIn(this.oQty[o]);
+            mixIn(this.oCum[o]);
+            mixIn(this.oMeta[o]);
+            if (this.oStop[o] + this.oDisplay[o] + this.oExpire[o] + this.oOcoOther[o] !== 0) {
+              // Order-type fields (only when set: hashes of plain books stay comparable run to run).
+              mixIn(this.oStop[o]);
+              mixIn(this.oDisplay[o]);
+              mixIn(this.oShown[o]);
+              mixIn(this.oExpire[o]);
+              mixIn(this.oOcoGroup[o]);
+              mixIn(this.oOcoOther[o]);
+            }
+          }
         }
         mixIn(-1);
       }

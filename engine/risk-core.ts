@@ -12,17 +12,24 @@
  * (fills, replaces, STP decrements), and released on its terminal event (filled, canceled,
  * expired, rejected by matching). A replace reserves max(old, new) until its outcome is known;
  * at most one replace per order may be in flight (RISK_REPLACE_PENDING otherwise).
+ *
+ * Order types (docs/order-types.md): a stop-limit is reserved at its limit price, a stop-market at
+ * its protection price (the band edge around its stop price, written into the command like a
+ * market order's); both legs of a one-cancels-other group are reserved. The band applies to a
+ * stop-limit's price at its trigger (in the shard), not at placement.
  */
 import { CommandType, EventType, OrderStatus, OrderType, Reason, ResultCode, Side, Stp, TimeInForce } from './codes.ts';
 import {
-  CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_SYMBOL,
-  CMD_TYPE, clordIsEmpty, copyClord, metaByClientId, metaPostOnly, metaSide, metaStp, metaTif, metaType,
+  CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_DISPLAY_QTY, CMD_EXPIRE_TIME, CMD_INGRESS_TS, CMD_META, CMD_NEW_CLORD, CMD_OCO_META, CMD_OCO_ORDER_ID,
+  CMD_OCO_PRICE, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_STOP_PRICE, CMD_SYMBOL, CMD_TYPE, clordEquals, clordIsEmpty, copyClord,
+  metaByClientId, metaPostOnly, metaSide, metaStp, metaTif, metaType,
 } from './command-slot.ts';
 import {
   EVT_CLORD, EVT_CODE, EVT_COMMAND_TYPE, EVT_CUM, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM, EVT_MAKER_LEAVES,
-  EVT_MAKER_ORDER_ID, EVT_MAKER_STATUS, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_STATUS, EVT_SYMBOL, EVT_TYPE,
+  EVT_MAKER_ORDER_ID, EVT_MAKER_STATUS, EVT_OCO_ORDER_ID, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_STATUS, EVT_SYMBOL, EVT_TYPE,
 } from './event-slot.ts';
 import { MAX_UNITS, getI64, putI64 } from './int64.ts';
+import { bandHigh, bandLow } from './bands.ts';
 import { HI, LO, WIDE_BASE, splitWide, wideAdd, wideCmp, wideMul, wideSub, wideSum, wr } from './wide.ts';
 import { LongIntMap, MISSING } from './long-int-map.ts';
 import { ClientIdIndex } from './client-id-index.ts';
@@ -44,8 +51,12 @@ export interface RiskState {
   position: number[];
   buyOpen: number[];
   sellOpen: number[];
-  orders: Array<[number, number, number, number, number, number, number, number, number, string, string]>;
+  /** Order-type fields after the client id (absent in old snapshots): order type, 1 = untriggered stop, 1 = GTD. */
+  orders: Array<[number, number, number, number, number, number, number, number, number, string, string, number?, number?, number?]>;
 }
+
+/** Latest expireTime accepted (ms since the epoch): year 2286, far inside exact doubles. */
+export const MAX_EXPIRE_MS = 9_999_999_999_999;
 
 /** admit() result: route to every shard. Otherwise the result is a shard index. */
 export const ALL_SHARDS = -1;
@@ -101,6 +112,12 @@ export class RiskCore {
   protected readonly rClord: Int32Array;
   /** 1 when the in-flight replace of slot i brings a new client id (entry 2i + 1 is indexed). */
   protected readonly rHasPendingId: Uint8Array;
+  /** The order's type (OrderType) and, for stops, 1 until its TRIGGERED event arrives. */
+  protected readonly rType: Uint8Array;
+  protected readonly rStopWait: Uint8Array;
+  /** 1 for a GTD order; gtdLive counts them (CLOCK commands reach the shards only while some live). */
+  protected readonly rGtd: Uint8Array;
+  protected gtdLive = 0;
   /** Free list of order slots. */
   protected readonly orderPool: SlotPool;
   protected nextOrderId = 0;
@@ -156,6 +173,9 @@ export class RiskCore {
     this.rPending = new Uint8Array(cap);
     this.rClord = new Int32Array(cap * 2 * CLORD_WORDS);
     this.rHasPendingId = new Uint8Array(cap);
+    this.rType = new Uint8Array(cap);
+    this.rStopWait = new Uint8Array(cap);
+    this.rGtd = new Uint8Array(cap);
     this.byClord = new ClientIdIndex(cap * 2, this.rClord, this.rAccount);
     this.orderPool = new SlotPool(new Int32Array(cap));
   }
@@ -183,6 +203,7 @@ export class RiskCore {
   routeOf(w: Int32Array, b: number): number {
     const type = w[b + CMD_TYPE];
     if (type === CommandType.TICK) return NO_SHARD;
+    if (type === CommandType.CLOCK) return ALL_SHARDS;
     const s = w[b + CMD_SYMBOL];
     const a = w[b + CMD_ACCOUNT];
     const home = s >= 0 && s < this.nSymbols ? this.shardOf[s] : 0;
@@ -211,6 +232,14 @@ export class RiskCore {
         putI64(w, b + CMD_ORDER_ID, 0); // assigned below if accepted (a re-admission may carry a dead stage's)
         code = !symbolOk ? ResultCode.RISK_UNKNOWN_SYMBOL : !accountOk ? ResultCode.RISK_UNKNOWN_ACCOUNT : this.admitNew(w, b, a, s);
         break;
+      case CommandType.NEW_OCO:
+        putI64(w, b + CMD_ORDER_ID, 0);
+        putI64(w, b + CMD_OCO_ORDER_ID, 0);
+        code = !symbolOk ? ResultCode.RISK_UNKNOWN_SYMBOL : !accountOk ? ResultCode.RISK_UNKNOWN_ACCOUNT : this.admitOco(w, b, a, s);
+        break;
+      case CommandType.CLOCK:
+        // Engine time for GTD expiry: only worth a shard's attention while GTD orders live.
+        return this.gtdLive > 0 ? ALL_SHARDS : NO_SHARD;
       case CommandType.CANCEL:
         code = !symbolOk ? ResultCode.RISK_UNKNOWN_SYMBOL : !accountOk ? ResultCode.RISK_UNKNOWN_ACCOUNT : this.resolveTarget(w, b, a, s);
         break;
@@ -251,30 +280,29 @@ export class RiskCore {
     const side = metaSide(meta);
     const type = metaType(meta);
     const tif = metaTif(meta);
-    const stp = metaStp(meta);
-    if (
-      (side !== Side.BUY && side !== Side.SELL) ||
-      (type !== OrderType.LIMIT && type !== OrderType.MARKET) ||
-      tif < TimeInForce.GTC || tif > TimeInForce.FOK ||
-      stp < Stp.NONE || stp > Stp.DECREMENT ||
-      (type === OrderType.MARKET && tif === TimeInForce.GTC) ||
-      (metaPostOnly(meta) && (type === OrderType.MARKET || tif !== TimeInForce.GTC)) ||
-      clordIsEmpty(w, b + CMD_CLORD)
-    ) {
-      return ResultCode.RISK_INVALID_ORDER;
-    }
+    if (!this.validMeta(meta) || clordIsEmpty(w, b + CMD_CLORD)) return ResultCode.RISK_INVALID_ORDER;
     const qty = getI64(w, b + CMD_QTY);
     if (!(qty >= 1) || qty > MAX_UNITS) return ResultCode.RISK_INVALID_QUANTITY;
     if (qty > this.maxQty[s]) return ResultCode.RISK_MAX_ORDER_QTY;
+    const stop = getI64(w, b + CMD_STOP_PRICE);
+    const isStop = type === OrderType.STOP || type === OrderType.STOP_LIMIT;
+    if (isStop ? !(stop >= 1) || stop > MAX_UNITS : stop !== 0) return ResultCode.RISK_INVALID_STOP_PRICE;
+    const check = this.checkExtras(w, b, type, tif, qty);
+    if (check !== ResultCode.OK) return check;
     let price: number;
     if (type === OrderType.MARKET) {
       // Market orders are protected at the band edge and valued there by the credit check.
       price = side === Side.BUY ? this.bandHigh[s] : this.bandLow[s];
       putI64(w, b + CMD_PRICE, price);
+    } else if (type === OrderType.STOP) {
+      // A stop-market is protected at the band edge around its stop price: inside the band at any trigger.
+      price = this.stopProtection(s, side, stop);
+      putI64(w, b + CMD_PRICE, price);
     } else {
       price = getI64(w, b + CMD_PRICE);
       if (!(price >= 1) || price > MAX_UNITS) return ResultCode.RISK_INVALID_PRICE;
-      if (price < this.bandLow[s] || price > this.bandHigh[s]) return ResultCode.RISK_PRICE_BAND;
+      // A stop-limit's price meets the band at its trigger (in the shard), not now.
+      if (type === OrderType.LIMIT && (price < this.bandLow[s] || price > this.bandHigh[s])) return ResultCode.RISK_PRICE_BAND;
     }
     // Notional exact in int64 range (two doubles, engine/wide.ts).
     if (!wideMul(price, qty * this.mult[s]) || wideCmp(wr[HI], wr[LO], this.maxNotionalHi[s], this.maxNotionalLo[s]) > 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
@@ -291,10 +319,127 @@ export class RiskCore {
     if (this.orderPool.exhausted()) return ResultCode.RISK_ORDER_CAPACITY;
     const id = ++this.nextOrderId;
     const i = this.addOrder(id, a, s, side, price, qty, 0, qty, qty, nHi, nLo);
+    this.markOrder(i, type, isStop, tif === TimeInForce.GTD);
     copyClord(w, b + CMD_CLORD, this.rClord, 2 * i * CLORD_WORDS);
     this.byClord.add(2 * i);
     this.reserve(a, as, side, qty, nHi, nLo);
     putI64(w, b + CMD_ORDER_ID, id);
+    return ResultCode.OK;
+  }
+
+  /** Side, type, time in force, STP and post-only of one order, alone and together. */
+  protected validMeta(meta: number): boolean {
+    const side = metaSide(meta);
+    const type = metaType(meta);
+    const tif = metaTif(meta);
+    const stp = metaStp(meta);
+    if ((side !== Side.BUY && side !== Side.SELL) || type < OrderType.LIMIT || type > OrderType.STOP_LIMIT) return false;
+    if (tif < TimeInForce.GTC || tif > TimeInForce.GTD || stp < Stp.NONE || stp > Stp.DECREMENT) return false;
+    // Market: IOC/FOK. Stop-market: GTC/GTD while it waits (a market order once triggered). Post-only: resting limits only.
+    if (type === OrderType.MARKET && (tif === TimeInForce.GTC || tif === TimeInForce.GTD)) return false;
+    if (type === OrderType.STOP && tif !== TimeInForce.GTC && tif !== TimeInForce.GTD) return false;
+    return !metaPostOnly(meta) || (type === OrderType.LIMIT && (tif === TimeInForce.GTC || tif === TimeInForce.GTD));
+  }
+
+  /** displayQty and expireTime of a new order (or OCO limit leg): engine time is the command's ingress time. */
+  protected checkExtras(w: Int32Array, b: number, type: number, tif: number, qty: number): number {
+    const display = getI64(w, b + CMD_DISPLAY_QTY);
+    if (display !== 0) {
+      const rests = (type === OrderType.LIMIT || type === OrderType.STOP_LIMIT) && (tif === TimeInForce.GTC || tif === TimeInForce.GTD);
+      if (!rests || !(display >= 1) || display > qty) return ResultCode.RISK_INVALID_DISPLAY_QTY;
+    }
+    const expire = getI64(w, b + CMD_EXPIRE_TIME);
+    if (tif === TimeInForce.GTD) {
+      if (!(expire * 1000 > getI64(w, b + CMD_INGRESS_TS)) || expire > MAX_EXPIRE_MS) return ResultCode.RISK_INVALID_EXPIRE_TIME;
+    } else if (expire !== 0) {
+      return ResultCode.RISK_INVALID_EXPIRE_TIME;
+    }
+    return ResultCode.OK;
+  }
+
+  protected stopProtection(s: number, side: number, stop: number): number {
+    const bps = this.bandBps[s];
+    return side === Side.BUY ? bandHigh(stop, bps) : bandLow(stop, bps);
+  }
+
+  protected markOrder(i: number, type: number, stopWait: boolean, gtd: boolean): void {
+    this.rType[i] = type;
+    this.rStopWait[i] = stopWait ? 1 : 0;
+    this.rGtd[i] = gtd ? 1 : 0;
+    if (gtd) this.gtdLive++;
+  }
+
+  /**
+   * One-cancels-other: a limit leg (the command's order fields, GTC or GTD) and a stop / stop-limit
+   * leg (ocoMeta, stopPrice, ocoPrice, newClientOrderId) of the same side, quantity and time in
+   * force. Both are checked and both are reserved; the stop leg's id goes to ocoOrderId.
+   */
+  protected admitOco(w: Int32Array, b: number, a: number, s: number): number {
+    if (this.disabled[a] !== 0) return ResultCode.RISK_ACCOUNT_DISABLED;
+    if (this.halted[s] !== 0) return ResultCode.RISK_SYMBOL_HALTED;
+    const meta = w[b + CMD_META];
+    const ometa = w[b + CMD_OCO_META];
+    const side = metaSide(meta);
+    const tif = metaTif(meta);
+    const otype = metaType(ometa);
+    if (
+      !this.validMeta(meta) || !this.validMeta(ometa) || metaType(meta) !== OrderType.LIMIT ||
+      (tif !== TimeInForce.GTC && tif !== TimeInForce.GTD) ||
+      (otype !== OrderType.STOP && otype !== OrderType.STOP_LIMIT) || metaSide(ometa) !== side || metaTif(ometa) !== tif ||
+      clordIsEmpty(w, b + CMD_CLORD) || clordIsEmpty(w, b + CMD_NEW_CLORD) || clordEquals(w, b + CMD_CLORD, w, b + CMD_NEW_CLORD)
+    ) {
+      return ResultCode.RISK_INVALID_ORDER;
+    }
+    const qty = getI64(w, b + CMD_QTY);
+    if (!(qty >= 1) || qty > MAX_UNITS) return ResultCode.RISK_INVALID_QUANTITY;
+    if (qty > this.maxQty[s]) return ResultCode.RISK_MAX_ORDER_QTY;
+    const stop = getI64(w, b + CMD_STOP_PRICE);
+    if (!(stop >= 1) || stop > MAX_UNITS) return ResultCode.RISK_INVALID_STOP_PRICE;
+    const check = this.checkExtras(w, b, OrderType.LIMIT, tif, qty);
+    if (check !== ResultCode.OK) return check;
+    const price = getI64(w, b + CMD_PRICE);
+    if (!(price >= 1) || price > MAX_UNITS) return ResultCode.RISK_INVALID_PRICE;
+    if (price < this.bandLow[s] || price > this.bandHigh[s]) return ResultCode.RISK_PRICE_BAND;
+    let stopLegPrice: number;
+    if (otype === OrderType.STOP) {
+      stopLegPrice = this.stopProtection(s, side, stop);
+      putI64(w, b + CMD_OCO_PRICE, stopLegPrice);
+    } else {
+      stopLegPrice = getI64(w, b + CMD_OCO_PRICE);
+      if (!(stopLegPrice >= 1) || stopLegPrice > MAX_UNITS) return ResultCode.RISK_INVALID_PRICE;
+    }
+    const mult = qty * this.mult[s];
+    if (!wideMul(price, mult) || wideCmp(wr[HI], wr[LO], this.maxNotionalHi[s], this.maxNotionalLo[s]) > 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
+    const aHi = wr[HI];
+    const aLo = wr[LO];
+    if (!wideMul(stopLegPrice, mult) || wideCmp(wr[HI], wr[LO], this.maxNotionalHi[s], this.maxNotionalLo[s]) > 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
+    const sHi = wr[HI];
+    const sLo = wr[LO];
+    if (this.openOrders[a] + 2 > this.maxOpen[a]) return ResultCode.RISK_MAX_OPEN_ORDERS;
+    wideSum(this.openNotionalHi[a], this.openNotionalLo[a], aHi, aLo);
+    wideSum(wr[HI], wr[LO], sHi, sLo);
+    if (wideCmp(wr[HI], wr[LO], this.creditHi[a], this.creditLo[a]) > 0) return ResultCode.RISK_CREDIT_LIMIT;
+    const as = a * this.nSymbols + s;
+    if (side === Side.BUY ? this.position[as] + this.buyOpen[as] + 2 * qty > this.maxPos[as] : this.sellOpen[as] + 2 * qty - this.position[as] > this.maxPos[as]) {
+      return ResultCode.RISK_MAX_POSITION;
+    }
+    if (this.byClord.find(a, w, b + CMD_CLORD) >= 0 || this.byClord.find(a, w, b + CMD_NEW_CLORD) >= 0) return ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID;
+    if (this.orderPool.free() < 2) return ResultCode.RISK_ORDER_CAPACITY;
+    const gtd = tif === TimeInForce.GTD;
+    const limitId = ++this.nextOrderId;
+    const i = this.addOrder(limitId, a, s, side, price, qty, 0, qty, qty, aHi, aLo);
+    this.markOrder(i, OrderType.LIMIT, false, gtd);
+    copyClord(w, b + CMD_CLORD, this.rClord, 2 * i * CLORD_WORDS);
+    this.byClord.add(2 * i);
+    this.reserve(a, as, side, qty, aHi, aLo);
+    const stopId = ++this.nextOrderId;
+    const j = this.addOrder(stopId, a, s, side, stopLegPrice, qty, 0, qty, qty, sHi, sLo);
+    this.markOrder(j, otype, true, gtd);
+    copyClord(w, b + CMD_NEW_CLORD, this.rClord, 2 * j * CLORD_WORDS);
+    this.byClord.add(2 * j);
+    this.reserve(a, as, side, qty, sHi, sLo);
+    putI64(w, b + CMD_ORDER_ID, limitId);
+    putI64(w, b + CMD_OCO_ORDER_ID, stopId);
     return ResultCode.OK;
   }
 
@@ -324,6 +469,9 @@ export class RiskCore {
     this.rResLo[i] = resLo;
     this.rPending[i] = 0;
     this.rHasPendingId[i] = 0;
+    this.rType[i] = 0;
+    this.rStopWait[i] = 0;
+    this.rGtd[i] = 0;
     this.byId.put(id, i);
     return i;
   }
@@ -354,12 +502,21 @@ export class RiskCore {
     if (this.rPending[i] !== 0) return ResultCode.RISK_REPLACE_PENDING;
     const cmdPrice = getI64(w, b + CMD_PRICE);
     const cmdQty = getI64(w, b + CMD_QTY);
+    const cmdStop = getI64(w, b + CMD_STOP_PRICE);
     if (cmdPrice < 0 || cmdPrice > MAX_UNITS) return ResultCode.RISK_INVALID_PRICE;
     if (cmdQty < 0 || cmdQty > MAX_UNITS) return ResultCode.RISK_INVALID_QUANTITY;
-    const price = cmdPrice !== 0 ? cmdPrice : this.rPrice[i];
+    const waiting = this.rStopWait[i] !== 0;
+    // A stop price only for a stop still waiting for its trigger (as far as this stage has heard).
+    if (cmdStop !== 0 && (!waiting || cmdStop < 1 || cmdStop > MAX_UNITS)) return ResultCode.RISK_INVALID_STOP_PRICE;
+    let price = cmdPrice !== 0 ? cmdPrice : this.rPrice[i];
+    if (waiting && this.rType[i] === OrderType.STOP) {
+      // A stop-market's price is its protection price: it follows the stop price, never the client.
+      price = cmdStop !== 0 ? this.stopProtection(s, this.rSide[i], cmdStop) : this.rPrice[i];
+      putI64(w, b + CMD_PRICE, cmdStop !== 0 ? price : 0);
+    }
     const qty = cmdQty !== 0 ? cmdQty : this.rOrderQty[i];
     if (qty > this.maxQty[s]) return ResultCode.RISK_MAX_ORDER_QTY;
-    if (cmdPrice !== 0 && (price < this.bandLow[s] || price > this.bandHigh[s])) return ResultCode.RISK_PRICE_BAND;
+    if (cmdPrice !== 0 && !waiting && (price < this.bandLow[s] || price > this.bandHigh[s])) return ResultCode.RISK_PRICE_BAND;
     if (!wideMul(price, qty * this.mult[s]) || wideCmp(wr[HI], wr[LO], this.maxNotionalHi[s], this.maxNotionalLo[s]) > 0) return ResultCode.RISK_MAX_ORDER_NOTIONAL;
     const leaves = qty > this.rCum[i] ? qty - this.rCum[i] : 0;
     wideMul(price, leaves * this.mult[s]); // ≤ the order's notional just checked: fits
@@ -420,6 +577,11 @@ export class RiskCore {
         if (i !== MISSING) this.release(i);
         return;
       }
+      case EventType.TRIGGERED: {
+        const i = this.byId.get(getI64(w, b + EVT_ORDER_ID));
+        if (i !== MISSING) this.rStopWait[i] = 0;
+        return;
+      }
       case EventType.REPLACED: {
         const i = this.byId.get(getI64(w, b + EVT_ORDER_ID));
         if (i === MISSING) return;
@@ -445,9 +607,17 @@ export class RiskCore {
         const code = w[b + EVT_CODE];
         if (code > -3000 || code <= -4000) return; // risk's own rejects changed nothing here
         const i = this.byId.get(getI64(w, b + EVT_ORDER_ID));
-        if (i === MISSING) return;
         const cmd = w[b + EVT_COMMAND_TYPE];
-        if (cmd === CommandType.NEW) {
+        if (cmd === CommandType.NEW_OCO && code !== ResultCode.MATCH_STOP_PRICE_BAND) {
+          // The shard refused both legs.
+          if (i !== MISSING) this.release(i);
+          const j = this.byId.get(getI64(w, b + EVT_OCO_ORDER_ID));
+          if (j !== MISSING) this.release(j);
+          return;
+        }
+        if (i === MISSING) return;
+        if (cmd === CommandType.NEW || code === ResultCode.MATCH_STOP_PRICE_BAND) {
+          // Refused at its placement, or a stop-limit refused at its trigger: the order is gone.
           this.release(i);
         } else if (cmd === CommandType.REPLACE && this.rPending[i] !== 0) {
           if (this.rHasPendingId[i] !== 0) this.byClord.remove(2 * i + 1);
@@ -498,6 +668,8 @@ export class RiskCore {
     if (this.rSide[i] === Side.BUY) this.buyOpen[as] -= this.rResQty[i];
     else this.sellOpen[as] -= this.rResQty[i];
     this.byId.remove(this.rId[i]);
+    if (this.rGtd[i] !== 0) this.gtdLive--;
+    this.rGtd[i] = 0;
     this.byClord.remove(2 * i);
     if (this.rHasPendingId[i] !== 0) this.byClord.remove(2 * i + 1);
     this.rHasPendingId[i] = 0;
@@ -506,20 +678,4 @@ export class RiskCore {
   }
 }
 
-/**
- * The price band around a reference price (ticks), ± `bps` basis points, with exact integer
- * arithmetic: the highest price admitted. One formula for the risk stage and for the reject texts
- * the gateway writes (gateway/reject-text.ts).
- */
-export function bandHigh(ref: number, bps: number): number {
-  const q = Math.floor(ref / 10_000);
-  const r = ref - q * 10_000;
-  return Math.min(MAX_UNITS, q * (10_000 + bps) + Math.floor((r * (10_000 + bps)) / 10_000));
-}
-
-/** The lowest price admitted (see bandHigh). */
-export function bandLow(ref: number, bps: number): number {
-  const q = Math.floor(ref / 10_000);
-  const r = ref - q * 10_000;
-  return Math.max(1, q * (10_000 - bps) + Math.ceil((r * (10_000 - bps)) / 10_000));
-}
+export { bandHigh, bandLow } from './bands.ts';

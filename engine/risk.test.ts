@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CommandType, EventType, OrderType, ResultCode, Side, TimeInForce } from './codes.ts';
-import { CMD_REJECT, encodeCommand } from './command-slot.ts';
+import { CMD_REJECT, CMD_SLOT_WORDS, encodeCommand } from './command-slot.ts';
 import type { Command } from './command-slot.ts';
 import { InlineEngine } from './inline-engine.ts';
 import { testSpec } from '../test/fixtures.ts';
@@ -38,7 +38,7 @@ describe('order-level risk checks', () => {
 
   it('decides afresh on a slot a dead risk stage had already stamped with a reject (restart re-admission)', () => {
     const e = new InlineEngine(testSpec());
-    const slot = new Int32Array(32);
+    const slot = new Int32Array(CMD_SLOT_WORDS);
     encodeCommand({ ...nw(1, Side.BUY, 10000, 1), rejectCode: ResultCode.RISK_CREDIT_LIMIT }, slot, 0);
     e.risk.admit(slot, 0);
     expect(slot[CMD_REJECT]).toBe(ResultCode.OK);
@@ -133,7 +133,7 @@ describe('account-level risk', () => {
   it('a replace already in flight makes a second one wait (RISK_REPLACE_PENDING)', () => {
     const eng = new InlineEngine(testSpec());
     const a = eng.submit(nw(1, Side.BUY, 10000, 5));
-    const slot = new Int32Array(32);
+    const slot = new Int32Array(CMD_SLOT_WORDS);
     encodeCommand({ type: CommandType.REPLACE, symbolId: 0, accountId: 1, orderId: a[0].orderId, qty: 6 }, slot, 0);
     eng.risk.admit(slot, 0); // admitted, not yet matched
     encodeCommand({ type: CommandType.REPLACE, symbolId: 0, accountId: 1, orderId: a[0].orderId, qty: 7 }, slot, 0);

@@ -4,10 +4,10 @@
  * (accounts, band, client ids), internal validation and the state hash. Nothing here runs per
  * command.
  */
-import { CommandType, EventType, Reason, Side } from './codes.ts';
-import { CLORD_WORDS, clordEquals, copyClord, metaSide, readClordString, writeClordString } from './command-slot.ts';
+import { CommandType, EventType, OrderType, Reason, Side } from './codes.ts';
+import { CLORD_WORDS, clordEquals, copyClord, metaSide, metaType, readClordString, writeClordString } from './command-slot.ts';
 import {
-  EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_META, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_SYMBOL, EVT_TYPE,
+  EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_EXPIRE_TIME, EVT_META, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_SYMBOL, EVT_TYPE,
 } from './event-slot.ts';
 import { getI64 } from './int64.ts';
 import { HI, LO, WIDE_BASE, WIDE_MAX_HI, wideFromBigInt, wideMul, wideToBigInt, wr } from './wide.ts';
@@ -44,6 +44,8 @@ export class RiskEngine extends RiskCore {
       const nHi = wr[HI];
       const nLo = wr[LO];
       const i = this.addOrder(id, a, s, side, price, qty, 0, qty, qty, nHi, nLo);
+      const type = metaType(w[b + EVT_META]);
+      this.markOrder(i, type, type === OrderType.STOP || type === OrderType.STOP_LIMIT, getI64(w, b + EVT_EXPIRE_TIME) > 0);
       copyClord(w, b + EVT_CLORD, this.rClord, 2 * i * CLORD_WORDS);
       this.byClord.add(2 * i);
       this.reserve(a, a * this.nSymbols + s, side, qty, nHi, nLo);
@@ -76,7 +78,10 @@ export class RiskEngine extends RiskCore {
   exportState(): RiskState {
     const orders: RiskState['orders'] = [];
     this.byId.forEach((id, i) => {
-      orders.push([id, this.rAccount[i], this.rSymbol[i], this.rSide[i], this.rPrice[i], this.rOrderQty[i], this.rCum[i], this.rLeaves[i], this.rResQty[i], String(wideToBigInt(this.rResHi[i], this.rResLo[i])), readClordString(this.rClord, 2 * i * CLORD_WORDS)]);
+      orders.push([
+        id, this.rAccount[i], this.rSymbol[i], this.rSide[i], this.rPrice[i], this.rOrderQty[i], this.rCum[i], this.rLeaves[i], this.rResQty[i],
+        String(wideToBigInt(this.rResHi[i], this.rResLo[i])), readClordString(this.rClord, 2 * i * CLORD_WORDS), this.rType[i], this.rStopWait[i], this.rGtd[i],
+      ]);
     });
     orders.sort((a, b) => a[0] - b[0]);
     return {
@@ -103,11 +108,12 @@ export class RiskEngine extends RiskCore {
     this.position.set(st.position);
     this.buyOpen.set(st.buyOpen);
     this.sellOpen.set(st.sellOpen);
-    for (const [id, account, symbol, side, price, orderQty, cum, leaves, resQty, resNotional, clOrd] of st.orders) {
+    for (const [id, account, symbol, side, price, orderQty, cum, leaves, resQty, resNotional, clOrd, type, stopWait, gtd] of st.orders) {
       if (this.orderPool.exhausted()) throw new Error('snapshot: risk order table full (raise riskOrderCapacity)');
       // Account totals come from the snapshot's arrays; only the order itself is added here.
       wideFromBigInt(BigInt(resNotional));
       const i = this.addOrder(id, account, symbol, side, price, orderQty, cum, leaves, resQty, wr[HI], wr[LO]);
+      this.markOrder(i, type ?? OrderType.LIMIT, stopWait === 1, gtd === 1);
       writeClordString(this.rClord, 2 * i * CLORD_WORDS, clOrd);
       this.byClord.add(2 * i);
     }
@@ -214,6 +220,10 @@ export class RiskEngine extends RiskCore {
       mix(this.rResHi[i]);
       mix(this.rResLo[i]);
       mix(this.rLeaves[i]);
+      if (this.rStopWait[i] + this.rGtd[i] !== 0) {
+        mix(this.rStopWait[i]);
+        mix(this.rGtd[i]);
+      }
     }
     return (h >>> 0).toString(16).padStart(8, '0');
   }

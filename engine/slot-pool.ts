@@ -22,6 +22,11 @@ export class SlotPool {
     return this.head === NIL;
   }
 
+  /** Free slots. */
+  free(): number {
+    return this.next.length - this.inUse;
+  }
+
   /** A free slot (check `exhausted()` first). */
   take(): number {
     const i = this.head;

@@ -58,8 +58,9 @@ describe('slot layouts', () => {
     const c: cmd.Command = {
       type: 3, symbolId: 2, accountId: 7, side: 2, orderType: 1, tif: 3, stp: 4, postOnly: true, byClientId: true, price: 2 ** 52 - 1, qty: 123456789012,
       orderId: 99, correlationId: 2 ** 40 + 5, rejectCode: -2007, reason: 4, commandSeq: -5, ingressTs: 1_763_000_000_000_000, clientOrderId: 'a', newClientOrderId: 'b',
+      stopPrice: 2 ** 50 + 3, displayQty: 17, expireTime: 1_763_000_000_123, ocoPrice: 2 ** 45, ocoOrderId: 100, ocoOrderType: 4, ocoTif: 4,
     };
-    const w = new Int32Array(32);
+    const w = new Int32Array(cmd.CMD_SLOT_WORDS);
     cmd.encodeCommand(c, w, 0);
     expect(cmd.decodeCommand(w, 0)).toEqual(c);
   });

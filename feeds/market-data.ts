@@ -5,16 +5,21 @@
  * client applies book_update n+1, n+2 … and can detect a gap and re-subscribe.
  *
  * Runs on the main thread after each drained batch (never on the engine's threads). Which orders
- * rest is known from the events alone: a GTC limit order rests from ACCEPTED with its leaves,
- * loses quantity on TRADE (as taker or maker), moves on REPLACED, and leaves on CANCELED/EXPIRED.
+ * rest is known from the events alone: a GTC/GTD limit order rests from ACCEPTED with its leaves
+ * (a stop-limit from TRIGGERED; an untriggered stop is never shown), loses quantity on TRADE (as
+ * taker or maker), moves on REPLACED, and leaves on CANCELED/EXPIRED. An iceberg shows only its
+ * shown part and refills as the engine does (docs/order-types.md).
  * Changes within one batch are published once, so a taker's momentary crossing is never visible.
  */
-import { EventType, OrderType, Side, TimeInForce } from '../engine/codes.ts';
+import { EventType, OrderType, Side } from '../engine/codes.ts';
 import {
-  EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_ORDER_ID, EVT_META, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_SYMBOL, EVT_TRADE_ID, EVT_TS, EVT_TYPE,
+  EVT_DISPLAY_QTY, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_ORDER_ID, EVT_META, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_SYMBOL, EVT_TRADE_ID,
+  EVT_TS, EVT_TYPE,
 } from '../engine/event-slot.ts';
 import { getI64 } from '../engine/int64.ts';
-import { metaSide, metaTif, metaType } from '../engine/command-slot.ts';
+import { metaSide, metaType } from '../engine/command-slot.ts';
+import { restable } from '../engine/matching-core.ts';
+import type { SnapshotOrder } from '../engine/matching-core.ts';
 import { formatUnits } from '../engine/decimal.ts';
 import { LongIntMap, MISSING } from '../engine/long-int-map.ts';
 import { SlotPool } from '../engine/slot-pool.ts';
@@ -229,6 +234,9 @@ export class MarketData {
   private rBid = new Uint8Array(1024);
   private rPrice = new Float64Array(1024);
   private rLeaves = new Float64Array(1024);
+  /** An iceberg's display quantity (0: all shown) and its part shown now. */
+  private rDisplay = new Float64Array(1024);
+  private rShown = new Float64Array(1024);
   private rPool = new SlotPool(new Int32Array(1024));
   /** Trades per shard since its last batch end. */
   private readonly trades: TradeColumns[];
@@ -247,24 +255,33 @@ export class MarketData {
     this.trades = Array.from({ length: spec.shards }, () => new TradeColumns());
   }
 
-  /** Recovery from a snapshot: the resting orders it holds ([orderId, account, symbol, meta, price, qty, cum, …]). */
-  loadResting(orders: ReadonlyArray<readonly [number, number, number, number, number, number, number, string]>): void {
-    for (const [id, , symbol, meta, price, qty, cum] of orders) {
-      if (!this.books[symbol]) continue;
-      this.rest(id, symbol, metaSide(meta) === Side.BUY, price, qty - cum);
+  /** Recovery from a snapshot: the live orders it holds (engine/matching-core.ts SnapshotOrder); untriggered stops are not shown. */
+  loadResting(orders: readonly SnapshotOrder[]): void {
+    for (const [id, , symbol, meta, price, qty, cum, , , display, shown, , , , pending] of orders) {
+      if (!this.books[symbol] || (pending ?? 0) !== 0) continue;
+      this.rest(id, symbol, metaSide(meta) === Side.BUY, price, qty - cum, display ?? 0);
+      if (display && shown !== undefined) this.setShown(this.resting.get(id), shown);
       this.touch(symbol);
     }
   }
 
-  private rest(id: number, symbol: number, bid: boolean, price: number, leaves: number): void {
+  private rest(id: number, symbol: number, bid: boolean, price: number, leaves: number, display: number): void {
     if (this.rPool.exhausted()) this.growResting();
     const r = this.rPool.take();
     this.rSymbol[r] = symbol;
     this.rBid[r] = bid ? 1 : 0;
     this.rPrice[r] = price;
     this.rLeaves[r] = leaves;
+    this.rDisplay[r] = display;
+    this.rShown[r] = display > 0 && display < leaves ? display : leaves;
     this.resting.put(id, r);
-    this.books[symbol].add(bid, price, leaves);
+    this.books[symbol].add(bid, price, this.rShown[r]);
+  }
+
+  /** Set an order's shown quantity (the book's level moves by the difference). */
+  private setShown(r: number, shown: number): void {
+    this.books[this.rSymbol[r]].add(this.rBid[r] === 1, this.rPrice[r], shown - this.rShown[r]);
+    this.rShown[r] = shown;
   }
 
   private unrest(id: number, r: number): void {
@@ -285,16 +302,18 @@ export class MarketData {
     const book = this.books[s];
     if (!book) return;
     switch (type) {
-      case EventType.ACCEPTED: {
+      case EventType.ACCEPTED:
+      case EventType.TRIGGERED: {
+        // A limit order rests from its acceptance, a stop-limit from its trigger (then trades reduce it).
         const meta = w[b + EVT_META];
-        if (metaType(meta) !== OrderType.LIMIT || metaTif(meta) !== TimeInForce.GTC) return;
-        this.rest(getI64(w, b + EVT_ORDER_ID), s, metaSide(meta) === Side.BUY, getI64(w, b + EVT_PRICE), getI64(w, b + EVT_QTY));
+        if (!restable(meta) || (type === EventType.ACCEPTED && metaType(meta) === OrderType.STOP_LIMIT)) return;
+        this.rest(getI64(w, b + EVT_ORDER_ID), s, metaSide(meta) === Side.BUY, getI64(w, b + EVT_PRICE), getI64(w, b + EVT_LEAVES), getI64(w, b + EVT_DISPLAY_QTY));
         break;
       }
       case EventType.TRADE: {
         const qty = getI64(w, b + EVT_LAST_QTY);
-        this.fill(getI64(w, b + EVT_ORDER_ID), qty, book);
-        this.fill(getI64(w, b + EVT_MAKER_ORDER_ID), qty, book);
+        this.fill(getI64(w, b + EVT_ORDER_ID), qty, book, false);
+        this.fill(getI64(w, b + EVT_MAKER_ORDER_ID), qty, book, true);
         book.tradeSeq++;
         book.lastPrice = getI64(w, b + EVT_LAST_PRICE);
         this.trades[this.shardOf[s]].push(s, getI64(w, b + EVT_TRADE_ID), getI64(w, b + EVT_LAST_PRICE), qty, metaSide(w[b + EVT_META]) === Side.BUY, book.tradeSeq, getI64(w, b + EVT_TS));
@@ -305,7 +324,7 @@ export class MarketData {
         const id = getI64(w, b + EVT_ORDER_ID);
         const r = this.resting.get(id);
         if (r !== MISSING) {
-          book.add(this.rBid[r] === 1, this.rPrice[r], -this.rLeaves[r]);
+          book.add(this.rBid[r] === 1, this.rPrice[r], -this.rShown[r]);
           this.unrest(id, r);
         }
         break;
@@ -314,10 +333,17 @@ export class MarketData {
         const r = this.resting.get(getI64(w, b + EVT_ORDER_ID));
         if (r !== MISSING) {
           const bid = this.rBid[r] === 1;
-          book.add(bid, this.rPrice[r], -this.rLeaves[r]);
-          this.rPrice[r] = getI64(w, b + EVT_PRICE);
-          this.rLeaves[r] = getI64(w, b + EVT_LEAVES);
-          book.add(bid, this.rPrice[r], this.rLeaves[r]);
+          const price = getI64(w, b + EVT_PRICE);
+          const leaves = getI64(w, b + EVT_LEAVES);
+          // Same price and less quantity keeps the place (and at most the shown part); otherwise a fresh part shows.
+          const inPlace = price === this.rPrice[r] && leaves <= this.rLeaves[r];
+          const d = this.rDisplay[r];
+          const shown = d === 0 ? leaves : inPlace ? Math.min(this.rShown[r], leaves) : Math.min(d, leaves);
+          book.add(bid, this.rPrice[r], -this.rShown[r]);
+          this.rPrice[r] = price;
+          this.rLeaves[r] = leaves;
+          this.rShown[r] = shown;
+          book.add(bid, price, shown);
         }
         break;
       }
@@ -329,12 +355,24 @@ export class MarketData {
     this.touch(s);
   }
 
-  private fill(orderId: number, qty: number, book: SymbolBook): void {
+  private fill(orderId: number, qty: number, book: SymbolBook, maker: boolean): void {
     const r = this.resting.get(orderId);
     if (r === MISSING) return;
-    book.add(this.rBid[r] === 1, this.rPrice[r], -qty);
-    this.rLeaves[r] -= qty;
-    if (this.rLeaves[r] <= 0) this.unrest(orderId, r);
+    const leaves = (this.rLeaves[r] -= qty);
+    const d = this.rDisplay[r];
+    if (leaves <= 0) {
+      book.add(this.rBid[r] === 1, this.rPrice[r], -this.rShown[r]);
+      this.unrest(orderId, r);
+    } else if (d === 0) {
+      book.add(this.rBid[r] === 1, this.rPrice[r], -qty);
+      this.rShown[r] = leaves;
+    } else if (!maker) {
+      this.setShown(r, d < leaves ? d : leaves); // a taker iceberg rests with its first part shown
+    } else {
+      // As the engine: a maker trades from its shown part; used up, the next part shows.
+      const left = this.rShown[r] - qty;
+      this.setShown(r, left > 0 ? left : d < leaves ? d : leaves);
+    }
   }
 
   /** Cold: twice the resting-order slots (more orders rest than ever before). */
@@ -344,6 +382,8 @@ export class MarketData {
     this.rBid = widen(this.rBid, n);
     this.rPrice = widen(this.rPrice, n);
     this.rLeaves = widen(this.rLeaves, n);
+    this.rDisplay = widen(this.rDisplay, n);
+    this.rShown = widen(this.rShown, n);
     this.rPool = fullPool(n);
   }
 
