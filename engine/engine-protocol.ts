@@ -58,7 +58,7 @@ export interface RecoveryProgress {
 
 export interface WorkerQuery {
   id: number;
-  what: 'stateHash' | 'validate' | 'depth' | 'openOrders' | 'account' | 'riskStats' | 'stageLatency';
+  what: 'stateHash' | 'validate' | 'depth' | 'openOrders' | 'account' | 'riskStats' | 'stageLatency' | 'state';
   /** stageLatency: clear the histogram after reading it. */
   reset?: boolean;
   symbol?: number;

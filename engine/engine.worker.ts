@@ -83,6 +83,7 @@ if (data.role === 'risk') {
   answer = (q) => {
     switch (q.what) {
       case 'stateHash': return risk.stateHash();
+      case 'state': return risk.exportState();
       case 'validate': risk.validateInternalState(); return true;
       case 'account': return risk.account(q.account ?? 0);
       case 'riskStats': return { liveOrders: risk.liveOrders(), commandSeq: risk.commandSeq };

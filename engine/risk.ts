@@ -7,7 +7,7 @@
 import { CommandType, EventType, OrderType, Reason, Side } from './codes.ts';
 import { CLORD_WORDS, clordEquals, copyClord, metaSide, metaType, readClordString, writeClordString } from './command-slot.ts';
 import {
-  EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_EXPIRE_TIME, EVT_META, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_SYMBOL, EVT_TYPE,
+  EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_COMMAND_TYPE, EVT_EXPIRE_TIME, EVT_OCO_ORDER_ID, EVT_META, EVT_ORDER_ID, EVT_PRICE, EVT_QTY, EVT_SYMBOL, EVT_TYPE,
 } from './event-slot.ts';
 import { getI64 } from './int64.ts';
 import { HI, LO, WIDE_BASE, WIDE_MAX_HI, wideFromBigInt, wideMul, wideToBigInt, wr } from './wide.ts';
@@ -50,6 +50,14 @@ export class RiskEngine extends RiskCore {
       this.byClord.add(2 * i);
       this.reserve(a, a * this.nSymbols + s, side, qty, nHi, nLo);
       return;
+    }
+    if (type === EventType.REJECTED) {
+      // A NEW (or OCO) the shard refused still used its order ids: never hand them out again.
+      const cmd = w[b + EVT_COMMAND_TYPE];
+      if (cmd === CommandType.NEW || cmd === CommandType.NEW_OCO) {
+        const id = Math.max(getI64(w, b + EVT_ORDER_ID), cmd === CommandType.NEW_OCO ? getI64(w, b + EVT_OCO_ORDER_ID) : 0);
+        if (id > this.nextOrderId) this.nextOrderId = id;
+      }
     }
     if (type === EventType.REPLACED && w[b + EVT_CODE] === Reason.USER) {
       // A replace that gave the order a new client id: re-key the index.
