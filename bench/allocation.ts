@@ -12,7 +12,7 @@ import { MatchingShard } from '../engine/matching-shard.ts';
 import { RingEventOut } from '../engine/shard-agent.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
 import { compileConfig } from '../engine/config.ts';
-import { CMD_WORDS, exchangeCoreMix } from './workloads.ts';
+import { CMD_WORDS, orderTypesMix } from './workloads.ts';
 import type { Workload } from './workloads.ts';
 import { countGcs } from './common.ts';
 
@@ -128,7 +128,8 @@ export function allocationSpec(): ReturnType<typeof compileConfig> {
  * code boxes numbers for a while: the windows before steady state show it.
  */
 export async function measureAll(ops = 1_000_000, windows = 2): Promise<AllocationResult[]> {
-  const w: Workload = exchangeCoreMix(windows * ops + 300_000, 5);
+  // The exchange-core mix with every order type (stops, stop-limits, icebergs, GTD expiry): bench/workloads.ts.
+  const w: Workload = orderTypesMix(windows * ops + 300_000, 5);
   const warmEnd = w.prefill + 200_000;
   const rewarmEnd = warmEnd + 100_000;
   const starts = Array.from({ length: windows }, (_, i) => rewarmEnd + i * ops);

@@ -4,7 +4,8 @@
  * stream through a MatchingShard as it goes to know which orders are alive (cancels and moves
  * target real orders), then the benchmark replays it on fresh books.
  */
-import { CommandType, EventType, OrderStatus, OrderType, Side, TimeInForce } from '../engine/codes.ts';
+import { CommandType, EventType, OrderStatus, OrderType, ResultCode, Side, TimeInForce } from '../engine/codes.ts';
+import { bandHigh, bandLow } from '../engine/bands.ts';
 import { encodeCommand, CMD_SLOT_WORDS } from '../engine/command-slot.ts';
 import type { Command } from '../engine/command-slot.ts';
 import { decodeEvent, EVT_SLOT_WORDS } from '../engine/event-slot.ts';
@@ -41,6 +42,8 @@ class Tracker implements EventOut {
   readonly live: number[] = [];
   readonly index = new Map<number, number>();
   readonly side = new Map<number, number>();
+  /** Price of the last trade (stops are placed away from it). */
+  lastPrice = MID;
   claim(): number {
     return 0;
   }
@@ -48,7 +51,9 @@ class Tracker implements EventOut {
     const e = decodeEvent(this.words, 0);
     if (e.type === EventType.ACCEPTED) this.add(e.orderId, e.meta & 0xf);
     else if (e.type === EventType.CANCELED || e.type === EventType.EXPIRED) this.remove(e.orderId);
+    else if (e.type === EventType.REJECTED && e.code === ResultCode.MATCH_STOP_PRICE_BAND) this.remove(e.orderId);
     else if (e.type === EventType.TRADE) {
+      this.lastPrice = e.lastPrice;
       if (e.status === OrderStatus.FILLED) this.remove(e.orderId);
       if (e.makerStatus === OrderStatus.FILLED) this.remove(e.makerOrderId);
     }
@@ -84,7 +89,7 @@ function build(name: string, ops: number, seed: number, next: (ctx: GenContext) 
   const mix: Record<string, number> = {};
   const push = (c: Command, kind: string): void => {
     commands.push(c);
-    if (c.type === CommandType.NEW) ctx.accounts.set(c.orderId ?? 0, c.accountId);
+    if (c.type === CommandType.NEW || c.type === CommandType.NEW_OCO) ctx.accounts.set(c.orderId ?? 0, c.accountId);
     encodeCommand(c, slot, 0);
     shard.process(slot, 0);
     mix[kind] = (mix[kind] ?? 0) + 1;
@@ -96,6 +101,8 @@ function build(name: string, ops: number, seed: number, next: (ctx: GenContext) 
   for (let i = 0; i < ops; i++) {
     ctx.i = i;
     const c = next(ctx);
+    // Engine time: command i arrives 1 ms after command i − 1 (GTD expiry is decided by it).
+    c.ingressTs = (T0_MS + i) * 1000;
     push(c, kindOf(c));
   }
   const slots = new Int32Array(commands.length * CMD_WORDS);
@@ -104,8 +111,18 @@ function build(name: string, ops: number, seed: number, next: (ctx: GenContext) 
   return { name, slots, prefill, total: commands.length, commands, mix };
 }
 
+/** Engine time of the first measured command (ms since the epoch). */
+const T0_MS = 1_700_000_000_000;
+/** The band the order-types mix's stop-markets are protected at (the bench specs' priceBandPct: 50 %). */
+const BENCH_BAND_BPS = 5_000;
+
 function kindOf(c: Command): string {
+  if (c.type === CommandType.NEW && c.orderType === OrderType.STOP) return 'stop';
+  if (c.type === CommandType.NEW && c.orderType === OrderType.STOP_LIMIT) return 'stop-limit';
+  if (c.type === CommandType.NEW && c.displayQty) return c.tif === TimeInForce.GTD ? 'iceberg GTD' : 'iceberg';
+  if (c.type === CommandType.NEW && c.tif === TimeInForce.GTD) return 'new GTD';
   if (c.type === CommandType.NEW) return c.tif === TimeInForce.IOC ? 'new IOC' : 'new GTC';
+  if (c.type === CommandType.NEW_OCO) return 'oco';
   if (c.type === CommandType.CANCEL) return 'cancel';
   return 'replace/move';
 }
@@ -166,6 +183,63 @@ export function exchangeCoreMix(ops: number, seed = 1): Workload {
       const off = cross ? -Math.floor(ctx.rnd() * 3) : 1 + Math.floor(ctx.rnd() * HALF_LEVELS);
       return { type: CommandType.REPLACE, symbolId: 0, accountId: ctx.accounts.get(id) ?? 0, orderId: id, price: side === Side.BUY ? MID - off : MID + off, qty: 0, correlationId: ctx.i };
     }
+  });
+}
+
+/**
+ * The exchange-core mix with order types: 5 % stop-markets and 5 % stop-limits placed 1–10 ticks
+ * beyond the last trade (aggressive orders trigger them), 5 % icebergs (a third of them GTD,
+ * expiring 50–500 ms of engine time later), 2 % OCO groups (limit + stop-limit); the rest are
+ * exchange-core's moves, aggressive IOCs and (more) cancels.
+ */
+export function orderTypesMix(ops: number, seed = 3): Workload {
+  return build('order-types mix', ops, seed, (ctx) => {
+    const r = ctx.rnd();
+    if (ctx.tracker.live.length < 1_000) return passive(ctx); // ~1,000 live orders, as exchange-core's
+    if (r < 0.1) {
+      const side = ctx.rnd() < 0.5 ? Side.BUY : Side.SELL;
+      const dir = side === Side.BUY ? 1 : -1;
+      const stopPrice = ctx.tracker.lastPrice + dir * (1 + Math.floor(ctx.rnd() * 10));
+      const id = ++ctx.nextId;
+      const limit = r < 0.05;
+      return {
+        type: CommandType.NEW, symbolId: 0, accountId: Math.floor(ctx.rnd() * 64), side, orderType: limit ? OrderType.STOP_LIMIT : OrderType.STOP,
+        tif: TimeInForce.GTC, stopPrice, price: limit ? stopPrice + dir * Math.floor(ctx.rnd() * 5) : side === Side.BUY ? bandHigh(stopPrice, BENCH_BAND_BPS) : bandLow(stopPrice, BENCH_BAND_BPS),
+        qty: 1 + Math.floor(ctx.rnd() * 60), orderId: id, correlationId: id, clientOrderId: `c${id}`,
+      };
+    }
+    if (r < 0.15) {
+      const c = passive(ctx);
+      c.qty = 20 + Math.floor(ctx.rnd() * 100);
+      c.displayQty = 5 + Math.floor(ctx.rnd() * 15);
+      if (ctx.rnd() < 0.33) {
+        c.tif = TimeInForce.GTD;
+        c.expireTime = T0_MS + ctx.i + 50 + Math.floor(ctx.rnd() * 450);
+      }
+      return c;
+    }
+    if (r < 0.17) {
+      // One-cancels-other: a resting limit leg on its side of the book, a stop leg beyond the last trade.
+      const c = passive(ctx);
+      const dir = c.side === Side.BUY ? 1 : -1;
+      const stopPrice = ctx.tracker.lastPrice + dir * (1 + Math.floor(ctx.rnd() * 10));
+      const stopId = ++ctx.nextId;
+      ctx.accounts.set(stopId, c.accountId);
+      return {
+        ...c, type: CommandType.NEW_OCO, stopPrice, ocoOrderType: OrderType.STOP_LIMIT, ocoTif: TimeInForce.GTC, ocoPrice: stopPrice + dir * 2,
+        ocoOrderId: stopId, newClientOrderId: `c${stopId}`,
+      };
+    }
+    // The rest: more cancels than exchange-core's (the order types above add 0.19 orders per
+    // command), so the live population stays level instead of growing through the run.
+    const q = ctx.rnd();
+    if (q < 0.05) return aggressive(ctx);
+    if (q < 0.29) return cancel(ctx);
+    const id = pickLive(ctx);
+    const side = ctx.tracker.side.get(id) ?? Side.BUY;
+    const cross = ctx.rnd() < 0.02;
+    const off = cross ? -Math.floor(ctx.rnd() * 3) : 1 + Math.floor(ctx.rnd() * HALF_LEVELS);
+    return { type: CommandType.REPLACE, symbolId: 0, accountId: ctx.accounts.get(id) ?? 0, orderId: id, price: side === Side.BUY ? MID - off : MID + off, qty: 0, correlationId: ctx.i };
   });
 }
 

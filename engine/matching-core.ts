@@ -320,7 +320,7 @@ export class MatchingCore {
     const type = w[b + CMD_TYPE];
     this.cType = type;
     // Engine time is the command's ingress time: GTD orders due by then expire first.
-    if (this.hSize > 0 && this.hExp[0] * 1000 <= getI64(w, b + CMD_INGRESS_TS)) this.expireDue(getI64(w, b + CMD_INGRESS_TS));
+    if (this.hSize > 0 && this.hExp[0] * 1000 <= getI64(w, b + CMD_INGRESS_TS)) this.expireDue();
     const reject = w[b + CMD_REJECT];
     if (reject !== 0) {
       this.emitCommandReject(reject);
@@ -400,7 +400,7 @@ export class MatchingCore {
       }
       const o = this.addOrder(orderId, account, symbol, meta, price, qty, 0);
       copyClord(w, b + CMD_CLORD, this.oClord, o * CLORD_WORDS);
-      this.setOrderExtras(o, stop, getI64(w, b + CMD_DISPLAY_QTY), getI64(w, b + CMD_EXPIRE_TIME), 0, 0);
+      this.takeOrderExtras(o, CMD_STOP_PRICE, false);
       this.oPending[o] = 1;
       this.rest(book, o);
       this.emitOrder(EventType.ACCEPTED, 0, o, 0);
@@ -416,7 +416,7 @@ export class MatchingCore {
     }
     const o = this.addOrder(orderId, account, symbol, meta, price, qty, 0);
     copyClord(w, b + CMD_CLORD, this.oClord, o * CLORD_WORDS);
-    this.setOrderExtras(o, 0, getI64(w, b + CMD_DISPLAY_QTY), getI64(w, b + CMD_EXPIRE_TIME), 0, 0);
+    this.takeOrderExtras(o, -1, false);
     this.emitOrder(EventType.ACCEPTED, 0, o, 0);
     this.execute(book, o);
   }
@@ -481,14 +481,15 @@ export class MatchingCore {
       this.emitCommandReject(ResultCode.MATCH_BOOK_CAPACITY);
       return;
     }
-    const expire = getI64(w, b + CMD_EXPIRE_TIME);
     const a = this.addOrder(limitId, account, symbol, meta, price, qty, 0);
     copyClord(w, b + CMD_CLORD, this.oClord, a * CLORD_WORDS);
-    this.setOrderExtras(a, 0, getI64(w, b + CMD_DISPLAY_QTY), expire, limitId, stopId);
+    this.takeOrderExtras(a, -1, true);
     this.emitOrder(EventType.ACCEPTED, 0, a, 0);
     const s = this.addOrder(stopId, account, symbol, w[b + CMD_OCO_META], getI64(w, b + CMD_OCO_PRICE), qty, 0);
     copyClord(w, b + CMD_NEW_CLORD, this.oClord, s * CLORD_WORDS);
-    this.setOrderExtras(s, stop, 0, expire, limitId, limitId);
+    this.takeOrderExtras(s, CMD_STOP_PRICE, true);
+    this.oDisplay[s] = 0; // the display quantity is the limit leg's
+    this.oOcoOther[s] = limitId;
     this.oPending[s] = 1;
     this.rest(book, s);
     this.emitOrder(EventType.ACCEPTED, 0, s, 0);
@@ -949,7 +950,23 @@ export class MatchingCore {
     this.oExpire[o] = expire;
     this.oOcoGroup[o] = ocoGroup;
     this.oOcoOther[o] = ocoOther;
-    if (expire > 0) this.heapPush(expire, this.oId[o]);
+    if (expire > 0) this.heapPush(o);
+  }
+
+  /**
+   * Hot: setOrderExtras from the command being processed (stop price at `stopAt`, or none when
+   * −1; an OCO leg: group = the limit leg's id, other = the stop leg's). Reads the slot here: an
+   * expiry time (~2^40) passed as an argument would be boxed on every call.
+   */
+  protected takeOrderExtras(o: number, stopAt: number, oco: boolean): void {
+    const w = this.cw;
+    const b = this.cb;
+    this.oStop[o] = stopAt >= 0 ? getI64(w, b + stopAt) : 0;
+    this.oDisplay[o] = getI64(w, b + CMD_DISPLAY_QTY);
+    this.oExpire[o] = getI64(w, b + CMD_EXPIRE_TIME);
+    this.oOcoGroup[o] = oco ? getI64(w, b + CMD_ORDER_ID) : 0;
+    this.oOcoOther[o] = oco ? getI64(w, b + CMD_OCO_ORDER_ID) : 0;
+    if (this.oExpire[o] > 0) this.heapPush(o);
   }
 
   protected linkAccount(o: number): void {
@@ -1043,9 +1060,11 @@ export class MatchingCore {
 
   // ------------------------------------------------------------------ GTD expiry
 
-  /** Expire every GTD order due at `nowUs` (engine time), in (expireTime, orderId) order. */
-  protected expireDue(nowUs: number): void {
-    while (this.hSize > 0 && this.hExp[0] * 1000 <= nowUs) {
+  /** Expire every GTD order due at the current command's ingress time (engine time), in (expireTime, orderId) order. */
+  protected expireDue(): void {
+    const w = this.cw;
+    const b = this.cb;
+    while (this.hSize > 0 && this.hExp[0] * 1000 <= getI64(w, b + CMD_INGRESS_TS)) {
       const id = this.hId[0];
       this.heapPop();
       const o = this.byId.get(id);
@@ -1070,11 +1089,12 @@ export class MatchingCore {
     this.hId[j] = d;
   }
 
-  protected heapPush(expire: number, id: number): void {
+  /** Add order o (its expireTime and id) to the expiry heap. */
+  protected heapPush(o: number): void {
     if (this.hSize === this.hExp.length) this.heapMakeRoom();
     let i = this.hSize++;
-    this.hExp[i] = expire;
-    this.hId[i] = id;
+    this.hExp[i] = this.oExpire[o];
+    this.hId[i] = this.oId[o];
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!this.heapLess(i, parent)) break;

@@ -340,8 +340,8 @@ export class MatchingShard extends MatchingCore {
 
   /** Cold: growth counters (allocations past the preallocated sizes; expected 0). */
   growthCount(): number {
-    let g = this.levelGrowths + this.byId.growths;
-    for (const b of this.books) g += b.bids.growths + b.asks.growths + b.bids.byPrice.growths + b.asks.byPrice.growths;
+    let g = this.levelGrowths + this.byId.growths + this.heapGrowths;
+    for (const b of this.books) for (const s of this.sidesOf(b)) g += s.growths + s.byPrice.growths;
     return g;
   }
 }
