@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { InlineEngine } from '../engine/inline-engine.ts';
-import { EventType } from '../engine/codes.ts';
+import { CommandType, EventType, OrderType, Side, TimeInForce } from '../engine/codes.ts';
 import { CMD_END } from '../engine/command-slot.ts';
-import { EVT_CLORD, EVT_CODE, EVT_META, EVT_OTHER_CLORD, EVT_SLOT_WORDS, EVT_STATUS, EVT_SYMBOL, EVT_TYPE, EVT_MAKER_META, EVT_MAKER_STATUS } from '../engine/event-slot.ts';
+import {
+  EVT_CLORD, EVT_CODE, EVT_COMMAND_TYPE, EVT_META, EVT_OTHER_CLORD, EVT_SLOT_WORDS, EVT_STATUS, EVT_SYMBOL, EVT_TYPE, EVT_MAKER_META, EVT_MAKER_STATUS,
+  EVT_STOP_PRICE, EVT_OCO_ORDER_ID,
+} from '../engine/event-slot.ts';
 import { testConfig, testSpec } from '../test/fixtures.ts';
 import { compileConfig } from '../engine/config.ts';
 import { richStream } from '../test/streams.ts';
@@ -72,17 +75,84 @@ describe('ReportWriter: execution reports as bytes, the same text as reportJson'
     expect(texts.size).toBeGreaterThanOrEqual(3);
   });
 
-  it('on random event slots (any type, status, enum, reason and code; client ids with " and \\): the same text, or declined', () => {
+  it('writes every report of an engine stream of the new order types byte for byte (stops, triggers, OCO, icebergs, GTD expiry), declining none', () => {
+    const eng = new InlineEngine(spec);
+    const execTypes = new Set<string>();
+    const fields = new Set<string>();
+    let n = 0;
+    eng.onEvent((w, b) => {
+      const type = w[b + EVT_TYPE];
+      if (type === EventType.ADMIN || type === EventType.MASS_CANCEL_DONE) return;
+      expect(check(w, b, n % 2 ? n : undefined)).toBe('same');
+      const r = reportFromEvent(w, b, spec.symbols[w[b + EVT_SYMBOL]], undefined, undefined, ctx);
+      execTypes.add(`${r.execType}/${r.orderType}/${r.orderStatus}/${r.reason ?? ''}`);
+      for (const k of ['stopPrice', 'displayQuantity', 'expireTime', 'ocoGroupId', 'ocoOrderId', 'ocoClientOrderId'] as const) if (r[k] !== undefined) fields.add(k);
+      n++;
+    });
+    let seed = 12345;
+    const rnd = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+    const t0Us = 1_763_000_000_000_000;
+    const ids: string[] = [];
+    for (let i = 0; i < 4_000; i++) {
+      const ingressTs = t0Us + i * 1_000; // 1 ms per command: GTD orders of a few ms expire along the way
+      const accountId = pick([1, 2]);
+      const side = pick([Side.BUY, Side.SELL]);
+      const px = 9_950 + Math.floor(rnd() * 100); // AAA: reference 100.00 (10,000 ticks)
+      const x = rnd();
+      const gtd = rnd() < 0.2;
+      const tif = gtd ? TimeInForce.GTD : TimeInForce.GTC;
+      const expireTime = gtd ? Math.floor(ingressTs / 1000) + 1 + Math.floor(rnd() * 30) : 0;
+      const clientOrderId = `o${i}`;
+      if (x < 0.4) {
+        eng.submit({ type: CommandType.NEW, symbolId: 0, accountId, side, orderType: OrderType.LIMIT, tif, price: px, qty: 1 + Math.floor(rnd() * 6), displayQty: rnd() < 0.3 ? 1 : 0, expireTime, clientOrderId, ingressTs, correlationId: i });
+      } else if (x < 0.55) {
+        const stopLimit = rnd() < 0.5;
+        eng.submit({
+          type: CommandType.NEW, symbolId: 0, accountId, side, orderType: stopLimit ? OrderType.STOP_LIMIT : OrderType.STOP, tif, price: stopLimit ? px : 0, qty: 1 + Math.floor(rnd() * 4),
+          stopPrice: px + (side === Side.BUY ? 1 : -1) * Math.floor(rnd() * 30), displayQty: stopLimit && rnd() < 0.3 ? 1 : 0, expireTime, clientOrderId, ingressTs, correlationId: i,
+        });
+      } else if (x < 0.65) {
+        eng.submit({
+          type: CommandType.NEW_OCO, symbolId: 0, accountId, side, orderType: OrderType.LIMIT, tif, price: px + (side === Side.BUY ? -20 : 20), qty: 1 + Math.floor(rnd() * 4),
+          clientOrderId, newClientOrderId: `s${i}`, stopPrice: px + (side === Side.BUY ? 25 : -25), ocoOrderType: rnd() < 0.5 ? OrderType.STOP : OrderType.STOP_LIMIT, ocoTif: tif,
+          ocoPrice: 0, expireTime, ingressTs, correlationId: i,
+        });
+      } else if (x < 0.75 && ids.length > 0) {
+        eng.submit({ type: CommandType.REPLACE, symbolId: 0, accountId, byClientId: true, clientOrderId: pick(ids), stopPrice: px, ingressTs, correlationId: i });
+      } else if (x < 0.85 && ids.length > 0) {
+        eng.submit({ type: CommandType.CANCEL, symbolId: 0, accountId, byClientId: true, clientOrderId: pick(ids), ingressTs, correlationId: i });
+      } else if (x < 0.9) {
+        eng.submit({ type: CommandType.CLOCK, symbolId: -1, accountId: 0, ingressTs });
+      } else {
+        eng.submit({ type: CommandType.NEW, symbolId: 0, accountId, side, orderType: OrderType.MARKET, tif: TimeInForce.IOC, qty: 1 + Math.floor(rnd() * 8), clientOrderId, ingressTs, correlationId: i });
+      }
+      ids.push(clientOrderId);
+      if (ids.length > 40) ids.shift();
+    }
+    expect(n).toBeGreaterThan(4_000);
+    // The new names and fields all occurred (not declined: every report above was 'same').
+    const seen = [...execTypes].join(' ');
+    for (const part of ['triggered/', '/pending_trigger/', '/stop_limit/', '/stop/', '/oco', '/gtd_expired']) expect(seen).toContain(part);
+    expect([...fields].sort()).toEqual(['displayQuantity', 'expireTime', 'ocoClientOrderId', 'ocoGroupId', 'ocoOrderId', 'stopPrice']);
+  });
+
+  it('on random event slots (any type, status, enum, reason and code; client ids with " and \\; the order-type fields set or not): the same text, or declined', () => {
     const w = new Int32Array(EVT_SLOT_WORDS);
     let same = 0;
+    const seen = new Set<string>();
     fc.assert(fc.property(
       fc.record({
         words: fc.array(fc.integer({ min: 0, max: 100_000 }), { minLength: EVT_SLOT_WORDS, maxLength: EVT_SLOT_WORDS }),
-        type: fc.integer({ min: 1, max: 7 }),
-        status: fc.integer({ min: 0, max: 6 }),
-        // Mostly names the tables know; 0 (empty names) and one past the end (declined) too.
-        meta: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 4 })),
-        code: fc.oneof(fc.integer({ min: 0, max: 9 }), fc.integer({ min: -10020, max: -1 })),
+        // Up to TRIGGERED (9), and one past it (declined).
+        type: fc.integer({ min: 1, max: 10 }),
+        status: fc.integer({ min: 0, max: 8 }),
+        // Mostly names the tables know (stop, stop_limit, GTD included); 0 (empty names) and one past the end (declined) too.
+        meta: fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 5 })),
+        code: fc.oneof(fc.integer({ min: 0, max: 11 }), fc.integer({ min: -10020, max: -1 })),
+        // Each of the five order-type fields (stopPrice … ocoOrderId) zero or random.
+        extension: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+        oco: fc.boolean(),
         symbol: fc.oneof({ weight: 9, arbitrary: fc.integer({ min: 0, max: 2 }) }, fc.constant(3)),
         clord: fc.string({ unit: fc.constantFrom('a', 'Z', '9', '"', '\\', '-', '~', '!'), minLength: 0, maxLength: 32 }),
         other: fc.string({ unit: fc.constantFrom('x', '"', '\\', '_'), minLength: 0, maxLength: 32 }),
@@ -96,15 +166,31 @@ describe('ReportWriter: execution reports as bytes, the same text as reportJson'
         w[EVT_MAKER_META] = w[EVT_META];
         w[EVT_CODE] = r.code;
         w[EVT_SYMBOL] = r.symbol;
+        for (let i = 0; i < 5; i++) {
+          if (r.extension[i]) continue;
+          w[EVT_STOP_PRICE + 2 * i] = 0;
+          w[EVT_STOP_PRICE + 2 * i + 1] = 0;
+        }
+        // A refused new_oco names its stop leg (ocoClientOrderId), a refused replace its new id.
+        w[EVT_COMMAND_TYPE] = r.oco ? CommandType.NEW_OCO : CommandType.REPLACE;
         for (const [at, s] of [[EVT_CLORD, r.clord], [EVT_OTHER_CLORD, r.other]] as const) {
           for (let k = 0; k < 8; k++) w[at + k] = 0;
           for (let i = 0; i < s.length; i++) w[at + (i >> 2)] |= s.charCodeAt(i) << ((i & 3) * 8);
         }
-        if (check(w, 0, r.code % 2 ? 'id-"x"' : 7) === 'same') same++;
+        if (check(w, 0, r.code % 2 ? 'id-"x"' : 7) === 'same') {
+          same++;
+          const text = reportJson(reportFromEvent(w, 0, spec.symbols[r.symbol], undefined, undefined, ctx));
+          for (const k of ['"stopPrice"', '"displayQuantity"', '"expireTime"', '"ocoGroupId"', '"ocoOrderId"', '"ocoClientOrderId"', '"triggered"', '"pending_trigger"', '"stop_limit"', '"GTD"', '"gtd_expired"']) {
+            if (text.includes(k)) seen.add(k);
+          }
+        }
       },
-    ), { numRuns: 3_000, seed: 7 });
+    ), { numRuns: 4_000, seed: 7 });
     // Most random slots are valid reports: the lane writes them, it does not just decline.
     expect(same).toBeGreaterThan(1_000);
+    // The new names and fields were written, not declined.
+    expect(seen.size).toBe(11);
+    expect(EVT_OCO_ORDER_ID).toBe(EVT_STOP_PRICE + 8);
   });
 });
 
@@ -168,6 +254,13 @@ describe('OrderFrameDecoder: frames to command slots, the same slot as the gener
       '{"type":"cancel_order","symbol":"AAA","orderId":"0"}',
       '{"type":"replace_order","symbol":"AAA","orderId":"1"}', // nothing to change
       '{"type":"ping"}',
+      // Order types of docs/order-types.md: the general path's.
+      '{"type":"new_order","symbol":"AAA","clientOrderId":"a","side":"buy","orderType":"stop","quantity":"1"}',
+      '{"type":"new_order","symbol":"AAA","clientOrderId":"a","side":"buy","orderType":"stop_limit","price":"1","quantity":"1"}',
+      '{"type":"new_order","symbol":"AAA","clientOrderId":"a","side":"buy","price":"1","quantity":"1","timeInForce":"GTD"}',
+      '{"type":"new_order","symbol":"AAA","clientOrderId":"a","side":"buy","price":"1","quantity":"1","displayQuantity":"1"}',
+      '{"type":"replace_order","symbol":"AAA","orderId":"1","stopPrice":"2"}',
+      '{"type":"new_oco","symbol":"AAA","side":"buy","quantity":"1","limit":{"clientOrderId":"l","price":"1"},"stop":{"clientOrderId":"s","stopPrice":"2"}}',
       '[1]',
       '{"type":"new_order","params":{"a":1}}',
     ];
@@ -182,20 +275,24 @@ describe('OrderFrameDecoder: frames to command slots, the same slot as the gener
       symbol: str('AAA', 'BBB', 'BTC-USD', 'aaa', ''),
       clientOrderId: fc.oneof({ weight: 6, arbitrary: fc.stringMatching(/^[!-~]{1,32}$/) }, fc.string({ minLength: 0, maxLength: 34 }), fc.integer()),
       side: str('buy', 'sell', 'BUY', ''),
-      orderType: str('limit', 'market', 'stop'),
-      timeInForce: str('GTC', 'IOC', 'FOK', 'gtc'),
+      orderType: str('limit', 'market', 'stop', 'stop_limit'),
+      timeInForce: str('GTC', 'IOC', 'FOK', 'GTD', 'gtc'),
       stp: str('none', 'cancel_newest', 'cancel_oldest', 'cancel_both', 'decrement', 'x'),
       postOnly: fc.oneof(fc.boolean(), fc.constant('true')),
       price: fc.oneof(str('100', '100.25', '100.255', '0', '-1', '1e2', '0.5', '50000.5', '00.10', '.5', '5.'), fc.integer({ min: 1, max: 1e6 }).map(String)),
       quantity: fc.oneof(str('1', '3', '0.125', '0.0001', '0', '1000000000000000000'), fc.integer({ min: 1, max: 2000 }).map(String)),
       orderId: fc.oneof(fc.integer({ min: -5, max: 1e15 }), fc.integer({ min: 0, max: 1e15 }).map(String), str('01', 'x', '9007199254740993')),
       newClientOrderId: fc.string({ minLength: 0, maxLength: 34 }),
+      // The order types' fields: the lane declines every frame that has one (the general path decides).
+      stopPrice: str('99.5', '100', '0', 'x'),
+      displayQuantity: str('1', '0.125', '0'),
+      expireTime: fc.oneof(fc.integer({ min: -5, max: 2e12 }), str('1763000000000', '0', '-1')),
     };
     // Per type: its own fields (each present or not), sometimes one of another type's.
     const keysOf: Record<string, Array<keyof typeof field>> = {
-      new_order: ['id', 'symbol', 'clientOrderId', 'side', 'orderType', 'timeInForce', 'stp', 'postOnly', 'price', 'quantity'],
+      new_order: ['id', 'symbol', 'clientOrderId', 'side', 'orderType', 'timeInForce', 'stp', 'postOnly', 'price', 'quantity', 'stopPrice', 'displayQuantity', 'expireTime'],
       cancel_order: ['id', 'symbol', 'orderId', 'clientOrderId'],
-      replace_order: ['id', 'symbol', 'orderId', 'clientOrderId', 'price', 'quantity', 'newClientOrderId'],
+      replace_order: ['id', 'symbol', 'orderId', 'clientOrderId', 'price', 'quantity', 'newClientOrderId', 'stopPrice'],
       cancel_all: ['id', 'symbol'],
       nope: ['id'],
     };

@@ -9,7 +9,9 @@
  *
  * The lane only takes what it is sure of and *declines* the rest: escapes in strings, non-ASCII,
  * unknown or repeated fields, nulls, exponents, long numbers, unknown symbols, off-grid or long
- * decimals, invalid values of any kind. A declined frame goes the general way (gateway/protocol.ts:
+ * decimals, invalid values of any kind — and the order types of docs/order-types.md (stop,
+ * stop_limit, GTD, new_oco; their fields stopPrice, displayQuantity and expireTime are unknown
+ * here). Those are rarer than plain limit and market orders and go the general way. A declined frame goes the general way (gateway/protocol.ts:
  * JSON.parse + encodeOrderEntry), which accepts it or refuses it with its code and message — so
  * every answer is the general path's, and the property tests in json-lane.test.ts check that the
  * lane writes the very same command slot and the very same report text.
@@ -24,14 +26,14 @@ import {
   metaSide, metaTif, metaType, packMeta, writeClordBytes,
 } from '../engine/command-slot.ts';
 import {
-  EVT_CLORD, EVT_CODE, EVT_CUM, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM, EVT_MAKER_LEAVES, EVT_MAKER_META,
-  EVT_MAKER_ORDER_ID, EVT_MAKER_QTY, EVT_MAKER_STATUS, EVT_META, EVT_ORDER_ID, EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ,
-  EVT_STATUS, EVT_TRADE_ID, EVT_TS, EVT_TYPE,
+  EVT_CLORD, EVT_CODE, EVT_COMMAND_TYPE, EVT_CUM, EVT_DISPLAY_QTY, EVT_EXPIRE_TIME, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM,
+  EVT_MAKER_LEAVES, EVT_MAKER_META, EVT_MAKER_ORDER_ID, EVT_MAKER_QTY, EVT_MAKER_STATUS, EVT_META, EVT_OCO_GROUP, EVT_OCO_ORDER_ID, EVT_ORDER_ID,
+  EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ, EVT_STATUS, EVT_STOP_PRICE, EVT_TRADE_ID, EVT_TS, EVT_TYPE,
 } from '../engine/event-slot.ts';
 import { formatUnitsInto, unitsOfBytes, writeDigits } from '../engine/decimal.ts';
 import { getI64, putI64 } from '../engine/int64.ts';
 import type { EngineSpec, SymbolSpec } from '../engine/config.ts';
-import { EXEC_TYPES, REASON_NAMES, SIDE_NAMES, STATUS_NAMES, TIF_NAMES, TYPE_NAMES } from './protocol.ts';
+import { EXEC_TYPES, REASON_NAMES, SIDE_NAMES, STATUS_NAMES, TIF_NAMES, TYPE_NAMES, showsPrice } from './protocol.ts';
 import { rejectText } from './reject-text.ts';
 import type { RejectContext } from './reject-text.ts';
 
@@ -85,7 +87,14 @@ interface ByteEnum {
   names: Uint8Array[];
   values: number[];
 }
-const byteEnum = (table: Record<string, number>): ByteEnum => ({ names: Object.keys(table).map(ascii), values: Object.values(table) });
+/** The table's entries with the values in `only` (all when absent): a name left out is declined. */
+const byteEnum = (table: Record<string, number>, only?: readonly number[]): ByteEnum => {
+  const entries = Object.entries(table).filter(([, v]) => only === undefined || only.includes(v));
+  return { names: entries.map(([k]) => ascii(k)), values: entries.map(([, v]) => v) };
+};
+/** The order types and times in force the lane decodes (stop, stop_limit and GTD: declined). */
+const LANE_ORDER_TYPES = [OrderType.LIMIT, OrderType.MARKET];
+const LANE_TIFS = [TimeInForce.GTC, TimeInForce.IOC, TimeInForce.FOK];
 
 /** A run of bytes equal to `name`? */
 function sameBytes(bytes: Uint8Array, start: number, end: number, name: Uint8Array): boolean {
@@ -123,8 +132,8 @@ export class OrderFrameDecoder {
 
   constructor(spec: EngineSpec, tables: { sides: Record<string, number>; orderTypes: Record<string, number>; tifs: Record<string, number>; stps: Record<string, number> }) {
     this.sides = byteEnum(tables.sides);
-    this.orderTypes = byteEnum(tables.orderTypes);
-    this.tifs = byteEnum(tables.tifs);
+    this.orderTypes = byteEnum(tables.orderTypes, LANE_ORDER_TYPES);
+    this.tifs = byteEnum(tables.tifs, LANE_TIFS);
     this.stps = byteEnum(tables.stps);
     for (const s of spec.symbols) {
       const name = Buffer.from(s.name, 'utf8');
@@ -190,7 +199,7 @@ export class OrderFrameDecoder {
       const po = kinds[F_POST_ONLY];
       if (po !== K_NONE && po !== K_TRUE && po !== K_FALSE) return 0;
       let price = 0;
-      if (orderType === OrderType.LIMIT) {
+      if (orderType === OrderType.LIMIT || orderType === OrderType.STOP_LIMIT) {
         price = this.units(F_PRICE, sym.tick);
         if (price < 0) return 0;
       } else if (kinds[F_PRICE] !== K_NONE) {
@@ -397,6 +406,12 @@ export class ReportWriter {
     orderId: ascii(',"orderId":"'),
     clord: ascii('","clientOrderId":"'),
     orig: ascii(',"origClientOrderId":"'),
+    ocoClord: ascii(',"ocoClientOrderId":"'),
+    stopPrice: ascii(',"stopPrice":"'),
+    display: ascii(',"displayQuantity":"'),
+    expireTime: ascii(',"expireTime":'),
+    ocoGroup: ascii(',"ocoGroupId":"'),
+    ocoOrder: ascii(',"ocoOrderId":"'),
     symbol: ascii(',"symbol":'),
     side: ascii(',"side":'),
     orderType: ascii(',"orderType":'),
@@ -459,8 +474,11 @@ export class ReportWriter {
     // A refused new order has no order id: "".
     const noId = type === EventType.REJECTED && status === OrderStatus.REJECTED && w[b + EVT_ORDER_ID] === 0 && w[b + EVT_ORDER_ID + 1] === 0;
     if (!noId && (p = writeI64(out, p, w, b + EVT_ORDER_ID)) < 0) return -1;
-    // A refused replace that named a new client id is reported under it, the order's as orig.
-    const renamed = type === EventType.REJECTED && ((w[b + EVT_OTHER_CLORD] & 0xff) !== 0);
+    // A refused replace that named a new client id is reported under it, the order's as orig; a
+    // refused new_oco is the limit leg's report and names the stop leg.
+    const other = type === EventType.REJECTED && ((w[b + EVT_OTHER_CLORD] & 0xff) !== 0);
+    const oco = other && w[b + EVT_COMMAND_TYPE] === CommandType.NEW_OCO;
+    const renamed = other && !oco;
     p = put(out, p, f.clord);
     if ((p = writeClord(out, p, w, b + (renamed ? EVT_OTHER_CLORD : EVT_CLORD))) < 0) return -1;
     out[p++] = 34;
@@ -468,10 +486,14 @@ export class ReportWriter {
       p = put(out, p, f.orig);
       if ((p = writeClord(out, p, w, b + (renamed ? EVT_CLORD : EVT_OTHER_CLORD))) < 0) return -1;
       out[p++] = 34;
+    } else if (oco) {
+      p = put(out, p, f.ocoClord);
+      if ((p = writeClord(out, p, w, b + EVT_OTHER_CLORD)) < 0) return -1;
+      out[p++] = 34;
     }
     p = this.names(out, p, sym, side, typeName, tif);
     p = put(out, p, f.price);
-    if (orderType !== OrderType.MARKET && (p = formatUnitsInto(out, p, getI64(w, b + EVT_PRICE), sym.tick)) < 0) return -1;
+    if (showsPrice(orderType) && (p = formatUnitsInto(out, p, getI64(w, b + EVT_PRICE), sym.tick)) < 0) return -1;
     p = put(out, p, f.quantity);
     if ((p = formatUnitsInto(out, p, getI64(w, b + EVT_QTY), sym.lot)) < 0) return -1;
     p = put(out, p, f.status);
@@ -515,7 +537,36 @@ export class ReportWriter {
       p = put(out, p, f.reason);
       p = put(out, p, reason);
     }
+    if ((p = this.extension(out, p, w, b, sym)) < 0) return -1;
     return this.tail(out, p, w, b);
+  }
+
+  /** The order-type fields (docs/order-types.md), each only when non-zero — as reportJson. */
+  private extension(out: Uint8Array, pos: number, w: Int32Array, b: number, sym: SymbolSpec): number {
+    const f = this.f;
+    let p = pos;
+    if (w[b + EVT_STOP_PRICE] !== 0 || w[b + EVT_STOP_PRICE + 1] !== 0) {
+      p = put(out, p, f.stopPrice);
+      if ((p = formatUnitsInto(out, p, getI64(w, b + EVT_STOP_PRICE), sym.tick)) < 0) return -1;
+      out[p++] = 34;
+    }
+    if (w[b + EVT_DISPLAY_QTY] !== 0 || w[b + EVT_DISPLAY_QTY + 1] !== 0) {
+      p = put(out, p, f.display);
+      if ((p = formatUnitsInto(out, p, getI64(w, b + EVT_DISPLAY_QTY), sym.lot)) < 0) return -1;
+      out[p++] = 34;
+    }
+    if (w[b + EVT_EXPIRE_TIME] !== 0 || w[b + EVT_EXPIRE_TIME + 1] !== 0) {
+      if ((p = writeI64(out, put(out, p, f.expireTime), w, b + EVT_EXPIRE_TIME)) < 0) return -1;
+    }
+    if (w[b + EVT_OCO_GROUP] !== 0 || w[b + EVT_OCO_GROUP + 1] !== 0) {
+      if ((p = writeI64(out, put(out, p, f.ocoGroup), w, b + EVT_OCO_GROUP)) < 0) return -1;
+      out[p++] = 34;
+    }
+    if (w[b + EVT_OCO_ORDER_ID] !== 0 || w[b + EVT_OCO_ORDER_ID + 1] !== 0) {
+      if ((p = writeI64(out, put(out, p, f.ocoOrder), w, b + EVT_OCO_ORDER_ID)) < 0) return -1;
+      out[p++] = 34;
+    }
+    return p;
   }
 
   /** The maker's report of a TRADE event, without its closing brace. */

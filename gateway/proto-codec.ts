@@ -17,8 +17,8 @@ const root = protobuf.loadSync(fileURLToPath(new URL('../proto/ringmatch.proto',
 const Envelope = root.lookupType('ringmatch.v1.Envelope');
 
 const SIDE = ['', 'buy', 'sell'];
-const ORDER_TYPE = ['', 'limit', 'market'];
-const TIF = ['', 'GTC', 'IOC', 'FOK'];
+const ORDER_TYPE = ['', 'limit', 'market', 'stop', 'stop_limit'];
+const TIF = ['', 'GTC', 'IOC', 'FOK', 'GTD'];
 const STP = ['none', 'cancel_newest', 'cancel_oldest', 'cancel_both', 'decrement'];
 
 type Obj = Record<string, unknown>;
@@ -68,6 +68,13 @@ function decimal(v: unknown, sym: SymbolSpec | undefined, kind: 'price' | 'quant
   return formatUnits(n, kind === 'price' ? sym.tick : sym.lot);
 }
 
+/** expire_time (int64 ms since the epoch) as the JSON number, undefined for 0; null refused. */
+function expireTime(v: unknown, id: string | undefined): number | undefined | null {
+  const n = units(v, 'expireTime', id);
+  if (n < 0) return null;
+  return n === 0 ? undefined : n;
+}
+
 /** A uint64 id field as its decimal string ('0' when absent). */
 function idString(v: unknown): string {
   if (v === undefined || v === null) return '0';
@@ -108,18 +115,51 @@ export function decodeBinary(bytes: Uint8Array, table: SymbolTable): ClientMessa
       const stp = timeInForce === null ? null : enumName(STP, m.stp, 'stp', id, true);
       const price = stp === null ? null : decimal(m.price, sym, 'price', id);
       const quantity = price === null ? null : decimal(m.quantity, sym, 'quantity', id);
-      if (quantity === null) return null;
-      return { ...out, type: 'new_order', clientOrderId: str(m.clientOrderId), symbol: symName, side, orderType, timeInForce, stp, postOnly: m.postOnly, price, quantity };
+      const stopPrice = quantity === null ? null : decimal(m.stopPrice, sym, 'price', id);
+      const displayQuantity = stopPrice === null ? null : decimal(m.displayQuantity, sym, 'quantity', id);
+      const expire = displayQuantity === null ? null : expireTime(m.expireTime, id);
+      if (expire === null) return null;
+      return {
+        ...out, type: 'new_order', clientOrderId: str(m.clientOrderId), symbol: symName, side, orderType, timeInForce, stp, postOnly: m.postOnly, price, quantity,
+        stopPrice, displayQuantity, expireTime: expire,
+      };
+    }
+    case 'newOco': {
+      const side = enumName(SIDE, m.side, 'side', id);
+      const timeInForce = side === null ? null : enumName(TIF, m.timeInForce, 'timeInForce', id);
+      const stp = timeInForce === null ? null : enumName(STP, m.stp, 'stp', id, true);
+      const quantity = stp === null ? null : decimal(m.quantity, sym, 'quantity', id);
+      const expire = quantity === null ? null : expireTime(m.expireTime, id);
+      if (expire === null) return null;
+      // Absent legs stay absent: the JSON validator says which is required.
+      const l = m.limit as Obj | null;
+      const st = m.stop as Obj | null;
+      let limit: Obj | undefined;
+      let stop: Obj | undefined;
+      if (l) {
+        const price = decimal(l.price, sym, 'price', id);
+        const displayQuantity = price === null ? null : decimal(l.displayQuantity, sym, 'quantity', id);
+        if (displayQuantity === null) return null;
+        limit = { clientOrderId: str(l.clientOrderId), price, displayQuantity, postOnly: l.postOnly };
+      }
+      if (st) {
+        const stopPrice = decimal(st.stopPrice, sym, 'price', id);
+        const price = stopPrice === null ? null : decimal(st.price, sym, 'price', id);
+        if (price === null) return null;
+        stop = { clientOrderId: str(st.clientOrderId), stopPrice, price };
+      }
+      return { ...out, type: 'new_oco', symbol: symName, side, quantity, timeInForce, expireTime: expire, stp, limit, stop };
     }
     case 'cancelOrder':
       return { ...out, type: 'cancel_order', symbol: symName, orderId: idString(m.orderId) === '0' ? undefined : idString(m.orderId), clientOrderId: str(m.clientOrderId) };
     case 'replaceOrder': {
       const price = decimal(m.price, sym, 'price', id);
       const quantity = price === null ? null : decimal(m.quantity, sym, 'quantity', id);
-      if (quantity === null) return null;
+      const stopPrice = quantity === null ? null : decimal(m.stopPrice, sym, 'price', id);
+      if (stopPrice === null) return null;
       return {
         ...out, type: 'replace_order', symbol: symName, orderId: idString(m.orderId) === '0' ? undefined : idString(m.orderId), clientOrderId: str(m.clientOrderId),
-        newClientOrderId: str(m.newClientOrderId), price, quantity,
+        newClientOrderId: str(m.newClientOrderId), price, quantity, stopPrice,
       };
     }
     case 'cancelAll':
@@ -141,8 +181,8 @@ function toWire(v: unknown, sym: SymbolSpec | undefined, kind: 'price' | 'quanti
 }
 
 const SIDE_NUM: Record<string, number> = { buy: 1, sell: 2 };
-const TYPE_NUM: Record<string, number> = { limit: 1, market: 2 };
-const TIF_NUM: Record<string, number> = { GTC: 1, IOC: 2, FOK: 3 };
+const TYPE_NUM: Record<string, number> = { limit: 1, market: 2, stop: 3, stop_limit: 4 };
+const TIF_NUM: Record<string, number> = { GTC: 1, IOC: 2, FOK: 3, GTD: 4 };
 
 /**
  * Encode a JSON-shaped server message (as the JSON path builds it) into a binary Envelope.
@@ -165,6 +205,8 @@ export function encodeBinary(msg: Obj, sym: (name: string) => SymbolSpec | undef
           leavesQuantity: toWire(r.leavesQuantity, s, 'quantity'), canceledQuantity: toWire(r.canceledQuantity, s, 'quantity'), tradeId: r.tradeId ?? '0',
           liquidity: r.liquidity ?? '', rejectReason: r.rejectReason ?? '', rejectCode: r.rejectCode ?? 0, reason: r.reason ?? '', seq: String(r.seq), ts: String(r.ts),
           rejectText: r.rejectText ?? '',
+          stopPrice: toWire(r.stopPrice, s, 'price'), displayQuantity: toWire(r.displayQuantity, s, 'quantity'), expireTime: String(r.expireTime ?? 0),
+          ocoGroupId: r.ocoGroupId ?? '0', ocoOrderId: r.ocoOrderId ?? '0', ocoClientOrderId: r.ocoClientOrderId ?? '',
         },
       };
       break;
@@ -287,6 +329,14 @@ export function encodeReportEnvelope(r: ExecutionReport, u: ReportUnits, id: str
   writeInt64(wr, 22, r.seq, true);
   writeInt64(wr, 23, r.ts, true);
   writeStr(wr, 24, r.rejectText);
+  if (known) {
+    writeInt64(wr, 25, r.stopPrice === undefined ? 0 : u.stopPrice, false);
+    writeInt64(wr, 26, r.displayQuantity === undefined ? 0 : u.displayQuantity, false);
+  }
+  writeInt64(wr, 27, r.expireTime ?? 0, false);
+  writeInt64(wr, 28, r.ocoGroupId === undefined ? 0 : Number(r.ocoGroupId), true);
+  writeInt64(wr, 29, r.ocoOrderId === undefined ? 0 : Number(r.ocoOrderId), true);
+  writeStr(wr, 30, r.ocoClientOrderId);
   wr.ldelim();
   return wr.finish();
 }

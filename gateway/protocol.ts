@@ -8,13 +8,14 @@
  */
 import { CommandType, OrderStatus, OrderType, Reason, ResultCode, Side, Stp, TimeInForce, codeName } from '../engine/codes.ts';
 import {
-  CMD_ACCOUNT, CMD_CLORD, CMD_CORRELATION, CMD_META, CMD_NEW_CLORD, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_SYMBOL, CMD_TYPE,
+  CMD_ACCOUNT, CMD_CLORD, CMD_CORRELATION, CMD_DISPLAY_QTY, CMD_EXPIRE_TIME, CMD_META, CMD_NEW_CLORD, CMD_OCO_META, CMD_OCO_PRICE, CMD_ORDER_ID,
+  CMD_PRICE, CMD_QTY, CMD_STOP_PRICE, CMD_SYMBOL, CMD_TYPE,
   isValidClientOrderId, metaSide, metaTif, metaType, packMeta, writeClordString, readClordString,
 } from '../engine/command-slot.ts';
 import {
-  EVT_CLORD, EVT_CODE, EVT_CUM, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM, EVT_MAKER_LEAVES, EVT_MAKER_META,
-  EVT_MAKER_ORDER_ID, EVT_MAKER_QTY, EVT_MAKER_STATUS, EVT_META, EVT_ORDER_ID, EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ,
-  EVT_STATUS, EVT_TRADE_ID, EVT_TS, EVT_TYPE,
+  EVT_CLORD, EVT_CODE, EVT_COMMAND_TYPE, EVT_CUM, EVT_DISPLAY_QTY, EVT_EXPIRE_TIME, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM,
+  EVT_MAKER_LEAVES, EVT_MAKER_META, EVT_MAKER_ORDER_ID, EVT_MAKER_QTY, EVT_MAKER_STATUS, EVT_META, EVT_OCO_GROUP, EVT_OCO_ORDER_ID, EVT_ORDER_ID,
+  EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ, EVT_STATUS, EVT_STOP_PRICE, EVT_TRADE_ID, EVT_TS, EVT_TYPE,
 } from '../engine/event-slot.ts';
 import { EventType } from '../engine/codes.ts';
 import { formatUnits, unitsOf } from '../engine/decimal.ts';
@@ -67,20 +68,28 @@ export class ProtocolError extends Error {
 }
 
 export const SIDES: Record<string, number> = { buy: Side.BUY, sell: Side.SELL };
-export const ORDER_TYPES: Record<string, number> = { limit: OrderType.LIMIT, market: OrderType.MARKET };
-export const TIFS: Record<string, number> = { GTC: TimeInForce.GTC, IOC: TimeInForce.IOC, FOK: TimeInForce.FOK };
+export const ORDER_TYPES: Record<string, number> = { limit: OrderType.LIMIT, market: OrderType.MARKET, stop: OrderType.STOP, stop_limit: OrderType.STOP_LIMIT };
+export const TIFS: Record<string, number> = { GTC: TimeInForce.GTC, IOC: TimeInForce.IOC, FOK: TimeInForce.FOK, GTD: TimeInForce.GTD };
 export const STPS: Record<string, number> = {
   none: Stp.NONE, cancel_newest: Stp.CANCEL_NEWEST, cancel_oldest: Stp.CANCEL_OLDEST, cancel_both: Stp.CANCEL_BOTH, decrement: Stp.DECREMENT,
 };
 export const SIDE_NAMES = ['', 'buy', 'sell'];
-export const TYPE_NAMES = ['', 'limit', 'market'];
-export const TIF_NAMES = ['', 'GTC', 'IOC', 'FOK'];
-export const STATUS_NAMES = ['', 'new', 'partially_filled', 'filled', 'canceled', 'rejected', 'expired'];
+export const TYPE_NAMES = ['', 'limit', 'market', 'stop', 'stop_limit'];
+export const TIF_NAMES = ['', 'GTC', 'IOC', 'FOK', 'GTD'];
+export const STATUS_NAMES = ['', 'new', 'partially_filled', 'filled', 'canceled', 'rejected', 'expired', 'pending_trigger'];
 export const REASON_NAMES: Record<number, string> = {
   [Reason.USER]: 'user', [Reason.IOC_REMAINDER]: 'ioc_remainder', [Reason.STP]: 'self_trade_prevention', [Reason.KILL_SWITCH]: 'kill_switch',
   [Reason.MASS_CANCEL]: 'mass_cancel', [Reason.MARKET_REMAINDER]: 'market_remainder', [Reason.FOK_NOT_FILLABLE]: 'fok_not_fillable',
-  [Reason.STP_DECREMENT]: 'self_trade_prevention_decrement', [Reason.NONE]: 'none',
+  [Reason.STP_DECREMENT]: 'self_trade_prevention_decrement', [Reason.OCO]: 'oco', [Reason.GTD_EXPIRED]: 'gtd_expired', [Reason.NONE]: 'none',
 };
+
+/**
+ * Does a report of this order type show its price? Not for market and stop-market orders: their
+ * price field holds the engine's band-edge protection price, an internal bound ("" as for market).
+ */
+export function showsPrice(orderType: number): boolean {
+  return orderType !== OrderType.MARKET && orderType !== OrderType.STOP;
+}
 
 export type ClientMessage = Record<string, unknown> & { type?: unknown; id?: unknown };
 
@@ -156,10 +165,12 @@ function fail(code: number, message: string, id: string | number | undefined): f
 
 // Field readers of the order path: a value, or null after `refuse` (callers stop at the first null).
 
-function str(m: ClientMessage, field: string, id: string | number | undefined): string | null {
+// `label`: the field's name in messages when it sits in a nested object ("limit.price" of new_oco).
+
+function str(m: ClientMessage, field: string, id: string | number | undefined, label = field): string | null {
   const v = m[field];
-  if (v === undefined || v === null) return refuse(GatewayCode.MISSING_FIELD, `"${field}" is required`, id);
-  if (typeof v !== 'string') return refuse(GatewayCode.BAD_FIELD, `"${field}" must be a string`, id);
+  if (v === undefined || v === null) return refuse(GatewayCode.MISSING_FIELD, `"${label}" is required`, id);
+  if (typeof v !== 'string') return refuse(GatewayCode.BAD_FIELD, `"${label}" must be a string`, id);
   return v;
 }
 
@@ -179,23 +190,58 @@ function choice(m: ClientMessage, field: string, table: Record<string, number>, 
 }
 
 /** A client order id, undefined when optional and absent, or null after `refuse`. */
-function clientId(m: ClientMessage, field: string, id: string | number | undefined, required: boolean): string | undefined | null {
+function clientId(m: ClientMessage, field: string, id: string | number | undefined, required: boolean, label = field): string | undefined | null {
   if (!required && (m[field] === undefined || m[field] === null)) return undefined;
-  const v = str(m, field, id);
+  const v = str(m, field, id, label);
   if (v === null) return null;
-  if (!isValidClientOrderId(v)) return refuse(GatewayCode.BAD_FIELD, `"${field}" must be 1-32 printable ASCII characters without spaces`, id);
+  if (!isValidClientOrderId(v)) return refuse(GatewayCode.BAD_FIELD, `"${label}" must be 1-32 printable ASCII characters without spaces`, id);
   return v;
 }
 
 /** Units of a price or quantity (≥ 1), or -1 after `refuse`. */
-function units(m: ClientMessage, field: string, sym: SymbolSpec, kind: 'price' | 'quantity', id: string | number | undefined): number {
-  const text = str(m, field, id);
+function units(m: ClientMessage, field: string, sym: SymbolSpec, kind: 'price' | 'quantity', id: string | number | undefined, label = field): number {
+  const text = str(m, field, id, label);
   if (text === null) return -1;
-  const u = unitsOf(text, kind === 'price' ? sym.tick : sym.lot, field);
+  const u = unitsOf(text, kind === 'price' ? sym.tick : sym.lot, label);
   if (typeof u === 'number') return u;
   const code = u.kind === 'off_grid' ? (kind === 'price' ? ResultCode.RISK_PRICE_OFF_TICK : ResultCode.RISK_QUANTITY_OFF_LOT) : ResultCode.RISK_BAD_DECIMAL;
   refuse(code, `${u.message} (${kind === 'price' ? `tick size ${sym.tickSize}` : `lot size ${sym.lotSize}`} for ${sym.name})`, id);
   return -1;
+}
+
+/** An optional price or quantity: 0 when absent, units ≥ 1, or -1 after `refuse`. */
+function optionalUnits(m: ClientMessage, field: string, sym: SymbolSpec, kind: 'price' | 'quantity', id: string | number | undefined, label = field): number {
+  return m[field] === undefined ? 0 : units(m, field, sym, kind, id, label);
+}
+
+/**
+ * expireTime: ms since the Unix epoch (UTC), a JSON integer or a string of digits; 0 when absent,
+ * or -1 after `refuse`. Whether it is in the future (and goes with GTD) is the risk stage's
+ * question (RISK_INVALID_EXPIRE_TIME): it compares with the engine's time, not the gateway's.
+ */
+function expireTimeField(m: ClientMessage, id: string | number | undefined): number {
+  const v = m.expireTime;
+  if (v === undefined) return 0;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^[1-9]\d{0,15}$/.test(v) ? Number(v) : -1;
+  if (!(Number.isSafeInteger(n) && n > 0)) {
+    refuse(GatewayCode.BAD_FIELD, '"expireTime" must be a positive integer of milliseconds since the Unix epoch (UTC), as a number or a string of digits', id);
+    return -1;
+  }
+  return n;
+}
+
+/** A nested object field (new_oco's legs), or null after `refuse`. */
+function objectField(m: ClientMessage, field: string, id: string | number | undefined): ClientMessage | null {
+  const v = m[field];
+  if (v === undefined || v === null) return refuse(GatewayCode.MISSING_FIELD, `"${field}" is required`, id);
+  if (typeof v !== 'object' || Array.isArray(v)) return refuse(GatewayCode.BAD_FIELD, `"${field}" must be an object`, id);
+  return v as ClientMessage;
+}
+
+function postOnlyField(m: ClientMessage, id: string | number | undefined, label = 'postOnly'): boolean | null {
+  const v = m.postOnly === undefined ? false : m.postOnly;
+  if (typeof v !== 'boolean') return refuse(GatewayCode.BAD_FIELD, `"${label}" must be true or false`, id);
+  return v;
 }
 
 /** An order id, undefined when absent, or -1 after `refuse`. */
@@ -248,23 +294,36 @@ export function encodeOrderEntry(m: ClientMessage, t: SymbolTable, account: numb
     if (tif < 0) return false;
     const stp = choice(m, 'stp', STPS, id, Stp.NONE);
     if (stp < 0) return false;
-    const postOnly = m.postOnly === undefined ? false : m.postOnly;
-    if (typeof postOnly !== 'boolean') return fail(GatewayCode.BAD_FIELD, '"postOnly" must be true or false', id);
+    const postOnly = postOnlyField(m, id);
+    if (postOnly === null) return false;
     let price = 0;
-    if (orderType === OrderType.LIMIT) {
+    if (orderType === OrderType.LIMIT || orderType === OrderType.STOP_LIMIT) {
       price = units(m, 'price', sym, 'price', id);
       if (price < 0) return false;
     } else if (m.price !== undefined) {
-      return fail(GatewayCode.BAD_FIELD, 'a market order takes no "price"', id);
+      return fail(GatewayCode.BAD_FIELD, orderType === OrderType.MARKET ? 'a market order takes no "price"' : 'a stop order takes no "price" (it trades as a market order once triggered): use orderType "stop_limit" for a limit price', id);
     }
     const qty = units(m, 'quantity', sym, 'quantity', id);
     if (qty < 0) return false;
+    // Order-type rules (a stopPrice where it belongs, display within quantity, GTD with a future
+    // expireTime) are the risk stage's: here only the values' form.
+    const stopPrice = optionalUnits(m, 'stopPrice', sym, 'price', id);
+    if (stopPrice < 0) return false;
+    const display = optionalUnits(m, 'displayQuantity', sym, 'quantity', id);
+    if (display < 0) return false;
+    const expireTime = expireTimeField(m, id);
+    if (expireTime < 0) return false;
     w[b + CMD_TYPE] = CommandType.NEW;
     w[b + CMD_SYMBOL] = sym.id;
     w[b + CMD_META] = packMeta(side, orderType, tif, stp, postOnly);
     putI64(w, b + CMD_PRICE, price);
     putI64(w, b + CMD_QTY, qty);
     writeClordString(w, b + CMD_CLORD, clOrd);
+    putI64(w, b + CMD_STOP_PRICE, stopPrice);
+    putI64(w, b + CMD_DISPLAY_QTY, display);
+    putI64(w, b + CMD_EXPIRE_TIME, expireTime);
+  } else if (type === 'new_oco') {
+    if (!encodeOco(m, t, id, w, b)) return false;
   } else if (type === 'cancel_order' || type === 'replace_order') {
     const sym = symbolOf(m, t, id);
     if (sym === null) return false;
@@ -279,16 +338,21 @@ export function encodeOrderEntry(m: ClientMessage, t: SymbolTable, account: numb
     if (orderId !== undefined) putI64(w, b + CMD_ORDER_ID, orderId);
     else writeClordString(w, b + CMD_CLORD, target as string);
     if (type === 'replace_order') {
-      const price = m.price === undefined ? 0 : units(m, 'price', sym, 'price', id);
+      const price = optionalUnits(m, 'price', sym, 'price', id);
       if (price < 0) return false;
-      const qty = m.quantity === undefined ? 0 : units(m, 'quantity', sym, 'quantity', id);
+      const qty = optionalUnits(m, 'quantity', sym, 'quantity', id);
       if (qty < 0) return false;
       const newId = clientId(m, 'newClientOrderId', id, false);
       if (newId === null) return false;
-      if (price === 0 && qty === 0 && newId === undefined) return fail(GatewayCode.MISSING_FIELD, 'a replace needs "price", "quantity" or "newClientOrderId"', id);
+      const stopPrice = optionalUnits(m, 'stopPrice', sym, 'price', id);
+      if (stopPrice < 0) return false;
+      if (price === 0 && qty === 0 && stopPrice === 0 && newId === undefined) {
+        return fail(GatewayCode.MISSING_FIELD, m.stopPrice === undefined ? 'a replace needs "price", "quantity" or "newClientOrderId"' : 'a replace needs "price", "quantity", "stopPrice" or "newClientOrderId"', id);
+      }
       putI64(w, b + CMD_PRICE, price);
       putI64(w, b + CMD_QTY, qty);
       if (newId !== undefined) writeClordString(w, b + CMD_NEW_CLORD, newId);
+      putI64(w, b + CMD_STOP_PRICE, stopPrice);
     }
   } else if (type === 'cancel_all') {
     let sym: SymbolSpec | null = null;
@@ -307,7 +371,59 @@ export function encodeOrderEntry(m: ClientMessage, t: SymbolTable, account: numb
   return true;
 }
 
-export const ORDER_ENTRY_TYPES = new Set(['new_order', 'cancel_order', 'replace_order', 'cancel_all']);
+export const ORDER_ENTRY_TYPES = new Set(['new_order', 'new_oco', 'cancel_order', 'replace_order', 'cancel_all']);
+
+/**
+ * new_oco (docs/protocol.md, docs/order-types.md): one NEW_OCO command — the limit leg in the
+ * order fields, the stop leg in stopPrice, ocoPrice, ocoMeta and newClientOrderId. Side, quantity,
+ * time in force, expireTime and STP are the group's; the stop leg is a stop-limit when it has a
+ * price, else a stop (market).
+ */
+function encodeOco(m: ClientMessage, t: SymbolTable, id: string | number | undefined, w: Int32Array, b: number): boolean {
+  const sym = symbolOf(m, t, id);
+  if (sym === null) return false;
+  const side = choice(m, 'side', SIDES, id);
+  if (side < 0) return false;
+  const tif = choice(m, 'timeInForce', TIFS, id, TimeInForce.GTC);
+  if (tif < 0) return false;
+  const stp = choice(m, 'stp', STPS, id, Stp.NONE);
+  if (stp < 0) return false;
+  const qty = units(m, 'quantity', sym, 'quantity', id);
+  if (qty < 0) return false;
+  const expireTime = expireTimeField(m, id);
+  if (expireTime < 0) return false;
+  const limit = objectField(m, 'limit', id);
+  if (limit === null) return false;
+  const stop = objectField(m, 'stop', id);
+  if (stop === null) return false;
+  const limitId = clientId(limit, 'clientOrderId', id, true, 'limit.clientOrderId');
+  if (limitId == null) return false;
+  const price = units(limit, 'price', sym, 'price', id, 'limit.price');
+  if (price < 0) return false;
+  const display = optionalUnits(limit, 'displayQuantity', sym, 'quantity', id, 'limit.displayQuantity');
+  if (display < 0) return false;
+  const postOnly = postOnlyField(limit, id, 'limit.postOnly');
+  if (postOnly === null) return false;
+  const stopId = clientId(stop, 'clientOrderId', id, true, 'stop.clientOrderId');
+  if (stopId == null) return false;
+  const stopPrice = optionalUnits(stop, 'stopPrice', sym, 'price', id, 'stop.stopPrice');
+  if (stopPrice < 0) return false;
+  const stopLimit = optionalUnits(stop, 'price', sym, 'price', id, 'stop.price');
+  if (stopLimit < 0) return false;
+  w[b + CMD_TYPE] = CommandType.NEW_OCO;
+  w[b + CMD_SYMBOL] = sym.id;
+  w[b + CMD_META] = packMeta(side, OrderType.LIMIT, tif, stp, postOnly);
+  putI64(w, b + CMD_PRICE, price);
+  putI64(w, b + CMD_QTY, qty);
+  writeClordString(w, b + CMD_CLORD, limitId);
+  writeClordString(w, b + CMD_NEW_CLORD, stopId);
+  putI64(w, b + CMD_STOP_PRICE, stopPrice);
+  putI64(w, b + CMD_OCO_PRICE, stopLimit);
+  putI64(w, b + CMD_DISPLAY_QTY, display);
+  putI64(w, b + CMD_EXPIRE_TIME, expireTime);
+  w[b + CMD_OCO_META] = packMeta(side, stopLimit > 0 ? OrderType.STOP_LIMIT : OrderType.STOP, tif, stp, false);
+  return true;
+}
 
 // ----------------------------------------------------------------------------------- server → client
 
@@ -336,6 +452,16 @@ export interface ExecutionReport {
   /** A refusal in words: what was wrong and what is allowed (gateway/reject-text.ts). */
   rejectText?: string;
   reason?: string;
+  /** Order types (docs/order-types.md), each only when set (non-zero): a stop's trigger price, an iceberg's shown part. */
+  stopPrice?: string;
+  displayQuantity?: string;
+  /** GTD: ms since the Unix epoch (UTC). */
+  expireTime?: number;
+  /** One-cancels-other: the group (the limit leg's orderId) and the other leg's orderId. */
+  ocoGroupId?: string;
+  ocoOrderId?: string;
+  /** A refused new_oco: the stop leg's clientOrderId (the report describes the limit leg). */
+  ocoClientOrderId?: string;
   seq: number;
   ts: number;
   id?: string | number;
@@ -343,7 +469,7 @@ export interface ExecutionReport {
 
 export const EXEC_TYPES: Record<number, string> = {
   [EventType.ACCEPTED]: 'new', [EventType.TRADE]: 'trade', [EventType.CANCELED]: 'canceled', [EventType.REPLACED]: 'replaced',
-  [EventType.REJECTED]: 'rejected', [EventType.EXPIRED]: 'expired',
+  [EventType.REJECTED]: 'rejected', [EventType.EXPIRED]: 'expired', [EventType.TRIGGERED]: 'triggered',
 };
 
 /** A report's prices and quantities in integer units (what the binary encoding sends), filled alongside the decimals. */
@@ -355,10 +481,12 @@ export interface ReportUnits {
   cumQuantity: number;
   leavesQuantity: number;
   canceledQuantity: number;
+  stopPrice: number;
+  displayQuantity: number;
 }
 
 export function reportUnits(): ReportUnits {
-  return { price: 0, quantity: 0, lastPrice: 0, lastQuantity: 0, cumQuantity: 0, leavesQuantity: 0, canceledQuantity: 0 };
+  return { price: 0, quantity: 0, lastPrice: 0, lastQuantity: 0, cumQuantity: 0, leavesQuantity: 0, canceledQuantity: 0, stopPrice: 0, displayQuantity: 0 };
 }
 
 /**
@@ -371,13 +499,15 @@ export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | unde
   const fmtP = (v: number): string => (sym ? formatUnits(v, sym.tick) : String(v));
   const fmtQ = (v: number): string => (sym ? formatUnits(v, sym.lot) : String(v));
   const orderType = metaType(meta);
-  u.price = orderType === OrderType.MARKET ? 0 : getI64(w, b + EVT_PRICE);
+  u.price = showsPrice(orderType) ? getI64(w, b + EVT_PRICE) : 0;
   u.quantity = getI64(w, b + EVT_QTY);
   u.cumQuantity = getI64(w, b + EVT_CUM);
   u.leavesQuantity = getI64(w, b + EVT_LEAVES);
   u.lastPrice = 0;
   u.lastQuantity = 0;
   u.canceledQuantity = 0;
+  u.stopPrice = isSet(w, b + EVT_STOP_PRICE) ? getI64(w, b + EVT_STOP_PRICE) : 0;
+  u.displayQuantity = isSet(w, b + EVT_DISPLAY_QTY) ? getI64(w, b + EVT_DISPLAY_QTY) : 0;
   const r: ExecutionReport = {
     type: 'execution_report',
     execType: EXEC_TYPES[type] ?? 'unknown',
@@ -387,7 +517,7 @@ export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | unde
     side: SIDE_NAMES[metaSide(meta)] ?? '',
     orderType: TYPE_NAMES[orderType] ?? '',
     timeInForce: TIF_NAMES[metaTif(meta)] ?? '',
-    price: orderType === OrderType.MARKET ? '' : fmtP(u.price),
+    price: showsPrice(orderType) ? fmtP(u.price) : '',
     quantity: fmtQ(u.quantity),
     orderStatus: STATUS_NAMES[w[b + EVT_STATUS]] ?? '',
     cumQuantity: fmtQ(u.cumQuantity),
@@ -415,15 +545,29 @@ export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | unde
     const text = ctx ? rejectText(r.rejectCode, w, b, ctx) : undefined;
     if (text !== undefined) r.rejectText = text;
     if (w[b + EVT_STATUS] === OrderStatus.REJECTED && r.orderId === '0') r.orderId = '';
-    // A refused replace that named a new client id: report it under that id, the order's as orig.
     const other = readClordString(w, b + EVT_OTHER_CLORD);
-    if (other) {
+    if (other && w[b + EVT_COMMAND_TYPE] === CommandType.NEW_OCO) {
+      // A refused new_oco: the report is the limit leg's; it names the stop leg too.
+      r.ocoClientOrderId = other;
+    } else if (other) {
+      // A refused replace that named a new client id: report it under that id, the order's as orig.
       r.origClientOrderId = r.clientOrderId;
       r.clientOrderId = other;
     }
   }
+  // The order-type fields, each only when set: reports of other orders keep their bytes.
+  if (isSet(w, b + EVT_STOP_PRICE)) r.stopPrice = fmtP(u.stopPrice);
+  if (isSet(w, b + EVT_DISPLAY_QTY)) r.displayQuantity = fmtQ(u.displayQuantity);
+  if (isSet(w, b + EVT_EXPIRE_TIME)) r.expireTime = getI64(w, b + EVT_EXPIRE_TIME);
+  if (isSet(w, b + EVT_OCO_GROUP)) r.ocoGroupId = String(getI64(w, b + EVT_OCO_GROUP));
+  if (isSet(w, b + EVT_OCO_ORDER_ID)) r.ocoOrderId = String(getI64(w, b + EVT_OCO_ORDER_ID));
   if (id !== undefined) r.id = id;
   return r;
+}
+
+/** Is the int64 at words [at, at + 1] non-zero? (Words past a short array's end read as 0.) */
+function isSet(w: Int32Array, at: number): boolean {
+  return (w[at] | w[at + 1]) !== 0;
 }
 
 /** Strings that need no escaping inside JSON quotes (printable ASCII without " and \). */
@@ -440,6 +584,7 @@ export function reportJson(r: ExecutionReport, id?: string | number): string {
   // client order ids are checked.
   let s = `{"type":"execution_report","execType":"${r.execType}","orderId":"${r.orderId}","clientOrderId":${q(r.clientOrderId)}`;
   if (r.origClientOrderId !== undefined) s += `,"origClientOrderId":${q(r.origClientOrderId)}`;
+  if (r.ocoClientOrderId !== undefined) s += `,"ocoClientOrderId":${q(r.ocoClientOrderId)}`;
   s += `,"symbol":${q(r.symbol)},"side":"${r.side}","orderType":"${r.orderType}","timeInForce":"${r.timeInForce}","price":"${r.price}","quantity":"${r.quantity}","orderStatus":"${r.orderStatus}"`;
   if (r.lastPrice !== undefined) s += `,"lastPrice":"${r.lastPrice}"`;
   if (r.lastQuantity !== undefined) s += `,"lastQuantity":"${r.lastQuantity}"`;
@@ -451,6 +596,11 @@ export function reportJson(r: ExecutionReport, id?: string | number): string {
   if (r.rejectCode !== undefined) s += `,"rejectCode":${r.rejectCode}`;
   if (r.rejectText !== undefined) s += `,"rejectText":${q(r.rejectText)}`;
   if (r.reason !== undefined) s += `,"reason":${q(r.reason)}`;
+  if (r.stopPrice !== undefined) s += `,"stopPrice":"${r.stopPrice}"`;
+  if (r.displayQuantity !== undefined) s += `,"displayQuantity":"${r.displayQuantity}"`;
+  if (r.expireTime !== undefined) s += `,"expireTime":${r.expireTime}`;
+  if (r.ocoGroupId !== undefined) s += `,"ocoGroupId":"${r.ocoGroupId}"`;
+  if (r.ocoOrderId !== undefined) s += `,"ocoOrderId":"${r.ocoOrderId}"`;
   s += `,"seq":${r.seq},"ts":${r.ts}`;
   const rid = id ?? r.id;
   if (rid !== undefined) s += `,"id":${typeof rid === 'number' ? String(rid) : q(rid)}`;
@@ -469,6 +619,8 @@ export function makerReportFromEvent(w: Int32Array, b: number, sym: SymbolSpec |
   u.cumQuantity = getI64(w, b + EVT_MAKER_CUM);
   u.leavesQuantity = getI64(w, b + EVT_MAKER_LEAVES);
   u.canceledQuantity = 0;
+  u.stopPrice = 0;
+  u.displayQuantity = 0;
   return {
     type: 'execution_report',
     execType: 'trade',

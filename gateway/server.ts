@@ -16,7 +16,7 @@ import type { TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import * as hdr from 'hdr-histogram-js';
 import { CommandType, EventType, ResultCode, codeName } from '../engine/codes.ts';
-import { CMD_CLORD, CMD_END, CMD_INGRESS_TS, CMD_SYMBOL, CMD_SLOT_WORDS, readClordString } from '../engine/command-slot.ts';
+import { CMD_CLORD, CMD_END, CMD_INGRESS_TS, CMD_SYMBOL, CMD_SLOT_WORDS, CMD_TYPE, readClordString } from '../engine/command-slot.ts';
 import {
   EVT_ACCOUNT, EVT_BATCH_END, EVT_CODE, EVT_CORRELATION, EVT_INGRESS_TS, EVT_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SYMBOL, EVT_TYPE } from '../engine/event-slot.ts';
 import { Recovery } from '../persistence/recovery.ts';
@@ -62,6 +62,8 @@ interface GeneralReport {
 const RX = 0;
 const PASS = 1;
 const DECODE = 2;
+/** The last CLOCK command's ingress time. */
+const TICK = 3;
 
 /** Requests in flight kept per gateway thread (their reports echo the request id). */
 const PENDING_CAPACITY = 1 << 16;
@@ -101,6 +103,14 @@ export class Gateway {
   /** Synthetic transactions (gateway/probe.ts): on the main thread only, null when off. */
   readonly probe: SyntheticProbe | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
+  /**
+   * Engine time (docs/order-types.md): every `spec.clockIntervalMs` this thread — thread 0, where
+   * the synthetic probe sends from too; never a gateway worker — sends a CLOCK command, so GTD
+   * orders expire without other traffic. Null when off (0) or on a worker.
+   */
+  private clockTimer: NodeJS.Timeout | null = null;
+  /** CLOCK commands sent (tests, diagnostics). */
+  clockTicks = 0;
   /** Correlation ids are unique over every gateway thread: thread g uses g + 1, g + 1 + threads, … */
   private nextCorrelation: number;
   private accepting = true;
@@ -115,7 +125,7 @@ export class Gateway {
    * sample. Each read allocates the clock's own number (16 bytes: performance.now and Date.now
    * return heap numbers), so the order path reads it once per frame and once per pass.
    */
-  private readonly clock = new Float64Array(3);
+  private readonly clock = new Float64Array(4);
   /** A wake-up of the risk stage is scheduled (setImmediate: after this poll phase's frames). */
   private riskRingPending = false;
   private readonly ringRisk = (): void => {
@@ -239,6 +249,10 @@ export class Gateway {
         this.listenSocket = token;
         this.pump.start();
         this.probe?.start();
+        if (this.local !== null && this.spec.clockIntervalMs > 0) {
+          this.clockTimer = setInterval(this.sendClock, this.spec.clockIntervalMs);
+          this.clockTimer.unref();
+        }
         // Close slow consumers with a reason at half the limit, before uWS would cut them at the
         // limit (market data is published to topics, where the per-connection result is not seen).
         this.sweepTimer = setInterval(() => this.sessions.sweepSlowConsumers(), 100);
@@ -260,6 +274,8 @@ export class Gateway {
     this.stopAccepting();
     this.probe?.stop();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.clockTimer) clearInterval(this.clockTimer);
+    this.clockTimer = null;
     const t0 = Date.now();
     while (!this.link.settled() && Date.now() - t0 < 5_000) await new Promise((r) => setTimeout(r, 2));
     await this.pump.stop();
@@ -523,6 +539,27 @@ export class Gateway {
     this.counters.commands.set(type, (this.counters.commands.get(type) ?? 0) + 1);
     return this.pending.add(correlation, c, allShards ? this.spec.shards : 1);
   }
+
+  /**
+   * One CLOCK command (symbolId −1, account 0, everything else 0; the ingress time stamped as an
+   * order's) into this thread's command ring, and the risk stage rung. Allocates nothing but the
+   * clock reading (as an order's). Skipped — the next tick tries again — while the server stops,
+   * while the risk stage or any shard is down or restarting (as for an all-symbol cancel:
+   * routeUp(−1)), and when the ring is full (then orders flow, and each carries the time anyway).
+   */
+  private readonly sendClock = (): void => {
+    const link = this.link;
+    if (!this.accepting || !link.routeUp(-1)) return;
+    stampUs(this.clock, TICK);
+    const b = link.tryClaimCommand(this.clock[TICK]);
+    if (b < 0) return;
+    const w = link.input.ring.words;
+    w[b + CMD_TYPE] = CommandType.CLOCK;
+    w[b + CMD_SYMBOL] = -1;
+    // Rung at once (a doorbell store, a notify only if the risk stage sleeps): no setImmediate to allocate.
+    link.commitCommands();
+    this.clockTicks++;
+  };
 
   /** An account's name for log lines (cold): "(none)" before authentication, the id when unknown. */
   private accountName(account: number): string | number {

@@ -13,7 +13,8 @@ import {
   EVT_ACCOUNT, EVT_CLORD, EVT_CODE, EVT_COMMAND_SEQ, EVT_COMMAND_TYPE, EVT_CORRELATION, EVT_CUM, EVT_INGRESS_TS, EVT_LAST_PRICE,
   EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_ACCOUNT, EVT_MAKER_CUM, EVT_MAKER_LEAVES, EVT_MAKER_META, EVT_MAKER_ORDER_ID, EVT_MAKER_QTY,
   EVT_MAKER_STATUS, EVT_META, EVT_ORDER_ID, EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ, EVT_STATUS, EVT_SYMBOL,
-  EVT_TRADE_ID, EVT_TS, EVT_TYPE, EVT_SLOT_WORDS} from '../engine/event-slot.ts';
+  EVT_TRADE_ID, EVT_TS, EVT_TYPE, EVT_SLOT_WORDS, EVT_STOP_PRICE, EVT_DISPLAY_QTY, EVT_EXPIRE_TIME, EVT_OCO_GROUP, EVT_OCO_ORDER_ID,
+} from '../engine/event-slot.ts';
 import { getI64, putI64, writeInt64 } from '../engine/int64.ts';
 
 const root = protobuf.loadSync(fileURLToPath(new URL('../proto/ringmatch.proto', import.meta.url)));
@@ -25,6 +26,9 @@ const I64: Array<[number, string]> = [
   [EVT_LEAVES, 'leavesQty'], [EVT_LAST_PRICE, 'lastPrice'], [EVT_LAST_QTY, 'lastQty'], [EVT_TRADE_ID, 'tradeId'],
   [EVT_MAKER_ORDER_ID, 'makerOrderId'], [EVT_MAKER_CUM, 'makerCumQty'], [EVT_MAKER_LEAVES, 'makerLeavesQty'],
   [EVT_CORRELATION, 'correlationId'], [EVT_MAKER_QTY, 'makerQuantity'], [EVT_INGRESS_TS, 'ingressTs'],
+  // The order extension (docs/order-types.md).
+  [EVT_STOP_PRICE, 'stopPrice'], [EVT_DISPLAY_QTY, 'displayQty'], [EVT_EXPIRE_TIME, 'expireTime'], [EVT_OCO_GROUP, 'ocoGroupId'],
+  [EVT_OCO_ORDER_ID, 'ocoOrderId'],
 ];
 /** Int32 slot fields ↔ protobuf field names (meta words are carried as unsigned). */
 const I32: Array<[number, string]> = [
@@ -54,6 +58,7 @@ const FIELDS: Array<[number, number, Kind]> = [
   [EVT_MAKER_ACCOUNT, 19, 's32'], [EVT_MAKER_STATUS, 20, 'u32'], [EVT_MAKER_CUM, 21, 'i64'], [EVT_MAKER_LEAVES, 22, 'i64'],
   [EVT_CORRELATION, 23, 'u64'], [EVT_COMMAND_TYPE, 24, 'u32'], [EVT_MAKER_META, 25, 'u32'], [EVT_MAKER_QTY, 26, 'i64'],
   [EVT_INGRESS_TS, 29, 'u64'], [EVT_COMMAND_SEQ, 30, 's32'],
+  [EVT_STOP_PRICE, 32, 'i64'], [EVT_DISPLAY_QTY, 33, 'i64'], [EVT_EXPIRE_TIME, 34, 'i64'], [EVT_OCO_GROUP, 35, 'u64'], [EVT_OCO_ORDER_ID, 36, 'u64'],
 ];
 
 
