@@ -4,7 +4,8 @@ import type { AllocationResult } from '../bench/allocation.ts';
 import type { GatewayAllocation } from '../bench/gateway-allocation.ts';
 
 // Not a timing test: a hot path that allocates nothing triggers no collection at all, however
-// slow or noisy the machine is. One scavenge would mean ~1 MB+ of garbage per million operations.
+// slow or noisy the machine is. The matching workload has every order type (bench/workloads.ts
+// orderTypesMix: stops, stop-limits, icebergs, GTD expiry, OCO groups, moves, cancels, IOCs). One scavenge would mean ~1 MB+ of garbage per million operations.
 //
 // Measured in a fresh process (as the bench does), and run alone after every other test file (the
 // 'isolated' project in vitest.config.ts). Observed: with other test files running in parallel on
