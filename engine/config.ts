@@ -40,7 +40,7 @@ export interface EngineConfig {
   /** Live orders the risk stage tracks across all shards. Default 1,048,576. */
   riskOrderCapacity?: number;
   /**
-   * Slots per ring (power of two). Default 16,384: a 320-byte event ring of 5 MiB stays in a
+   * Slots per ring (power of two). Default 16,384: a 256-byte event ring of 4 MiB stays in a
    * typical L3; a 64K ring (16 MiB) made every event write a cache miss in profiles.
    */
   ringCapacity?: number;

@@ -1,5 +1,5 @@
 /**
- * Event slot: one thing that happened in a shard, 320 bytes, in that shard's event ring (one
+ * Event slot: one thing that happened in a shard, 256 bytes, in that shard's event ring (one
  * producer: the shard; consumers: risk stage, gateway, feeds, persistence). Int32 word indices;
  * int64 fields are little-endian (low word first).
  *
@@ -22,11 +22,11 @@
  *  22    88    i64    lastQty         TRADE: trade quantity; CANCELED/EXPIRED: quantity canceled;
  *                                     MASS_CANCEL_DONE: orders canceled
  *  24    96    i64    tradeId         TRADE: unique across shards: (shard's trade count) × 256 + shard id (tradeIdOf)
- *  26   104    i64    makerOrderId    TRADE: the resting order
- *  28   112    i32    makerAccountId
- *  29   116    i32    makerStatus
- *  30   120    i64    makerCumQty
- *  32   128    i64    makerLeavesQty
+ *  26   104    i64    makerOrderId    TRADE: the resting order       │ other events: expireTime (GTD, ms since the epoch)
+ *  28   112    i32    makerAccountId                                 │
+ *  29   116    i32    makerStatus                                    │
+ *  30   120    i64    makerCumQty                                    │ other events: ocoGroupId (the limit leg's order id)
+ *  32   128    i64    makerLeavesQty                                 │ other events: ocoOrderId (the other leg)
  *  34   136    i64    correlationId   of the command that caused the event
  *  36   144    i32    commandType     of the command that caused the event
  *  37   148    i32    makerMeta
@@ -38,13 +38,15 @@
  *  59   236    i32    batchEnd        1 on the last event of each commit of the shard (see below)
  *  60   240    i64    stopPrice       the order's stop price (STOP / STOP_LIMIT), else 0
  *  62   248    i64    displayQty      the order's iceberg display quantity, else 0
- *  64   256    i64    expireTime      the order's GTD expiry, ms since the epoch, else 0
- *  66   264    i64    ocoGroupId      the order's one-cancels-other group (the limit leg's orderId), else 0
- *  68   272    i64    ocoOrderId      the other leg of its OCO group, else 0
- *  70   280           reserved up to 320
+ *  64   256           end
  * ```
- * The order extension (stopPrice … ocoOrderId) is written on every order event except TRADE
- * (whose maker fields say nothing about it) and on REJECTED events of NEW / NEW_OCO commands.
+ * The order extension (docs/order-types.md) — stopPrice, displayQty, expireTime, ocoGroupId,
+ * ocoOrderId — is written on every event about one order except TRADE, and on REJECTED events of
+ * NEW / NEW_OCO commands (from the command). expireTime and the OCO ids share words with the maker
+ * block, which only TRADE events use (and which the shard clears on every other event): read them
+ * only when `type !== TRADE` (`hasOrderExtension`); a TRADE has no order extension (all 0). So the
+ * slot stays 256 bytes (four cache lines per event) and journals written before order types read
+ * the same (their non-TRADE events have zeros there).
  * For every order event: quantity = cumQty + leavesQty, except CANCELED / EXPIRED where leavesQty
  * is 0 and lastQty holds what was canceled (quantity = cumQty + lastQty), and REJECTED.
  *
@@ -55,9 +57,10 @@
  * differently, so the re-run check (engine/shard-agent.ts) ignores it like the wall clock.
  */
 import { CLORD_WORDS, readClordString } from './command-slot.ts';
+import { EventType } from './codes.ts';
 import { getI64 } from './int64.ts';
 
-export const EVT_SLOT_BYTES = 320;
+export const EVT_SLOT_BYTES = 256;
 /** A trade's id: the shard's n-th trade, made unique across shards (at most 256 shards). */
 export function tradeIdOf(tradeSeq: number, shardId: number): number {
   return tradeSeq * 256 + shardId;
@@ -97,10 +100,18 @@ export const EVT_COMMAND_SEQ = EVT_INGRESS_TS + 2;
 export const EVT_BATCH_END = EVT_COMMAND_SEQ + 1;
 export const EVT_STOP_PRICE = EVT_BATCH_END + 1;
 export const EVT_DISPLAY_QTY = EVT_STOP_PRICE + 2;
-export const EVT_EXPIRE_TIME = EVT_DISPLAY_QTY + 2;
-export const EVT_OCO_GROUP = EVT_EXPIRE_TIME + 2;
-export const EVT_OCO_ORDER_ID = EVT_OCO_GROUP + 2;
-export const EVT_END = EVT_OCO_ORDER_ID + 2;
+export const EVT_END = EVT_DISPLAY_QTY + 2;
+// Union with the maker block (events other than TRADE; see above).
+export const EVT_EXPIRE_TIME = EVT_MAKER_ORDER_ID;
+export const EVT_OCO_GROUP = EVT_MAKER_CUM;
+export const EVT_OCO_ORDER_ID = EVT_MAKER_LEAVES;
+/** The words the order extension shares with the maker block (layout checks). */
+export const ORDER_EXTENSION_UNION = ['EVT_EXPIRE_TIME', 'EVT_OCO_GROUP', 'EVT_OCO_ORDER_ID'] as const;
+
+/** Does this event carry an order extension in the maker block's words (every type but TRADE)? */
+export function hasOrderExtension(w: Int32Array, b: number): boolean {
+  return w[b + EVT_TYPE] !== EventType.TRADE;
+}
 
 /** Cold, allocating view of an event, for tests, logs and reports. */
 export interface DecodedEvent {
@@ -141,6 +152,7 @@ export interface DecodedEvent {
 }
 
 export function decodeEvent(w: Int32Array, b: number): DecodedEvent {
+  const trade = !hasOrderExtension(w, b);
   return {
     type: w[b + EVT_TYPE],
     code: w[b + EVT_CODE],
@@ -158,11 +170,11 @@ export function decodeEvent(w: Int32Array, b: number): DecodedEvent {
     lastPrice: getI64(w, b + EVT_LAST_PRICE),
     lastQty: getI64(w, b + EVT_LAST_QTY),
     tradeId: getI64(w, b + EVT_TRADE_ID),
-    makerOrderId: getI64(w, b + EVT_MAKER_ORDER_ID),
+    makerOrderId: trade ? getI64(w, b + EVT_MAKER_ORDER_ID) : 0,
     makerAccountId: w[b + EVT_MAKER_ACCOUNT],
     makerStatus: w[b + EVT_MAKER_STATUS],
-    makerCumQty: getI64(w, b + EVT_MAKER_CUM),
-    makerLeavesQty: getI64(w, b + EVT_MAKER_LEAVES),
+    makerCumQty: trade ? getI64(w, b + EVT_MAKER_CUM) : 0,
+    makerLeavesQty: trade ? getI64(w, b + EVT_MAKER_LEAVES) : 0,
     makerMeta: w[b + EVT_MAKER_META],
     makerQuantity: getI64(w, b + EVT_MAKER_QTY),
     correlationId: getI64(w, b + EVT_CORRELATION),
@@ -173,8 +185,8 @@ export function decodeEvent(w: Int32Array, b: number): DecodedEvent {
     commandSeq: w[b + EVT_COMMAND_SEQ],
     stopPrice: getI64(w, b + EVT_STOP_PRICE),
     displayQty: getI64(w, b + EVT_DISPLAY_QTY),
-    expireTime: getI64(w, b + EVT_EXPIRE_TIME),
-    ocoGroupId: getI64(w, b + EVT_OCO_GROUP),
-    ocoOrderId: getI64(w, b + EVT_OCO_ORDER_ID),
+    expireTime: trade ? 0 : getI64(w, b + EVT_EXPIRE_TIME),
+    ocoGroupId: trade ? 0 : getI64(w, b + EVT_OCO_GROUP),
+    ocoOrderId: trade ? 0 : getI64(w, b + EVT_OCO_ORDER_ID),
   };
 }

@@ -218,6 +218,8 @@ export class MatchingCore {
   protected readonly oOcoOther: Float64Array;
   /** 1 while a stop waits for its trigger (it sits in its book's stop table, not in the book). */
   protected readonly oPending: Uint8Array;
+  /** 1 when any order-type field above is set (events of plain orders skip writing them). */
+  protected readonly oExtras: Uint8Array;
   /** Free list of order slots (threaded through oNext, which also links a level's FIFO). */
   protected readonly orderPool: SlotPool;
   // ---- price level pool ----
@@ -273,6 +275,7 @@ export class MatchingCore {
     this.oOcoGroup = new Float64Array(cap);
     this.oOcoOther = new Float64Array(cap);
     this.oPending = new Uint8Array(cap);
+    this.oExtras = new Uint8Array(cap);
     this.hExp = new Float64Array(Math.min(cap, 1 << 12));
     this.hId = new Float64Array(this.hExp.length);
     this.orderPool = new SlotPool(this.oNext);
@@ -402,6 +405,7 @@ export class MatchingCore {
       copyClord(w, b + CMD_CLORD, this.oClord, o * CLORD_WORDS);
       this.takeOrderExtras(o, CMD_STOP_PRICE, false);
       this.oPending[o] = 1;
+      this.oExtras[o] = 1;
       this.rest(book, o);
       this.emitOrder(EventType.ACCEPTED, 0, o, 0);
       return;
@@ -491,6 +495,7 @@ export class MatchingCore {
     this.oDisplay[s] = 0; // the display quantity is the limit leg's
     this.oOcoOther[s] = limitId;
     this.oPending[s] = 1;
+    this.oExtras[s] = 1;
     this.rest(book, s);
     this.emitOrder(EventType.ACCEPTED, 0, s, 0);
     this.execute(book, a);
@@ -785,12 +790,19 @@ export class MatchingCore {
 
   /** Join the back of the order's level (a pending stop: of its stop price's queue); an iceberg shows its next part. */
   protected rest(book: Book, o: number): void {
-    const side = this.sideOf(book, o);
-    const pending = this.oPending[o] !== 0;
-    const price = pending ? this.oStop[o] : this.oPrice[o];
-    if (!pending && this.oDisplay[o] > 0) {
-      const leaves = this.oQty[o] - this.oCum[o];
-      this.oShown[o] = this.oDisplay[o] < leaves ? this.oDisplay[o] : leaves;
+    let side: SideLevels;
+    let price: number;
+    if (this.oExtras[o] === 0) {
+      side = metaSide(this.oMeta[o]) === Side.BUY ? book.bids : book.asks;
+      price = this.oPrice[o];
+    } else {
+      side = this.sideOf(book, o);
+      const pending = this.oPending[o] !== 0;
+      price = pending ? this.oStop[o] : this.oPrice[o];
+      if (!pending && this.oDisplay[o] > 0) {
+        const leaves = this.oQty[o] - this.oCum[o];
+        this.oShown[o] = this.oDisplay[o] < leaves ? this.oDisplay[o] : leaves;
+      }
     }
     let lvl = side.byPrice.get(price);
     if (lvl === MISSING) {
@@ -938,6 +950,7 @@ export class MatchingCore {
     this.oOcoGroup[o] = 0;
     this.oOcoOther[o] = 0;
     this.oPending[o] = 0;
+    this.oExtras[o] = 0;
     this.byId.put(id, o);
     this.linkAccount(o);
     return o;
@@ -950,6 +963,7 @@ export class MatchingCore {
     this.oExpire[o] = expire;
     this.oOcoGroup[o] = ocoGroup;
     this.oOcoOther[o] = ocoOther;
+    this.oExtras[o] = stop + display + expire + ocoGroup + ocoOther !== 0 ? 1 : 0;
     if (expire > 0) this.heapPush(o);
   }
 
@@ -966,6 +980,7 @@ export class MatchingCore {
     this.oExpire[o] = getI64(w, b + CMD_EXPIRE_TIME);
     this.oOcoGroup[o] = oco ? getI64(w, b + CMD_ORDER_ID) : 0;
     this.oOcoOther[o] = oco ? getI64(w, b + CMD_OCO_ORDER_ID) : 0;
+    this.oExtras[o] = this.oStop[o] + this.oDisplay[o] + this.oExpire[o] + this.oOcoGroup[o] + this.oOcoOther[o] !== 0 ? 1 : 0;
     if (this.oExpire[o] > 0) this.heapPush(o);
   }
 
@@ -1169,6 +1184,8 @@ export class MatchingCore {
     for (let k = (ev + EVT_LAST_PRICE) >> 1, end = (ev + EVT_CORRELATION) >> 1; k < end; k++) od[k] = 0;
     ow[ev + EVT_MAKER_META] = 0;
     od[(ev + EVT_MAKER_QTY) >> 1] = 0;
+    // The order-type fields: written over this by events of orders that have them (writeExtras).
+    for (let k = (ev + EVT_STOP_PRICE) >> 1, end = (ev + EVT_END) >> 1; k < end; k++) od[k] = 0;
     if (type !== EventType.TRADE && type !== EventType.REPLACED && type !== EventType.REJECTED) {
       // The other client id: written by TRADE, REPLACED and REJECTED events themselves.
       for (let k = (ev + EVT_OTHER_CLORD) >> 1, end = k + (CLORD_WORDS >> 1); k < end; k++) od[k] = 0;
@@ -1190,16 +1207,11 @@ export class MatchingCore {
     const ow = this.out.words;
     for (let k = ev + EVT_ORDER_ID, end = ev + EVT_LAST_PRICE; k < end; k++) ow[k] = 0;
     for (let k = ev + EVT_CLORD, end = k + CLORD_WORDS; k < end; k++) ow[k] = 0;
-    this.zeroExtras(ev);
   }
 
-  /** The order-type fields (stopPrice … ocoOrderId) of events that are not about one order's state. */
-  protected zeroExtras(ev: number): void {
-    const od = this.out.doubles;
-    for (let k = (ev + EVT_STOP_PRICE) >> 1, end = (ev + EVT_END) >> 1; k < end; k++) od[k] = 0;
-  }
-
+  /** The order-type fields of an order's event (beginEvent cleared them: plain orders have none). */
   protected writeExtras(ev: number, o: number): void {
+    if (this.oExtras[o] === 0) return;
     const ow = this.out.words;
     putI64(ow, ev + EVT_STOP_PRICE, this.oStop[o]);
     putI64(ow, ev + EVT_DISPLAY_QTY, this.oDisplay[o]);
@@ -1260,7 +1272,6 @@ export class MatchingCore {
     const ev = this.beginEvent(EventType.TRADE, 0);
     const ow = this.out.words;
     this.fillOrderFields(ev, t);
-    this.zeroExtras(ev);
     putI64(ow, ev + EVT_LEAVES, this.oQty[t] - this.oCum[t]);
     ow[ev + EVT_STATUS] = this.status(t);
     putI64(ow, ev + EVT_LAST_PRICE, price);

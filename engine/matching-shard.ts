@@ -42,7 +42,10 @@ export class MatchingShard extends MatchingCore {
         copyClord(w, b + EVT_CLORD, this.oClord, o * CLORD_WORDS);
         this.setOrderExtras(o, getI64(w, b + EVT_STOP_PRICE), getI64(w, b + EVT_DISPLAY_QTY), getI64(w, b + EVT_EXPIRE_TIME), getI64(w, b + EVT_OCO_GROUP), getI64(w, b + EVT_OCO_ORDER_ID));
         const meta = this.oMeta[o];
-        if (isStopType(metaType(meta))) this.oPending[o] = 1;
+        if (isStopType(metaType(meta))) {
+          this.oPending[o] = 1;
+          this.oExtras[o] = 1;
+        }
         if (this.oPending[o] !== 0 || restable(meta)) this.rest(this.books[this.bookOf[symbol]], o);
         return;
       }
@@ -160,6 +163,7 @@ export class MatchingShard extends MatchingCore {
       writeClordString(this.oClord, o * CLORD_WORDS, clOrd);
       this.setOrderExtras(o, stop ?? 0, display ?? 0, expire ?? 0, group ?? 0, other ?? 0);
       this.oPending[o] = pending ?? 0;
+      if (this.oPending[o] !== 0) this.oExtras[o] = 1;
       this.rest(this.books[this.bookOf[symbol]], o);
       if (shown !== undefined && this.oDisplay[o] > 0) this.oShown[o] = shown;
     }

@@ -7,7 +7,7 @@ import { HI, LO, MAX_UNITS, getI64, mulAtMost, mulWide, putI64, wide } from './i
 /** [name, word offset, width in words] of every field, in layout order. */
 function fields(mod: Record<string, unknown>, prefix: string, widths: Record<string, number>, end: string): Array<[string, number, number]> {
   return Object.entries(mod)
-    .filter(([k, v]) => k.startsWith(prefix) && typeof v === 'number' && k !== end && k !== `${prefix}SLOT_BYTES` && k !== `${prefix}SLOT_WORDS`)
+    .filter(([k, v]) => k.startsWith(prefix) && typeof v === 'number' && k !== end && k !== `${prefix}SLOT_BYTES` && k !== `${prefix}SLOT_WORDS` && !(evt.ORDER_EXTENSION_UNION as readonly string[]).includes(k))
     .map(([k, v]): [string, number, number] => [k, v as number, widths[k] ?? 1])
     .sort((a, b) => a[1] - b[1]);
 }
@@ -24,8 +24,11 @@ function checkLayout(list: Array<[string, number, number]>, endWord: number, slo
 }
 
 describe('slot layouts', () => {
-  it('command slot fields are aligned, in order and inside 128 bytes', () => {
-    const w = { CMD_PRICE: 2, CMD_QTY: 2, CMD_ORDER_ID: 2, CMD_CORRELATION: 2, CMD_INGRESS_TS: 2, CMD_CLORD: 8, CMD_NEW_CLORD: 8 };
+  it('command slot fields are aligned, in order and inside 192 bytes', () => {
+    const w = {
+      CMD_PRICE: 2, CMD_QTY: 2, CMD_ORDER_ID: 2, CMD_CORRELATION: 2, CMD_INGRESS_TS: 2, CMD_CLORD: 8, CMD_NEW_CLORD: 8, CMD_STOP_PRICE: 2, CMD_DISPLAY_QTY: 2,
+      CMD_EXPIRE_TIME: 2, CMD_OCO_PRICE: 2, CMD_OCO_ORDER_ID: 2,
+    };
     checkLayout(fields(cmd, 'CMD_', w, 'CMD_END'), cmd.CMD_END, cmd.CMD_SLOT_BYTES);
   });
 
@@ -33,9 +36,15 @@ describe('slot layouts', () => {
     const w = {
       EVT_SEQ: 2, EVT_TS: 2, EVT_ORDER_ID: 2, EVT_PRICE: 2, EVT_QTY: 2, EVT_CUM: 2, EVT_LEAVES: 2, EVT_LAST_PRICE: 2, EVT_LAST_QTY: 2,
       EVT_TRADE_ID: 2, EVT_MAKER_ORDER_ID: 2, EVT_MAKER_CUM: 2, EVT_MAKER_LEAVES: 2, EVT_CORRELATION: 2, EVT_MAKER_QTY: 2,
-      EVT_CLORD: 8, EVT_OTHER_CLORD: 8, EVT_INGRESS_TS: 2,
+      EVT_CLORD: 8, EVT_OTHER_CLORD: 8, EVT_INGRESS_TS: 2, EVT_STOP_PRICE: 2, EVT_DISPLAY_QTY: 2,
     };
     checkLayout(fields(evt, 'EVT_', w, 'EVT_END'), evt.EVT_END, evt.EVT_SLOT_BYTES);
+    // The order extension's union words lie in the maker block the shard clears on every event but TRADE.
+    for (const k of evt.ORDER_EXTENSION_UNION) {
+      const off = evt[k];
+      expect(off % 2).toBe(0);
+      expect(off >= evt.EVT_MAKER_ORDER_ID && off + 2 <= evt.EVT_CORRELATION, k).toBe(true);
+    }
     // The shard clears [LAST_PRICE, CORRELATION) and OTHER_CLORD with 8-byte stores.
     for (const k of [evt.EVT_LAST_PRICE, evt.EVT_CORRELATION, evt.EVT_OTHER_CLORD, evt.EVT_MAKER_QTY]) expect(k % 2).toBe(0);
     const ring = RingBuffer.create(4, evt.EVT_SLOT_BYTES, 1);

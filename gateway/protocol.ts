@@ -558,9 +558,12 @@ export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | unde
   // The order-type fields, each only when set: reports of other orders keep their bytes.
   if (isSet(w, b + EVT_STOP_PRICE)) r.stopPrice = fmtP(u.stopPrice);
   if (isSet(w, b + EVT_DISPLAY_QTY)) r.displayQuantity = fmtQ(u.displayQuantity);
-  if (isSet(w, b + EVT_EXPIRE_TIME)) r.expireTime = getI64(w, b + EVT_EXPIRE_TIME);
-  if (isSet(w, b + EVT_OCO_GROUP)) r.ocoGroupId = String(getI64(w, b + EVT_OCO_GROUP));
-  if (isSet(w, b + EVT_OCO_ORDER_ID)) r.ocoOrderId = String(getI64(w, b + EVT_OCO_ORDER_ID));
+  // expireTime and the OCO ids share the maker block's words: a TRADE has none (engine/event-slot.ts).
+  if (type !== EventType.TRADE) {
+    if (isSet(w, b + EVT_EXPIRE_TIME)) r.expireTime = getI64(w, b + EVT_EXPIRE_TIME);
+    if (isSet(w, b + EVT_OCO_GROUP)) r.ocoGroupId = String(getI64(w, b + EVT_OCO_GROUP));
+    if (isSet(w, b + EVT_OCO_ORDER_ID)) r.ocoOrderId = String(getI64(w, b + EVT_OCO_ORDER_ID));
+  }
   if (id !== undefined) r.id = id;
   return r;
 }

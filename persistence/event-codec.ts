@@ -16,6 +16,7 @@ import {
   EVT_TRADE_ID, EVT_TS, EVT_TYPE, EVT_SLOT_WORDS, EVT_STOP_PRICE, EVT_DISPLAY_QTY, EVT_EXPIRE_TIME, EVT_OCO_GROUP, EVT_OCO_ORDER_ID,
 } from '../engine/event-slot.ts';
 import { getI64, putI64, writeInt64 } from '../engine/int64.ts';
+import { EventType } from '../engine/codes.ts';
 
 const root = protobuf.loadSync(fileURLToPath(new URL('../proto/ringmatch.proto', import.meta.url)));
 export const EngineEvent = root.lookupType('ringmatch.v1.EngineEvent');
@@ -30,6 +31,13 @@ const I64: Array<[number, string]> = [
   [EVT_STOP_PRICE, 'stopPrice'], [EVT_DISPLAY_QTY, 'displayQty'], [EVT_EXPIRE_TIME, 'expireTime'], [EVT_OCO_GROUP, 'ocoGroupId'],
   [EVT_OCO_ORDER_ID, 'ocoOrderId'],
 ];
+/**
+ * Slot words that mean one thing in TRADE events (the maker's) and another in every other event
+ * (the order extension): engine/event-slot.ts. Each field is carried only for its kind of event.
+ */
+const TRADE_ONLY = new Set(['makerOrderId', 'makerCumQty', 'makerLeavesQty']);
+const NOT_TRADE = new Set(['expireTime', 'ocoGroupId', 'ocoOrderId']);
+const carried = (name: string, trade: boolean): boolean => (trade ? !NOT_TRADE.has(name) : !TRADE_ONLY.has(name));
 /** Int32 slot fields ↔ protobuf field names (meta words are carried as unsigned). */
 const I32: Array<[number, string]> = [
   [EVT_TYPE, 'type'], [EVT_CODE, 'code'], [EVT_ACCOUNT, 'accountId'], [EVT_SYMBOL, 'symbolId'], [EVT_META, 'meta'], [EVT_STATUS, 'status'],
@@ -43,7 +51,8 @@ export const EngineEventBatch = root.lookupType('ringmatch.v1.EngineEventBatch')
 /** Reference encoder through protobufjs reflection (tests compare the fast one with it). */
 export function encodeEngineEventReflect(shard: number, w: Int32Array, b: number, symbolName = ''): Uint8Array {
   const o: Record<string, unknown> = { shard, symbol: symbolName, clientOrderId: readClordString(w, b + EVT_CLORD), otherClientOrderId: readClordString(w, b + EVT_OTHER_CLORD) };
-  for (const [off, name] of I64) o[name] = getI64(w, b + off);
+  const trade = w[b + EVT_TYPE] === EventType.TRADE;
+  for (const [off, name] of I64) o[name] = carried(name, trade) ? getI64(w, b + off) : 0;
   for (const [off, name] of I32) o[name] = UNSIGNED32.has(name) ? w[b + off] >>> 0 : w[b + off];
   return EngineEvent.encode(o).finish();
 }
@@ -60,6 +69,11 @@ const FIELDS: Array<[number, number, Kind]> = [
   [EVT_INGRESS_TS, 29, 'u64'], [EVT_COMMAND_SEQ, 30, 's32'],
   [EVT_STOP_PRICE, 32, 'i64'], [EVT_DISPLAY_QTY, 33, 'i64'], [EVT_EXPIRE_TIME, 34, 'i64'], [EVT_OCO_GROUP, 35, 'u64'], [EVT_OCO_ORDER_ID, 36, 'u64'],
 ];
+/** Field numbers of the maker fields (TRADE only) and of the order extension sharing their words (never TRADE). */
+const MAKER_NUMBERS = new Set([18, 21, 22]);
+const UNION_NUMBERS = new Set([34, 35, 36]);
+const TRADE_FIELDS = FIELDS.filter((f) => !UNION_NUMBERS.has(f[1]));
+const OTHER_FIELDS = FIELDS.filter((f) => !MAKER_NUMBERS.has(f[1]));
 
 
 /**
@@ -85,8 +99,9 @@ function writeClord(wr: protobuf.Writer, field: number, w: Int32Array, b: number
 
 function writeEngineEvent(wr: protobuf.Writer, shard: number, w: Int32Array, b: number, symbolName: string, bytes?: Uint8Array): void {
   if (shard !== 0) wr.uint32(8).uint32(shard);
-  for (let i = 0; i < FIELDS.length; i++) {
-    const f = FIELDS[i];
+  const fields = w[b + EVT_TYPE] === EventType.TRADE ? TRADE_FIELDS : OTHER_FIELDS;
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
     const kind = f[2];
     if (kind === 'u64' || kind === 'i64') {
       writeInt64(wr, f[1], getI64(w, b + f[0]), kind === 'u64');
@@ -158,7 +173,8 @@ function fromMessage(msg: protobuf.Message): DecodedEngineEvent {
   const o = EngineEvent.toObject(msg, { longs: String, defaults: true }) as Record<string, unknown>;
   if (o.seq === '0' || o.type === 0) throw new Error('not an engine event (no seq or type)');
   const slot = new Int32Array(EVT_SLOT_WORDS);
-  for (const [off, name] of I64) putI64(slot, off, Number(o[name] as string));
+  const trade = (o.type as number) === EventType.TRADE;
+  for (const [off, name] of I64) if (carried(name, trade)) putI64(slot, off, Number(o[name] as string));
   for (const [off, name] of I32) slot[off] = (o[name] as number) | 0;
   writeClordString(slot, EVT_CLORD, o.clientOrderId as string);
   writeClordString(slot, EVT_OTHER_CLORD, o.otherClientOrderId as string);

@@ -132,30 +132,6 @@ describe('journal', () => {
     expect(statSync(file).size).toBe(good.length); // nothing was truncated
   });
 
-  it('a journal of the format before order types (256-byte events) is refused with its own reason, never truncated as a torn tail', () => {
-    // Format 1 records, one and three of them: the single record is shorter than a format-2 record
-    // and would otherwise look like an incomplete (torn) last write.
-    for (const n of [1, 3]) {
-      const dir = tmp();
-      writeAll(dir, shardEvents(1)).close(); // creates the folder layout; the file is replaced below
-      const [file] = listSegments(dir, 0);
-      const old = Buffer.alloc(n * (24 + 256));
-      for (let i = 0; i < n; i++) {
-        const off = i * (24 + 256);
-        old.writeUInt32LE(256, off);
-        old.writeUInt16LE(0, off + 8);
-        old.writeUInt16LE(1, off + 10);
-        old.writeUInt32LE(1, off + 12);
-        old.writeUInt32LE(i + 1, off + 16);
-        old.writeUInt32LE(crc32c(old, off + 8, off + 24 + 256), off + 4);
-      }
-      writeFileSync(file, old);
-      expect(() => readJournal(dir, 0, { repair: true })).toThrow(/journal format 1, written by a ringmatch before order types/);
-      expect(() => new JournalWriter(dir, 0)).toThrow(JournalCorruptError);
-      expect(statSync(file).size).toBe(old.length);
-    }
-  });
-
   it('refuses sequence gaps on append, and finds them on read', () => {
     const dir = tmp();
     const events = shardEvents(20);

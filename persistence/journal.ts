@@ -5,11 +5,11 @@
  * ```
  *  record (little-endian), 8-byte aligned
  *  byte  type  field
- *   0    u32   payloadLength   = EVT_SLOT_BYTES (320 in format version 2; 256 in version 1)
+ *   0    u32   payloadLength   = EVT_SLOT_BYTES (format version 1)
  *   4    u32   crc32c          of bytes [8, 24 + payloadLength)
  *   8    u16   shard
  *  10    u16   eventType
- *  12    u32   formatVersion   2 (1: before order types — refused with its own message, never truncated)
+ *  12    u32   formatVersion   1
  *  16    i64   sequence        the shard's event sequence (1, 2, 3 … no gaps)
  *  24    …     payload         the event slot, byte for byte (engine/event-slot.ts)
  * ```
@@ -31,9 +31,7 @@ import { crc32c } from './crc32c.ts';
 
 export const RECORD_HEADER_BYTES = 24;
 export const RECORD_BYTES = RECORD_HEADER_BYTES + EVT_SLOT_BYTES;
-export const FORMAT_VERSION = 2;
-/** Format 1 (ringmatch before order types, docs/order-types.md): 256-byte event slots. */
-const V1_PAYLOAD_BYTES = 256;
+export const FORMAT_VERSION = 1;
 const PAYLOAD_WORDS = EVT_SLOT_WORDS;
 
 /** The journal could not be written (disk full, I/O error); `code` is the errno name. Retryable. */
@@ -175,7 +173,7 @@ export function readJournal(
         // acknowledged order, so it is never truncated — refuse, with file and offset.
         // A zero-filled tail is the other face of a crash before fdatasync (some file systems
         // extend the file before the data lands): never acknowledged, so a torn write too.
-        if (isLast && !isOlderFormat(bytes, view, off) && (bytes.length - off < RECORD_BYTES || zeroFrom(bytes, off))) {
+        if (isLast && (bytes.length - off < RECORD_BYTES || zeroFrom(bytes, off))) {
           torn = { file, offset: base + off, bytes: bytes.length - off, reason: bad };
           if (opts.repair) truncateFile(file, base + off);
           break;
@@ -197,9 +195,6 @@ export function readJournal(
 
 /** null when the record at `off` is sound, else what is wrong with it. */
 export function checkRecord(bytes: Uint8Array, view: DataView, off: number, shard: number): string | null {
-  if (isOlderFormat(bytes, view, off)) {
-    return `journal format 1, written by a ringmatch before order types (256-byte events); this version reads format ${FORMAT_VERSION} only — replay it with the version that wrote it, or start on a new data folder`;
-  }
   if (bytes.length - off < RECORD_BYTES) return `incomplete record (${bytes.length - off} of ${RECORD_BYTES} bytes)`;
   const len = view.getUint32(off, true);
   if (len !== EVT_SLOT_BYTES) return `record length ${len}, expected ${EVT_SLOT_BYTES}`;
@@ -208,14 +203,6 @@ export function checkRecord(bytes: Uint8Array, view: DataView, off: number, shar
   if (view.getUint16(off + 8, true) !== shard) return `record of shard ${view.getUint16(off + 8, true)} in shard ${shard}'s journal`;
   if (view.getUint32(off + 12, true) !== FORMAT_VERSION) return `unknown format version ${view.getUint32(off + 12, true)}`;
   return null;
-}
-
-/** A complete format-1 record (never mistaken for a torn write of this format: it is refused, not truncated). */
-function isOlderFormat(bytes: Uint8Array, view: DataView, off: number): boolean {
-  return (
-    bytes.length - off >= RECORD_HEADER_BYTES + V1_PAYLOAD_BYTES && view.getUint32(off, true) === V1_PAYLOAD_BYTES && view.getUint32(off + 12, true) === 1 &&
-    crc32c(bytes, off + 8, off + RECORD_HEADER_BYTES + V1_PAYLOAD_BYTES) === view.getUint32(off + 4, true)
-  );
 }
 
 function truncateFile(file: string, size: number): void {
