@@ -81,6 +81,9 @@ export interface ShardOptions {
 }
 
 export const NIL = -1;
+/** Bits of an order's flags byte (MatchingCore.oFlags). */
+export const F_EXTRAS = 1;
+export const F_PENDING = 2;
 
 /** Options of shard k as the spec pins symbols to it (one place for the worker and the inline engine). */
 export function shardOptions(spec: EngineSpec, k: number): ShardOptions {
@@ -216,10 +219,12 @@ export class MatchingCore {
   protected readonly oOcoGroup: Float64Array;
   /** The other leg's order id (looked up by id: it may be gone). */
   protected readonly oOcoOther: Float64Array;
-  /** 1 while a stop waits for its trigger (it sits in its book's stop table, not in the book). */
-  protected readonly oPending: Uint8Array;
-  /** 1 when any order-type field above is set (events of plain orders skip writing them). */
-  protected readonly oExtras: Uint8Array;
+  /**
+   * F_EXTRAS: an order-type field above is set — without it they hold a previous order's values and
+   * are never read (a plain order's path touches this byte, not six more arrays); F_PENDING: a stop
+   * waiting for its trigger (it sits in its book's stop table, not in the book).
+   */
+  protected readonly oFlags: Uint8Array;
   /** Free list of order slots (threaded through oNext, which also links a level's FIFO). */
   protected readonly orderPool: SlotPool;
   // ---- price level pool ----
@@ -274,8 +279,7 @@ export class MatchingCore {
     this.oExpire = new Float64Array(cap);
     this.oOcoGroup = new Float64Array(cap);
     this.oOcoOther = new Float64Array(cap);
-    this.oPending = new Uint8Array(cap);
-    this.oExtras = new Uint8Array(cap);
+    this.oFlags = new Uint8Array(cap);
     this.hExp = new Float64Array(Math.min(cap, 1 << 12));
     this.hId = new Float64Array(this.hExp.length);
     this.orderPool = new SlotPool(this.oNext);
@@ -363,7 +367,10 @@ export class MatchingCore {
     }
     // Trades moved the last price: trigger the stops it reached (and those their trades reach).
     const traded = this.tradedBook;
-    if (traded !== null) this.runTriggers(traded);
+    if (traded !== null) {
+      this.tradedBook = null;
+      if (traded.stopBuys.count + traded.stopSells.count > 0) this.runTriggers(traded);
+    }
   }
 
   // ------------------------------------------------------------------ commands
@@ -404,8 +411,7 @@ export class MatchingCore {
       const o = this.addOrder(orderId, account, symbol, meta, price, qty, 0);
       copyClord(w, b + CMD_CLORD, this.oClord, o * CLORD_WORDS);
       this.takeOrderExtras(o, CMD_STOP_PRICE, false);
-      this.oPending[o] = 1;
-      this.oExtras[o] = 1;
+      this.oFlags[o] |= F_EXTRAS | F_PENDING;
       this.rest(book, o);
       this.emitOrder(EventType.ACCEPTED, 0, o, 0);
       return;
@@ -420,7 +426,8 @@ export class MatchingCore {
     }
     const o = this.addOrder(orderId, account, symbol, meta, price, qty, 0);
     copyClord(w, b + CMD_CLORD, this.oClord, o * CLORD_WORDS);
-    this.takeOrderExtras(o, -1, false);
+    // (Guarded here, not inside: a call never taken is not inlined, and the plain order's path stays small.)
+    if ((w[b + CMD_DISPLAY_QTY] | w[b + CMD_DISPLAY_QTY + 1] | w[b + CMD_EXPIRE_TIME] | w[b + CMD_EXPIRE_TIME + 1]) !== 0) this.takeOrderExtras(o, -1, false);
     this.emitOrder(EventType.ACCEPTED, 0, o, 0);
     this.execute(book, o);
   }
@@ -494,8 +501,7 @@ export class MatchingCore {
     this.takeOrderExtras(s, CMD_STOP_PRICE, true);
     this.oDisplay[s] = 0; // the display quantity is the limit leg's
     this.oOcoOther[s] = limitId;
-    this.oPending[s] = 1;
-    this.oExtras[s] = 1;
+    this.oFlags[s] |= F_EXTRAS | F_PENDING;
     this.rest(book, s);
     this.emitOrder(EventType.ACCEPTED, 0, s, 0);
     this.execute(book, a);
@@ -523,7 +529,8 @@ export class MatchingCore {
     const cmdStop = getI64(w, b + CMD_STOP_PRICE);
     const newPrice = cmdPrice !== 0 ? cmdPrice : this.oPrice[o];
     const newQty = cmdQty !== 0 ? cmdQty : this.oQty[o];
-    if (cmdStop !== 0 && this.oPending[o] === 0) {
+    const flags = this.oFlags[o];
+    if (cmdStop !== 0 && (flags & F_PENDING) === 0) {
       this.emitOrderReject(o, ResultCode.MATCH_STOP_ALREADY_TRIGGERED);
       return;
     }
@@ -533,7 +540,7 @@ export class MatchingCore {
     }
     const book = this.books[this.bookOf[symbol]];
     const side = metaSide(this.oMeta[o]);
-    if (this.oPending[o] !== 0) {
+    if ((flags & F_PENDING) !== 0) {
       this.replaceStop(book, o, cmdStop !== 0 ? cmdStop : this.oStop[o], newPrice, newQty);
       return;
     }
@@ -546,7 +553,7 @@ export class MatchingCore {
       // Quantity down at the same price keeps time priority.
       this.lQty[this.oLevel[o]] -= this.oQty[o] - newQty;
       this.oQty[o] = newQty;
-      this.clampShown(o);
+      if (this.oFlags[o] !== 0) this.clampShown(o);
       this.emitReplaced(o, Reason.USER);
       return;
     }
@@ -674,7 +681,7 @@ export class MatchingCore {
           sum += this.lQty[lvl];
         } else {
           // The taker stops at its own order; an iceberg before it refills behind it: only its shown part counts.
-          for (let m = this.lHead[lvl]; m !== own; m = this.oNext[m]) sum += this.oDisplay[m] > 0 ? this.oShown[m] : this.oQty[m] - this.oCum[m];
+          for (let m = this.lHead[lvl]; m !== own; m = this.oNext[m]) sum += this.oFlags[m] !== 0 && this.oDisplay[m] > 0 ? this.oShown[m] : this.oQty[m] - this.oCum[m];
           return sum;
         }
       }
@@ -704,14 +711,16 @@ export class MatchingCore {
           const takerLeaves = this.oQty[t] - this.oCum[t];
           const makerLeaves = this.oQty[m] - this.oCum[m];
           // An iceberg maker trades at most its shown part.
-          const makerShown = this.oDisplay[m] > 0 ? this.oShown[m] : makerLeaves;
+          const mFlags = this.oFlags[m];
+          const iceberg = mFlags !== 0 && this.oDisplay[m] > 0;
+          const makerShown = iceberg ? this.oShown[m] : makerLeaves;
           const q = takerLeaves < makerShown ? takerLeaves : makerShown;
           this.oCum[t] += q;
           this.oCum[m] += q;
           this.lQty[lvl] -= q;
           this.emitTrade(t, m, lp, q);
-          if (this.oOcoOther[t] !== 0) this.cancelOther(t);
-          if (this.oOcoOther[m] !== 0) this.cancelOther(m);
+          if (this.oFlags[t] !== 0 && this.oOcoOther[t] !== 0) this.cancelOther(t);
+          if (mFlags !== 0 && this.oOcoOther[m] !== 0) this.cancelOther(m);
           if (q === makerLeaves) {
             this.unlinkLevel(m);
             this.release(m);
@@ -720,7 +729,7 @@ export class MatchingCore {
             this.toBack(lvl, m);
             const left = makerLeaves - q;
             this.oShown[m] = this.oDisplay[m] < left ? this.oDisplay[m] : left;
-          } else if (this.oDisplay[m] > 0) {
+          } else if (iceberg) {
             this.oShown[m] -= q;
           }
           if (q === takerLeaves) {
@@ -763,7 +772,7 @@ export class MatchingCore {
         } else {
           this.oQty[m] -= d;
           this.lQty[this.oLevel[m]] -= d;
-          this.clampShown(m);
+          if (this.oFlags[m] !== 0) this.clampShown(m);
           this.idChanged = false;
           this.emitReplaced(m, Reason.STP_DECREMENT);
         }
@@ -784,7 +793,7 @@ export class MatchingCore {
   /** The levels an order sits in: its book side, or its stop table while it waits for its trigger. */
   protected sideOf(book: Book, o: number): SideLevels {
     const buy = metaSide(this.oMeta[o]) === Side.BUY;
-    if (this.oPending[o] !== 0) return buy ? book.stopBuys : book.stopSells;
+    if ((this.oFlags[o] & F_PENDING) !== 0) return buy ? book.stopBuys : book.stopSells;
     return buy ? book.bids : book.asks;
   }
 
@@ -792,12 +801,12 @@ export class MatchingCore {
   protected rest(book: Book, o: number): void {
     let side: SideLevels;
     let price: number;
-    if (this.oExtras[o] === 0) {
+    if (this.oFlags[o] === 0) {
       side = metaSide(this.oMeta[o]) === Side.BUY ? book.bids : book.asks;
       price = this.oPrice[o];
     } else {
       side = this.sideOf(book, o);
-      const pending = this.oPending[o] !== 0;
+      const pending = (this.oFlags[o] & F_PENDING) !== 0;
       price = pending ? this.oStop[o] : this.oPrice[o];
       if (!pending && this.oDisplay[o] > 0) {
         const leaves = this.oQty[o] - this.oCum[o];
@@ -943,14 +952,7 @@ export class MatchingCore {
     this.oQty[o] = qty;
     this.oCum[o] = cum;
     this.oLevel[o] = NIL;
-    this.oStop[o] = 0;
-    this.oDisplay[o] = 0;
-    this.oShown[o] = 0;
-    this.oExpire[o] = 0;
-    this.oOcoGroup[o] = 0;
-    this.oOcoOther[o] = 0;
-    this.oPending[o] = 0;
-    this.oExtras[o] = 0;
+    this.oFlags[o] = 0; // the order-type fields are not read without F_EXTRAS
     this.byId.put(id, o);
     this.linkAccount(o);
     return o;
@@ -958,12 +960,14 @@ export class MatchingCore {
 
   /** The order-type fields of a new order (docs/order-types.md); a GTD order joins the expiry heap. */
   protected setOrderExtras(o: number, stop: number, display: number, expire: number, ocoGroup: number, ocoOther: number): void {
+    if (stop === 0 && display === 0 && expire === 0 && ocoGroup === 0 && ocoOther === 0) return;
     this.oStop[o] = stop;
     this.oDisplay[o] = display;
+    this.oShown[o] = 0;
     this.oExpire[o] = expire;
     this.oOcoGroup[o] = ocoGroup;
     this.oOcoOther[o] = ocoOther;
-    this.oExtras[o] = stop + display + expire + ocoGroup + ocoOther !== 0 ? 1 : 0;
+    this.oFlags[o] |= F_EXTRAS;
     if (expire > 0) this.heapPush(o);
   }
 
@@ -977,10 +981,11 @@ export class MatchingCore {
     const b = this.cb;
     this.oStop[o] = stopAt >= 0 ? getI64(w, b + stopAt) : 0;
     this.oDisplay[o] = getI64(w, b + CMD_DISPLAY_QTY);
+    this.oShown[o] = 0;
     this.oExpire[o] = getI64(w, b + CMD_EXPIRE_TIME);
     this.oOcoGroup[o] = oco ? getI64(w, b + CMD_ORDER_ID) : 0;
     this.oOcoOther[o] = oco ? getI64(w, b + CMD_OCO_ORDER_ID) : 0;
-    this.oExtras[o] = this.oStop[o] + this.oDisplay[o] + this.oExpire[o] + this.oOcoGroup[o] + this.oOcoOther[o] !== 0 ? 1 : 0;
+    this.oFlags[o] |= F_EXTRAS;
     if (this.oExpire[o] > 0) this.heapPush(o);
   }
 
@@ -1007,7 +1012,7 @@ export class MatchingCore {
   /** Terminal event for a non-resting order (already unlinked from its level), then release; then its OCO leg. */
   protected finish(o: number, type: number, reason: number): void {
     this.emitOrder(type, reason, o, this.oQty[o] - this.oCum[o]);
-    const other = this.oOcoOther[o];
+    const other = this.oFlags[o] !== 0 ? this.oOcoOther[o] : 0;
     this.release(o);
     if (other !== 0 && reason !== Reason.OCO) this.cancelOtherId(other);
   }
@@ -1056,13 +1061,13 @@ export class MatchingCore {
 
   protected trigger(book: Book, o: number): void {
     this.unlinkLevel(o);
-    this.oPending[o] = 0;
+    this.oFlags[o] &= ~F_PENDING;
     const meta = this.oMeta[o];
     if (metaType(meta) === OrderType.STOP_LIMIT) {
       const p = this.oPrice[o];
       if (p < bandLow(book.lastPrice, book.bandBps) || p > bandHigh(book.lastPrice, book.bandBps)) {
         this.emitTriggerReject(o);
-        const other = this.oOcoOther[o];
+        const other = this.oOcoOther[o]; // a stop: F_EXTRAS is set
         this.release(o);
         if (other !== 0) this.cancelOtherId(other);
         return;
@@ -1184,8 +1189,10 @@ export class MatchingCore {
     for (let k = (ev + EVT_LAST_PRICE) >> 1, end = (ev + EVT_CORRELATION) >> 1; k < end; k++) od[k] = 0;
     ow[ev + EVT_MAKER_META] = 0;
     od[(ev + EVT_MAKER_QTY) >> 1] = 0;
-    // The order-type fields: written over this by events of orders that have them (writeExtras).
-    for (let k = (ev + EVT_STOP_PRICE) >> 1, end = (ev + EVT_END) >> 1; k < end; k++) od[k] = 0;
+    // stopPrice and displayQty (the other order-type fields share the maker block cleared above):
+    // written over by events of orders that have them (writeExtras).
+    od[(ev + EVT_STOP_PRICE) >> 1] = 0;
+    od[(ev + EVT_DISPLAY_QTY) >> 1] = 0;
     if (type !== EventType.TRADE && type !== EventType.REPLACED && type !== EventType.REJECTED) {
       // The other client id: written by TRADE, REPLACED and REJECTED events themselves.
       for (let k = (ev + EVT_OTHER_CLORD) >> 1, end = k + (CLORD_WORDS >> 1); k < end; k++) od[k] = 0;
@@ -1211,7 +1218,6 @@ export class MatchingCore {
 
   /** The order-type fields of an order's event (beginEvent cleared them: plain orders have none). */
   protected writeExtras(ev: number, o: number): void {
-    if (this.oExtras[o] === 0) return;
     const ow = this.out.words;
     putI64(ow, ev + EVT_STOP_PRICE, this.oStop[o]);
     putI64(ow, ev + EVT_DISPLAY_QTY, this.oDisplay[o]);
@@ -1221,7 +1227,7 @@ export class MatchingCore {
   }
 
   protected status(o: number): number {
-    if (this.oPending[o] !== 0) return OrderStatus.PENDING_TRIGGER;
+    if ((this.oFlags[o] & F_PENDING) !== 0) return OrderStatus.PENDING_TRIGGER;
     const cum = this.oCum[o];
     return cum === 0 ? OrderStatus.NEW : cum < this.oQty[o] ? OrderStatus.PARTIALLY_FILLED : OrderStatus.FILLED;
   }
@@ -1248,7 +1254,7 @@ export class MatchingCore {
     putI64(ow, ev + EVT_LAST_QTY, terminal ? canceled : 0);
     ow[ev + EVT_STATUS] =
       type === EventType.CANCELED ? OrderStatus.CANCELED : type === EventType.EXPIRED ? OrderStatus.EXPIRED : this.status(o);
-    this.writeExtras(ev, o);
+    if (this.oFlags[o] !== 0) this.writeExtras(ev, o);
     if (type === EventType.REPLACED) {
       if (this.idChanged) copyClord(this.prevClord, 0, ow, ev + EVT_OTHER_CLORD);
       else copyClord(this.oClord, o * CLORD_WORDS, ow, ev + EVT_OTHER_CLORD);
@@ -1321,7 +1327,7 @@ export class MatchingCore {
     putI64(ow, ev + EVT_LEAVES, this.oQty[o] - this.oCum[o]);
     ow[ev + EVT_STATUS] = this.status(o);
     copyClord(this.cw, this.cb + CMD_NEW_CLORD, ow, ev + EVT_OTHER_CLORD);
-    this.writeExtras(ev, o);
+    if (this.oFlags[o] !== 0) this.writeExtras(ev, o);
     this.out.publish();
   }
 
@@ -1333,7 +1339,7 @@ export class MatchingCore {
     putI64(ow, ev + EVT_LEAVES, 0);
     ow[ev + EVT_STATUS] = OrderStatus.REJECTED;
     for (let k = ev + EVT_OTHER_CLORD, end = k + CLORD_WORDS; k < end; k++) ow[k] = 0;
-    this.writeExtras(ev, o);
+    if (this.oFlags[o] !== 0) this.writeExtras(ev, o);
     this.out.publish();
   }
 

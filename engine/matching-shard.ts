@@ -12,7 +12,7 @@ import {
 import { getI64 } from './int64.ts';
 import { MISSING } from './long-int-map.ts';
 import type { EngineSpec } from './config.ts';
-import { MatchingCore, NIL, isStopType, restable, shardOptions } from './matching-core.ts';
+import { F_EXTRAS, F_PENDING, MatchingCore, NIL, isStopType, restable, shardOptions } from './matching-core.ts';
 import type { Book, EventOut, ShardState, SideLevels, SnapshotOrder } from './matching-core.ts';
 
 export { MatchingCore, shardOptions } from './matching-core.ts';
@@ -42,18 +42,16 @@ export class MatchingShard extends MatchingCore {
         copyClord(w, b + EVT_CLORD, this.oClord, o * CLORD_WORDS);
         this.setOrderExtras(o, getI64(w, b + EVT_STOP_PRICE), getI64(w, b + EVT_DISPLAY_QTY), getI64(w, b + EVT_EXPIRE_TIME), getI64(w, b + EVT_OCO_GROUP), getI64(w, b + EVT_OCO_ORDER_ID));
         const meta = this.oMeta[o];
-        if (isStopType(metaType(meta))) {
-          this.oPending[o] = 1;
-          this.oExtras[o] = 1;
-        }
-        if (this.oPending[o] !== 0 || restable(meta)) this.rest(this.books[this.bookOf[symbol]], o);
+        const stop = isStopType(metaType(meta));
+        if (stop) this.oFlags[o] |= F_EXTRAS | F_PENDING;
+        if (stop || restable(meta)) this.rest(this.books[this.bookOf[symbol]], o);
         return;
       }
       case EventType.TRIGGERED: {
         const o = this.byId.get(getI64(w, b + EVT_ORDER_ID));
         if (o === MISSING) return;
         this.unlinkLevel(o);
-        this.oPending[o] = 0;
+        this.oFlags[o] &= ~F_PENDING;
         if (restable(this.oMeta[o])) this.rest(this.books[this.bookOf[this.oSymbol[o]]], o);
         return;
       }
@@ -90,7 +88,7 @@ export class MatchingShard extends MatchingCore {
         const price = getI64(w, b + EVT_PRICE);
         const qty = getI64(w, b + EVT_QTY);
         copyClord(w, b + EVT_CLORD, this.oClord, o * CLORD_WORDS);
-        if (this.oPending[o] !== 0) {
+        if ((this.oFlags[o] & F_PENDING) !== 0) {
           // An untriggered stop: in place unless its stop price changed or its quantity grew.
           const stop = getI64(w, b + EVT_STOP_PRICE);
           if (stop === this.oStop[o] && qty <= this.oQty[o]) {
@@ -109,7 +107,7 @@ export class MatchingShard extends MatchingCore {
         if (price === this.oPrice[o] && qty <= this.oQty[o] && this.oLevel[o] !== NIL) {
           this.lQty[this.oLevel[o]] -= this.oQty[o] - qty;
           this.oQty[o] = qty;
-          this.clampShown(o);
+          if (this.oFlags[o] !== 0) this.clampShown(o);
           return;
         }
         // Lost priority (or was not resting): back to the tail of its (new) level.
@@ -136,9 +134,11 @@ export class MatchingShard extends MatchingCore {
       for (const side of this.sidesOf(book)) {
         for (let i = side.count - 1; i >= 0; i--) {
           for (let o = this.lHead[side.levels[i]]; o !== NIL; o = this.oNext[o]) {
+            const x = this.oFlags[o] !== 0;
             orders.push([
               this.oId[o], this.oAccount[o], this.oSymbol[o], this.oMeta[o], this.oPrice[o], this.oQty[o], this.oCum[o], readClordString(this.oClord, o * CLORD_WORDS),
-              this.oStop[o], this.oDisplay[o], this.oShown[o], this.oExpire[o], this.oOcoGroup[o], this.oOcoOther[o], this.oPending[o],
+              x ? this.oStop[o] : 0, x ? this.oDisplay[o] : 0, x ? this.oShown[o] : 0, x ? this.oExpire[o] : 0, x ? this.oOcoGroup[o] : 0, x ? this.oOcoOther[o] : 0,
+              (this.oFlags[o] & F_PENDING) !== 0 ? 1 : 0,
             ]);
           }
         }
@@ -162,10 +162,9 @@ export class MatchingShard extends MatchingCore {
       const o = this.addOrder(id, account, symbol, meta, price, qty, cum);
       writeClordString(this.oClord, o * CLORD_WORDS, clOrd);
       this.setOrderExtras(o, stop ?? 0, display ?? 0, expire ?? 0, group ?? 0, other ?? 0);
-      this.oPending[o] = pending ?? 0;
-      if (this.oPending[o] !== 0) this.oExtras[o] = 1;
+      if (pending) this.oFlags[o] |= F_EXTRAS | F_PENDING;
       this.rest(this.books[this.bookOf[symbol]], o);
-      if (shown !== undefined && this.oDisplay[o] > 0) this.oShown[o] = shown;
+      if (shown !== undefined && this.oFlags[o] !== 0 && this.oDisplay[o] > 0) this.oShown[o] = shown;
     }
   }
 
@@ -180,7 +179,7 @@ export class MatchingShard extends MatchingCore {
       this.release(o);
       return;
     }
-    if (this.oDisplay[o] === 0) return;
+    if (this.oFlags[o] === 0 || this.oDisplay[o] === 0) return;
     const leaves = this.oQty[o] - this.oCum[o];
     if (!maker) {
       // A taker rests (here: already rests) with its first part shown.
@@ -245,10 +244,10 @@ export class MatchingShard extends MatchingCore {
           for (let o = this.lHead[lvl]; o !== NIL; o = this.oNext[o]) {
             if (this.oPrev[o] !== prev) throw new Error(`level ${price}: broken prev link at order ${this.oId[o]}`);
             if (this.oLevel[o] !== lvl || (stops ? this.oStop[o] : this.oPrice[o]) !== price) throw new Error(`order ${this.oId[o]} sits in the wrong level`);
-            if ((this.oPending[o] !== 0) !== stops) throw new Error(`order ${this.oId[o]}: pending ${this.oPending[o]} but in ${stops ? 'a stop table' : 'the book'}`);
+            if (((this.oFlags[o] & F_PENDING) !== 0) !== stops) throw new Error(`order ${this.oId[o]}: pending ${this.oFlags[o] & F_PENDING} but in ${stops ? 'a stop table' : 'the book'}`);
             const leaves = this.oQty[o] - this.oCum[o];
             if (!(leaves > 0) || this.oCum[o] < 0) throw new Error(`order ${this.oId[o]}: leaves ${leaves} at rest`);
-            if (!stops && this.oDisplay[o] > 0 && !(this.oShown[o] > 0 && this.oShown[o] <= this.oDisplay[o] && this.oShown[o] <= leaves)) {
+            if (!stops && this.oFlags[o] !== 0 && this.oDisplay[o] > 0 && !(this.oShown[o] > 0 && this.oShown[o] <= this.oDisplay[o] && this.oShown[o] <= leaves)) {
               throw new Error(`iceberg ${this.oId[o]}: shown ${this.oShown[o]} of display ${this.oDisplay[o]}, leaves ${leaves}`);
             }
             if (this.byId.get(this.oId[o]) !== o) throw new Error(`order ${this.oId[o]} missing from the id index`);
@@ -325,7 +324,7 @@ export class MatchingShard extends MatchingCore {
             mixIn(this.oQty[o]);
             mixIn(this.oCum[o]);
             mixIn(this.oMeta[o]);
-            if (this.oStop[o] + this.oDisplay[o] + this.oExpire[o] + this.oOcoOther[o] !== 0) {
+            if (this.oFlags[o] !== 0) {
               // Order-type fields (only when set: hashes of plain books stay comparable run to run).
               mixIn(this.oStop[o]);
               mixIn(this.oDisplay[o]);

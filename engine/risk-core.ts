@@ -287,8 +287,11 @@ export class RiskCore {
     const stop = getI64(w, b + CMD_STOP_PRICE);
     const isStop = type === OrderType.STOP || type === OrderType.STOP_LIMIT;
     if (isStop ? !(stop >= 1) || stop > MAX_UNITS : stop !== 0) return ResultCode.RISK_INVALID_STOP_PRICE;
-    const check = this.checkExtras(w, b, type, tif, qty);
-    if (check !== ResultCode.OK) return check;
+    // (Guarded here: a call never taken is not inlined, and the plain order's path stays small.)
+    if (tif === TimeInForce.GTD || (w[b + CMD_DISPLAY_QTY] | w[b + CMD_DISPLAY_QTY + 1] | w[b + CMD_EXPIRE_TIME] | w[b + CMD_EXPIRE_TIME + 1]) !== 0) {
+      const check = this.checkExtras(w, b, type, tif, qty);
+      if (check !== ResultCode.OK) return check;
+    }
     let price: number;
     if (type === OrderType.MARKET) {
       // Market orders are protected at the band edge and valued there by the credit check.
