@@ -18,10 +18,11 @@
  *  14    56    i64    quantity        order quantity in lots
  *  16    64    i64    cumQty          filled so far
  *  18    72    i64    leavesQty       still open (0 once terminal)
- *  20    80    i64    lastPrice       TRADE: trade price
+ *  20    80    i64    lastPrice       TRADE: trade price                │ other events: stopPrice (STOP / STOP_LIMIT)
  *  22    88    i64    lastQty         TRADE: trade quantity; CANCELED/EXPIRED: quantity canceled;
  *                                     MASS_CANCEL_DONE: orders canceled
  *  24    96    i64    tradeId         TRADE: unique across shards: (shard's trade count) × 256 + shard id (tradeIdOf)
+ *                                     │ other events: displayQty (iceberg)
  *  26   104    i64    makerOrderId    TRADE: the resting order       │ other events: expireTime (GTD, ms since the epoch)
  *  28   112    i32    makerAccountId                                 │
  *  29   116    i32    makerStatus                                    │
@@ -36,17 +37,15 @@
  *  56   224    i64    ingressTs       copied from the command (µs since the epoch)
  *  58   232    i32    commandSeq      the risk stage's sequence of the command that caused the event
  *  59   236    i32    batchEnd        1 on the last event of each commit of the shard (see below)
- *  60   240    i64    stopPrice       the order's stop price (STOP / STOP_LIMIT), else 0
- *  62   248    i64    displayQty      the order's iceberg display quantity, else 0
- *  64   256           end
+ *  60   240           reserved up to 256 (always 0)
  * ```
  * The order extension (docs/order-types.md) — stopPrice, displayQty, expireTime, ocoGroupId,
  * ocoOrderId — is written on every event about one order except TRADE, and on REJECTED events of
- * NEW / NEW_OCO commands (from the command). expireTime and the OCO ids share words with the maker
- * block, which only TRADE events use (and which the shard clears on every other event): read them
- * only when `type !== TRADE` (`hasOrderExtension`); a TRADE has no order extension (all 0). So the
- * slot stays 256 bytes (four cache lines per event) and journals written before order types read
- * the same (their non-TRADE events have zeros there).
+ * NEW / NEW_OCO commands (from the command). It shares words with the trade and maker fields,
+ * which only TRADE events use (and which the shard clears on every other event): read it only when
+ * `type !== TRADE` (`hasOrderExtension`); a TRADE has no order extension (all 0). So the slot stays
+ * 256 bytes, a plain order's event writes nothing more than before, and journals written before
+ * order types read the same (their non-TRADE events have zeros there).
  * For every order event: quantity = cumQty + leavesQty, except CANCELED / EXPIRED where leavesQty
  * is 0 and lastQty holds what was canceled (quantity = cumQty + lastQty), and REJECTED.
  *
@@ -98,15 +97,15 @@ export const EVT_OTHER_CLORD = EVT_CLORD + CLORD_WORDS;
 export const EVT_INGRESS_TS = EVT_OTHER_CLORD + CLORD_WORDS;
 export const EVT_COMMAND_SEQ = EVT_INGRESS_TS + 2;
 export const EVT_BATCH_END = EVT_COMMAND_SEQ + 1;
-export const EVT_STOP_PRICE = EVT_BATCH_END + 1;
-export const EVT_DISPLAY_QTY = EVT_STOP_PRICE + 2;
-export const EVT_END = EVT_DISPLAY_QTY + 2;
-// Union with the maker block (events other than TRADE; see above).
+export const EVT_END = EVT_BATCH_END + 1;
+// The order extension: a union with the trade and maker fields (events other than TRADE; see above).
+export const EVT_STOP_PRICE = EVT_LAST_PRICE;
+export const EVT_DISPLAY_QTY = EVT_TRADE_ID;
 export const EVT_EXPIRE_TIME = EVT_MAKER_ORDER_ID;
 export const EVT_OCO_GROUP = EVT_MAKER_CUM;
 export const EVT_OCO_ORDER_ID = EVT_MAKER_LEAVES;
 /** The words the order extension shares with the maker block (layout checks). */
-export const ORDER_EXTENSION_UNION = ['EVT_EXPIRE_TIME', 'EVT_OCO_GROUP', 'EVT_OCO_ORDER_ID'] as const;
+export const ORDER_EXTENSION_UNION = ['EVT_STOP_PRICE', 'EVT_DISPLAY_QTY', 'EVT_EXPIRE_TIME', 'EVT_OCO_GROUP', 'EVT_OCO_ORDER_ID'] as const;
 
 /** Does this event carry an order extension in the maker block's words (every type but TRADE)? */
 export function hasOrderExtension(w: Int32Array, b: number): boolean {
@@ -167,9 +166,9 @@ export function decodeEvent(w: Int32Array, b: number): DecodedEvent {
     quantity: getI64(w, b + EVT_QTY),
     cumQty: getI64(w, b + EVT_CUM),
     leavesQty: getI64(w, b + EVT_LEAVES),
-    lastPrice: getI64(w, b + EVT_LAST_PRICE),
+    lastPrice: trade ? getI64(w, b + EVT_LAST_PRICE) : 0,
     lastQty: getI64(w, b + EVT_LAST_QTY),
-    tradeId: getI64(w, b + EVT_TRADE_ID),
+    tradeId: trade ? getI64(w, b + EVT_TRADE_ID) : 0,
     makerOrderId: trade ? getI64(w, b + EVT_MAKER_ORDER_ID) : 0,
     makerAccountId: w[b + EVT_MAKER_ACCOUNT],
     makerStatus: w[b + EVT_MAKER_STATUS],
@@ -183,8 +182,8 @@ export function decodeEvent(w: Int32Array, b: number): DecodedEvent {
     otherClientOrderId: readClordString(w, b + EVT_OTHER_CLORD),
     ingressTs: getI64(w, b + EVT_INGRESS_TS),
     commandSeq: w[b + EVT_COMMAND_SEQ],
-    stopPrice: getI64(w, b + EVT_STOP_PRICE),
-    displayQty: getI64(w, b + EVT_DISPLAY_QTY),
+    stopPrice: trade ? 0 : getI64(w, b + EVT_STOP_PRICE),
+    displayQty: trade ? 0 : getI64(w, b + EVT_DISPLAY_QTY),
     expireTime: trade ? 0 : getI64(w, b + EVT_EXPIRE_TIME),
     ocoGroupId: trade ? 0 : getI64(w, b + EVT_OCO_GROUP),
     ocoOrderId: trade ? 0 : getI64(w, b + EVT_OCO_ORDER_ID),

@@ -334,43 +334,49 @@ export class MatchingCore {
       return;
     }
     const symbol = w[b + CMD_SYMBOL];
+    // The order path's commands here; the rest in processOther (a small process() stays inlined in its loop).
+    if (type === CommandType.REPLACE) this.replaceOrder(symbol);
+    else if (type === CommandType.NEW) this.newOrder(symbol);
+    else if (type === CommandType.CANCEL) {
+      this.cancelOrder(symbol);
+      return;
+    } else if (!this.processOther(type, symbol)) return;
+    // Trades moved the last price: trigger the stops it reached (and those their trades reach).
+    const traded = this.tradedBook;
+    if (traded !== null) this.afterTrades(traded);
+  }
+
+  /** Commands other than NEW / CANCEL / REPLACE; true when trades may have happened (NEW_OCO). */
+  protected processOther(type: number, symbol: number): boolean {
+    const w = this.cw;
+    const b = this.cb;
     switch (type) {
-      case CommandType.NEW:
-        this.newOrder(symbol);
-        break;
       case CommandType.NEW_OCO:
         this.newOco(symbol);
-        break;
-      case CommandType.CANCEL:
-        this.cancelOrder(symbol);
-        return;
-      case CommandType.REPLACE:
-        this.replaceOrder(symbol);
-        break;
+        return true;
       case CommandType.CLOCK:
-        return;
+        return false;
       case CommandType.MASS_CANCEL:
         this.massCancel(w[b + CMD_ACCOUNT], symbol, metaReason(w[b + CMD_META]));
-        return;
+        return false;
       case CommandType.HALT_SYMBOL:
       case CommandType.RESUME_SYMBOL:
       case CommandType.ENABLE_ACCOUNT:
         this.emitAdmin(type);
-        return;
+        return false;
       case CommandType.DISABLE_ACCOUNT:
         this.massCancel(w[b + CMD_ACCOUNT], -1, Reason.KILL_SWITCH);
         this.emitAdmin(type);
-        return;
+        return false;
       default:
         this.emitCommandReject(ResultCode.MATCH_UNKNOWN_COMMAND);
-        return;
+        return false;
     }
-    // Trades moved the last price: trigger the stops it reached (and those their trades reach).
-    const traded = this.tradedBook;
-    if (traded !== null) {
-      this.tradedBook = null;
-      if (traded.stopBuys.count + traded.stopSells.count > 0) this.runTriggers(traded);
-    }
+  }
+
+  protected afterTrades(traded: Book): void {
+    this.tradedBook = null;
+    if (traded.stopBuys.count + traded.stopSells.count > 0) this.runTriggers(traded);
   }
 
   // ------------------------------------------------------------------ commands
@@ -1189,10 +1195,7 @@ export class MatchingCore {
     for (let k = (ev + EVT_LAST_PRICE) >> 1, end = (ev + EVT_CORRELATION) >> 1; k < end; k++) od[k] = 0;
     ow[ev + EVT_MAKER_META] = 0;
     od[(ev + EVT_MAKER_QTY) >> 1] = 0;
-    // stopPrice and displayQty (the other order-type fields share the maker block cleared above):
-    // written over by events of orders that have them (writeExtras).
-    od[(ev + EVT_STOP_PRICE) >> 1] = 0;
-    od[(ev + EVT_DISPLAY_QTY) >> 1] = 0;
+    // (The order-type fields share the trade and maker words cleared above: engine/event-slot.ts.)
     if (type !== EventType.TRADE && type !== EventType.REPLACED && type !== EventType.REJECTED) {
       // The other client id: written by TRADE, REPLACED and REJECTED events themselves.
       for (let k = (ev + EVT_OTHER_CLORD) >> 1, end = k + (CLORD_WORDS >> 1); k < end; k++) od[k] = 0;

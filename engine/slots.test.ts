@@ -36,14 +36,16 @@ describe('slot layouts', () => {
     const w = {
       EVT_SEQ: 2, EVT_TS: 2, EVT_ORDER_ID: 2, EVT_PRICE: 2, EVT_QTY: 2, EVT_CUM: 2, EVT_LEAVES: 2, EVT_LAST_PRICE: 2, EVT_LAST_QTY: 2,
       EVT_TRADE_ID: 2, EVT_MAKER_ORDER_ID: 2, EVT_MAKER_CUM: 2, EVT_MAKER_LEAVES: 2, EVT_CORRELATION: 2, EVT_MAKER_QTY: 2,
-      EVT_CLORD: 8, EVT_OTHER_CLORD: 8, EVT_INGRESS_TS: 2, EVT_STOP_PRICE: 2, EVT_DISPLAY_QTY: 2,
+      EVT_CLORD: 8, EVT_OTHER_CLORD: 8, EVT_INGRESS_TS: 2,
     };
     checkLayout(fields(evt, 'EVT_', w, 'EVT_END'), evt.EVT_END, evt.EVT_SLOT_BYTES);
     // The order extension's union words lie in the maker block the shard clears on every event but TRADE.
     for (const k of evt.ORDER_EXTENSION_UNION) {
       const off = evt[k];
       expect(off % 2).toBe(0);
-      expect(off >= evt.EVT_MAKER_ORDER_ID && off + 2 <= evt.EVT_CORRELATION, k).toBe(true);
+      expect(off >= evt.EVT_LAST_PRICE && off + 2 <= evt.EVT_CORRELATION, k).toBe(true);
+      // …and never on LAST_QTY, which CANCELED / EXPIRED / MASS_CANCEL_DONE events use.
+      expect(off !== evt.EVT_LAST_QTY, k).toBe(true);
     }
     // The shard clears [LAST_PRICE, CORRELATION) and OTHER_CLORD with 8-byte stores.
     for (const k of [evt.EVT_LAST_PRICE, evt.EVT_CORRELATION, evt.EVT_OTHER_CLORD, evt.EVT_MAKER_QTY]) expect(k % 2).toBe(0);

@@ -545,6 +545,8 @@ export class ReportWriter {
   private extension(out: Uint8Array, pos: number, w: Int32Array, b: number, sym: SymbolSpec): number {
     const f = this.f;
     let p = pos;
+    // The order-type fields share the trade and maker words: a TRADE has none (engine/event-slot.ts).
+    if (w[b + EVT_TYPE] === EventType.TRADE) return p;
     if (w[b + EVT_STOP_PRICE] !== 0 || w[b + EVT_STOP_PRICE + 1] !== 0) {
       p = put(out, p, f.stopPrice);
       if ((p = formatUnitsInto(out, p, getI64(w, b + EVT_STOP_PRICE), sym.tick)) < 0) return -1;
@@ -555,8 +557,6 @@ export class ReportWriter {
       if ((p = formatUnitsInto(out, p, getI64(w, b + EVT_DISPLAY_QTY), sym.lot)) < 0) return -1;
       out[p++] = 34;
     }
-    // expireTime and the OCO ids share the maker block's words: a TRADE has none (engine/event-slot.ts).
-    if (w[b + EVT_TYPE] === EventType.TRADE) return p;
     if (w[b + EVT_EXPIRE_TIME] !== 0 || w[b + EVT_EXPIRE_TIME + 1] !== 0) {
       if ((p = writeI64(out, put(out, p, f.expireTime), w, b + EVT_EXPIRE_TIME)) < 0) return -1;
     }

@@ -506,8 +506,10 @@ export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | unde
   u.lastPrice = 0;
   u.lastQuantity = 0;
   u.canceledQuantity = 0;
-  u.stopPrice = isSet(w, b + EVT_STOP_PRICE) ? getI64(w, b + EVT_STOP_PRICE) : 0;
-  u.displayQuantity = isSet(w, b + EVT_DISPLAY_QTY) ? getI64(w, b + EVT_DISPLAY_QTY) : 0;
+  // The order-type fields share the trade and maker words: a TRADE has none (engine/event-slot.ts).
+  const ext = type !== EventType.TRADE;
+  u.stopPrice = ext && isSet(w, b + EVT_STOP_PRICE) ? getI64(w, b + EVT_STOP_PRICE) : 0;
+  u.displayQuantity = ext && isSet(w, b + EVT_DISPLAY_QTY) ? getI64(w, b + EVT_DISPLAY_QTY) : 0;
   const r: ExecutionReport = {
     type: 'execution_report',
     execType: EXEC_TYPES[type] ?? 'unknown',
@@ -556,10 +558,9 @@ export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | unde
     }
   }
   // The order-type fields, each only when set: reports of other orders keep their bytes.
-  if (isSet(w, b + EVT_STOP_PRICE)) r.stopPrice = fmtP(u.stopPrice);
-  if (isSet(w, b + EVT_DISPLAY_QTY)) r.displayQuantity = fmtQ(u.displayQuantity);
-  // expireTime and the OCO ids share the maker block's words: a TRADE has none (engine/event-slot.ts).
-  if (type !== EventType.TRADE) {
+  if (ext) {
+    if (isSet(w, b + EVT_STOP_PRICE)) r.stopPrice = fmtP(u.stopPrice);
+    if (isSet(w, b + EVT_DISPLAY_QTY)) r.displayQuantity = fmtQ(u.displayQuantity);
     if (isSet(w, b + EVT_EXPIRE_TIME)) r.expireTime = getI64(w, b + EVT_EXPIRE_TIME);
     if (isSet(w, b + EVT_OCO_GROUP)) r.ocoGroupId = String(getI64(w, b + EVT_OCO_GROUP));
     if (isSet(w, b + EVT_OCO_ORDER_ID)) r.ocoOrderId = String(getI64(w, b + EVT_OCO_ORDER_ID));

@@ -35,8 +35,8 @@ const I64: Array<[number, string]> = [
  * Slot words that mean one thing in TRADE events (the maker's) and another in every other event
  * (the order extension): engine/event-slot.ts. Each field is carried only for its kind of event.
  */
-const TRADE_ONLY = new Set(['makerOrderId', 'makerCumQty', 'makerLeavesQty']);
-const NOT_TRADE = new Set(['expireTime', 'ocoGroupId', 'ocoOrderId']);
+const TRADE_ONLY = new Set(['lastPrice', 'tradeId', 'makerOrderId', 'makerCumQty', 'makerLeavesQty']);
+const NOT_TRADE = new Set(['stopPrice', 'displayQty', 'expireTime', 'ocoGroupId', 'ocoOrderId']);
 const carried = (name: string, trade: boolean): boolean => (trade ? !NOT_TRADE.has(name) : !TRADE_ONLY.has(name));
 /** Int32 slot fields ↔ protobuf field names (meta words are carried as unsigned). */
 const I32: Array<[number, string]> = [
@@ -69,9 +69,9 @@ const FIELDS: Array<[number, number, Kind]> = [
   [EVT_INGRESS_TS, 29, 'u64'], [EVT_COMMAND_SEQ, 30, 's32'],
   [EVT_STOP_PRICE, 32, 'i64'], [EVT_DISPLAY_QTY, 33, 'i64'], [EVT_EXPIRE_TIME, 34, 'i64'], [EVT_OCO_GROUP, 35, 'u64'], [EVT_OCO_ORDER_ID, 36, 'u64'],
 ];
-/** Field numbers of the maker fields (TRADE only) and of the order extension sharing their words (never TRADE). */
-const MAKER_NUMBERS = new Set([18, 21, 22]);
-const UNION_NUMBERS = new Set([34, 35, 36]);
+/** Field numbers of the trade and maker fields (TRADE only) and of the order extension sharing their words (never TRADE). */
+const MAKER_NUMBERS = new Set([15, 17, 18, 21, 22]);
+const UNION_NUMBERS = new Set([32, 33, 34, 35, 36]);
 const TRADE_FIELDS = FIELDS.filter((f) => !UNION_NUMBERS.has(f[1]));
 const OTHER_FIELDS = FIELDS.filter((f) => !MAKER_NUMBERS.has(f[1]));
 
