@@ -10,6 +10,7 @@ import { Engine, RISK_AGENT, shardAgent } from '../engine/engine.ts';
 import { EventCollector } from './engine-events.ts';
 import { engineScope, stateHashes, stopAndRebuild } from './engine-scope.ts';
 import { journalAt } from '../persistence/durability.ts';
+import { decodeEngineEvent, encodeEngineEvent } from '../persistence/event-codec.ts';
 
 /**
  * Stops, OCO groups, icebergs and GTD orders through the whole inline engine (risk → shards → risk),
@@ -80,6 +81,18 @@ describe('order types survive replay and snapshots', () => {
         }
       });
       check(shards2, risk2);
+
+      // 3. What an audit consumer rebuilds: every event through the Kafka codec (protobuf EngineEvent and back).
+      const shards3 = live.shards.map((_, k) => replayOnlyShard(spec, k));
+      const risk3 = new RiskEngine(spec);
+      journal.forEach((events, k) => {
+        for (const e of events) {
+          const { slot } = decodeEngineEvent(encodeEngineEvent(k, e, 0));
+          shards3[k].replayEvent(slot, 0);
+          risk3.replayEvent(slot, 0);
+        }
+      });
+      check(shards3, risk3);
     });
   }
 });
