@@ -532,11 +532,10 @@ export class MatchingCore {
     if (o === NIL) return;
     const cmdPrice = getI64(w, b + CMD_PRICE);
     const cmdQty = getI64(w, b + CMD_QTY);
-    const cmdStop = getI64(w, b + CMD_STOP_PRICE);
     const newPrice = cmdPrice !== 0 ? cmdPrice : this.oPrice[o];
     const newQty = cmdQty !== 0 ? cmdQty : this.oQty[o];
     const flags = this.oFlags[o];
-    if (cmdStop !== 0 && (flags & F_PENDING) === 0) {
+    if ((flags & F_PENDING) === 0 && (w[b + CMD_STOP_PRICE] | w[b + CMD_STOP_PRICE + 1]) !== 0) {
       this.emitOrderReject(o, ResultCode.MATCH_STOP_ALREADY_TRIGGERED);
       return;
     }
@@ -547,6 +546,7 @@ export class MatchingCore {
     const book = this.books[this.bookOf[symbol]];
     const side = metaSide(this.oMeta[o]);
     if ((flags & F_PENDING) !== 0) {
+      const cmdStop = getI64(w, b + CMD_STOP_PRICE);
       this.replaceStop(book, o, cmdStop !== 0 ? cmdStop : this.oStop[o], newPrice, newQty);
       return;
     }

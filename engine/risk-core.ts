@@ -505,17 +505,14 @@ export class RiskCore {
     if (this.rPending[i] !== 0) return ResultCode.RISK_REPLACE_PENDING;
     const cmdPrice = getI64(w, b + CMD_PRICE);
     const cmdQty = getI64(w, b + CMD_QTY);
-    const cmdStop = getI64(w, b + CMD_STOP_PRICE);
     if (cmdPrice < 0 || cmdPrice > MAX_UNITS) return ResultCode.RISK_INVALID_PRICE;
     if (cmdQty < 0 || cmdQty > MAX_UNITS) return ResultCode.RISK_INVALID_QUANTITY;
     const waiting = this.rStopWait[i] !== 0;
-    // A stop price only for a stop still waiting for its trigger (as far as this stage has heard).
-    if (cmdStop !== 0 && (!waiting || cmdStop < 1 || cmdStop > MAX_UNITS)) return ResultCode.RISK_INVALID_STOP_PRICE;
     let price = cmdPrice !== 0 ? cmdPrice : this.rPrice[i];
-    if (waiting && this.rType[i] === OrderType.STOP) {
-      // A stop-market's price is its protection price: it follows the stop price, never the client.
-      price = cmdStop !== 0 ? this.stopProtection(s, this.rSide[i], cmdStop) : this.rPrice[i];
-      putI64(w, b + CMD_PRICE, cmdStop !== 0 ? price : 0);
+    // (Guarded here: a call never taken is not inlined, and the plain replace's path stays small.)
+    if (waiting || (w[b + CMD_STOP_PRICE] | w[b + CMD_STOP_PRICE + 1]) !== 0) {
+      price = this.stopReplacePrice(w, b, i, s, price);
+      if (price < 0) return price;
     }
     const qty = cmdQty !== 0 ? cmdQty : this.rOrderQty[i];
     if (qty > this.maxQty[s]) return ResultCode.RISK_MAX_ORDER_QTY;
@@ -559,6 +556,21 @@ export class RiskCore {
     if (this.rSide[i] === Side.BUY) this.buyOpen[as] += addQty;
     else this.sellOpen[as] += addQty;
     return ResultCode.OK;
+  }
+
+  /**
+   * The price a replace of order i leaves it with, when it names a stop price or the order is a
+   * waiting stop; or a (negative) result code. A stop price only for a stop still waiting for its
+   * trigger (as far as this stage has heard); a stop-market's price is its protection price: it
+   * follows the stop price, never the client.
+   */
+  protected stopReplacePrice(w: Int32Array, b: number, i: number, s: number, price: number): number {
+    const cmdStop = getI64(w, b + CMD_STOP_PRICE);
+    if (cmdStop !== 0 && (this.rStopWait[i] === 0 || cmdStop < 1 || cmdStop > MAX_UNITS)) return ResultCode.RISK_INVALID_STOP_PRICE;
+    if (this.rStopWait[i] === 0 || this.rType[i] !== OrderType.STOP) return price;
+    const p = cmdStop !== 0 ? this.stopProtection(s, this.rSide[i], cmdStop) : this.rPrice[i];
+    putI64(w, b + CMD_PRICE, cmdStop !== 0 ? p : 0);
+    return p;
   }
 
   /** Follow one event of any shard. */
