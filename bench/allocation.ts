@@ -8,7 +8,7 @@ import vm from 'node:vm';
 import { RingBuffer, RingConsumer, RingProducer } from '../ring/ring.ts';
 import type { SlotHandler } from '../ring/ring.ts';
 import { EVT_SLOT_BYTES } from '../engine/event-slot.ts';
-import { MatchingShard } from '../engine/matching-shard.ts';
+import { MatchingShard, shardOptions } from '../engine/matching-shard.ts';
 import { RingEventOut } from '../engine/shard-agent.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
 import { compileConfig } from '../engine/config.ts';
@@ -139,7 +139,8 @@ export async function measureAll(ops = 1_000_000, windows = 2): Promise<Allocati
     const ring = RingBuffer.create(1 << 14, EVT_SLOT_BYTES, 1);
     const producer = new RingProducer(ring);
     const consumer = new RingConsumer(ring, 0);
-    const shard = new MatchingShard({ shardId: 0, symbolIds: [0], symbolCount: 1, accountCount: 64, orderCapacity: 1 << 16 }, new RingEventOut(producer));
+    // The spec's symbol rules (reference price, ±50 % band) as R+M below: stops, their triggers and band refusals behave as in production.
+    const shard = new MatchingShard({ ...shardOptions(allocationSpec(), 0), accountCount: 64, orderCapacity: 1 << 16 }, new RingEventOut(producer));
     const step = (from: number, to: number): void => {
       for (let i = from; i < to; i++) {
         shard.process(w.slots, i * CMD_WORDS);

@@ -176,14 +176,17 @@ export function exchangeCoreMix(ops: number, seed = 1): Workload {
     if (r < 0.09 || ctx.tracker.live.length < 200) return passive(ctx);
     if (r < 0.12) return aggressive(ctx);
     if (r < 0.18) return cancel(ctx);
-    {
-      const id = pickLive(ctx);
-      const side = ctx.tracker.side.get(id) ?? Side.BUY;
-      const cross = ctx.rnd() < 0.02;
-      const off = cross ? -Math.floor(ctx.rnd() * 3) : 1 + Math.floor(ctx.rnd() * HALF_LEVELS);
-      return { type: CommandType.REPLACE, symbolId: 0, accountId: ctx.accounts.get(id) ?? 0, orderId: id, price: side === Side.BUY ? MID - off : MID + off, qty: 0, correlationId: ctx.i };
-    }
+    return move(ctx);
   });
+}
+
+/** A live order moves to a new price on its own side (2 % of moves cross and trade). */
+function move(ctx: GenContext): Command {
+  const id = pickLive(ctx);
+  const side = ctx.tracker.side.get(id) ?? Side.BUY;
+  const cross = ctx.rnd() < 0.02;
+  const off = cross ? -Math.floor(ctx.rnd() * 3) : 1 + Math.floor(ctx.rnd() * HALF_LEVELS);
+  return { type: CommandType.REPLACE, symbolId: 0, accountId: ctx.accounts.get(id) ?? 0, orderId: id, price: side === Side.BUY ? MID - off : MID + off, qty: 0, correlationId: ctx.i };
 }
 
 /**
@@ -235,11 +238,7 @@ export function orderTypesMix(ops: number, seed = 3): Workload {
     const q = ctx.rnd();
     if (q < 0.05) return aggressive(ctx);
     if (q < 0.29) return cancel(ctx);
-    const id = pickLive(ctx);
-    const side = ctx.tracker.side.get(id) ?? Side.BUY;
-    const cross = ctx.rnd() < 0.02;
-    const off = cross ? -Math.floor(ctx.rnd() * 3) : 1 + Math.floor(ctx.rnd() * HALF_LEVELS);
-    return { type: CommandType.REPLACE, symbolId: 0, accountId: ctx.accounts.get(id) ?? 0, orderId: id, price: side === Side.BUY ? MID - off : MID + off, qty: 0, correlationId: ctx.i };
+    return move(ctx);
   });
 }
 

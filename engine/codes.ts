@@ -125,6 +125,11 @@ export const ResultCode = {
   MATCH_STOP_PRICE_BAND: -3008,
   /** A replace with a stop price for a stop that triggered meanwhile. */
   MATCH_STOP_ALREADY_TRIGGERED: -3009,
+  /**
+   * A replace moving a triggered stop-limit's price outside the band around the last trade: the
+   * shard checks it (the risk stage skips the band while it believes the stop still waits).
+   */
+  MATCH_REPLACE_PRICE_BAND: -3010,
 } as const;
 
 export type ResultCodeValue = (typeof ResultCode)[keyof typeof ResultCode];

@@ -21,7 +21,7 @@ import {
 } from './codes.ts';
 import {
   CLORD_WORDS, CMD_ACCOUNT, CMD_CLORD, CMD_CORRELATION, CMD_DISPLAY_QTY, CMD_EXPIRE_TIME, CMD_INGRESS_TS, CMD_META, CMD_NEW_CLORD, CMD_OCO_META,
-  CMD_OCO_ORDER_ID, CMD_OCO_PRICE, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_STOP_PRICE, CMD_SYMBOL, CMD_TYPE, clordIsEmpty, copyClord,
+  CMD_END, CMD_OCO_ORDER_ID, CMD_OCO_PRICE, CMD_ORDER_ID, CMD_PRICE, CMD_QTY, CMD_REJECT, CMD_SEQ, CMD_STOP_PRICE, CMD_SYMBOL, CMD_TYPE, clordIsEmpty, copyClord,
   metaPostOnly, metaReason, metaSide, metaStp, metaTif, metaType,
 } from './command-slot.ts';
 import {
@@ -381,19 +381,27 @@ export class MatchingCore {
 
   // ------------------------------------------------------------------ commands
 
-  protected newOrder(symbol: number): void {
-    const w = this.cw;
-    const b = this.cb;
+  /** The book a NEW / NEW_OCO enters (index), or NIL after refusing an unknown symbol or account. */
+  protected entryBook(symbol: number): number {
     const bookIdx = symbol >= 0 && symbol < this.bookOf.length ? this.bookOf[symbol] : NIL;
     if (bookIdx === NIL) {
       this.emitCommandReject(ResultCode.RISK_UNKNOWN_SYMBOL);
-      return;
+      return NIL;
     }
-    const account = w[b + CMD_ACCOUNT];
+    const account = this.cw[this.cb + CMD_ACCOUNT];
     if (account < 0 || account >= this.accHead.length) {
       this.emitCommandReject(ResultCode.RISK_UNKNOWN_ACCOUNT);
-      return;
+      return NIL;
     }
+    return bookIdx;
+  }
+
+  protected newOrder(symbol: number): void {
+    const w = this.cw;
+    const b = this.cb;
+    const bookIdx = this.entryBook(symbol);
+    if (bookIdx === NIL) return;
+    const account = w[b + CMD_ACCOUNT];
     const book = this.books[bookIdx];
     const orderId = getI64(w, b + CMD_ORDER_ID);
     if (this.byId.get(orderId) !== MISSING) {
@@ -464,16 +472,9 @@ export class MatchingCore {
   protected newOco(symbol: number): void {
     const w = this.cw;
     const b = this.cb;
-    const bookIdx = symbol >= 0 && symbol < this.bookOf.length ? this.bookOf[symbol] : NIL;
-    if (bookIdx === NIL) {
-      this.emitCommandReject(ResultCode.RISK_UNKNOWN_SYMBOL);
-      return;
-    }
+    const bookIdx = this.entryBook(symbol);
+    if (bookIdx === NIL) return;
     const account = w[b + CMD_ACCOUNT];
-    if (account < 0 || account >= this.accHead.length) {
-      this.emitCommandReject(ResultCode.RISK_UNKNOWN_ACCOUNT);
-      return;
-    }
     const book = this.books[bookIdx];
     const limitId = getI64(w, b + CMD_ORDER_ID);
     const stopId = getI64(w, b + CMD_OCO_ORDER_ID);
@@ -554,6 +555,10 @@ export class MatchingCore {
       this.emitOrderReject(o, ResultCode.MATCH_POST_ONLY_WOULD_TAKE);
       return;
     }
+    if (flags !== 0 && newPrice !== this.oPrice[o] && this.outsideBand(book, o, newPrice)) {
+      this.emitOrderReject(o, ResultCode.MATCH_REPLACE_PRICE_BAND);
+      return;
+    }
     this.takeNewClientId(o);
     if (newPrice === this.oPrice[o] && newQty <= this.oQty[o]) {
       // Quantity down at the same price keeps time priority.
@@ -602,6 +607,14 @@ export class MatchingCore {
       this.rest(book, o);
     }
     this.emitReplaced(o, Reason.USER);
+  }
+
+  /**
+   * A triggered stop-limit's new price outside the band around the last trade? The risk stage skips
+   * the band for a stop it believes still waits — its TRIGGERED event may be on its way.
+   */
+  protected outsideBand(book: Book, o: number, price: number): boolean {
+    return metaType(this.oMeta[o]) === OrderType.STOP_LIMIT && (price < bandLow(book.lastPrice, book.bandBps) || price > bandHigh(book.lastPrice, book.bandBps));
   }
 
   /** An iceberg's shown part never exceeds what is left of it. */
@@ -1090,7 +1103,18 @@ export class MatchingCore {
   protected expireDue(): void {
     const w = this.cw;
     const b = this.cb;
-    while (this.hSize > 0 && this.hExp[0] * 1000 <= getI64(w, b + CMD_INGRESS_TS)) {
+    // The expiries are engine time's doing, not the command's: their events carry a CLOCK command
+    // with no correlation id (no client request gets them as its answer), with the command's
+    // sequence and ingress time (restarts group events by command sequence).
+    const c = this.clockSlot;
+    c[CMD_TYPE] = CommandType.CLOCK;
+    c[CMD_SEQ] = w[b + CMD_SEQ];
+    c[CMD_INGRESS_TS] = w[b + CMD_INGRESS_TS];
+    c[CMD_INGRESS_TS + 1] = w[b + CMD_INGRESS_TS + 1];
+    this.cw = c;
+    this.cb = 0;
+    this.cType = CommandType.CLOCK;
+    while (this.hSize > 0 && this.hExp[0] * 1000 <= getI64(c, CMD_INGRESS_TS)) {
       const id = this.hId[0];
       this.heapPop();
       const o = this.byId.get(id);
@@ -1098,7 +1122,13 @@ export class MatchingCore {
       this.unlinkLevel(o);
       this.finish(o, EventType.EXPIRED, Reason.GTD_EXPIRED);
     }
+    this.cw = w;
+    this.cb = b;
+    this.cType = w[b + CMD_TYPE];
   }
+
+  /** The CLOCK command GTD expiries are attributed to (all zero but type, sequence and ingress time). */
+  protected readonly clockSlot = new Int32Array(CMD_END);
 
   protected heapLess(i: number, j: number): boolean {
     const a = this.hExp[i];

@@ -238,7 +238,9 @@ export class RiskCore {
         code = !symbolOk ? ResultCode.RISK_UNKNOWN_SYMBOL : !accountOk ? ResultCode.RISK_UNKNOWN_ACCOUNT : this.admitOco(w, b, a, s);
         break;
       case CommandType.CLOCK:
-        // Engine time for GTD expiry: only worth a shard's attention while GTD orders live.
+        // Engine time for GTD expiry: only worth a shard's attention while GTD orders live. (routeOf
+        // says ALL_SHARDS regardless: a restarted stage may forward a CLOCK the dead one had routed
+        // nowhere — harmless, expiry depends on the command's ingress time alone.)
         return this.gtdLive > 0 ? ALL_SHARDS : NO_SHARD;
       case CommandType.CANCEL:
         code = !symbolOk ? ResultCode.RISK_UNKNOWN_SYMBOL : !accountOk ? ResultCode.RISK_UNKNOWN_ACCOUNT : this.resolveTarget(w, b, a, s);

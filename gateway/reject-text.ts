@@ -107,6 +107,8 @@ export function rejectText(code: number, w: Int32Array, b: number, ctx: RejectCo
       return `the stop_limit order triggered, but its limit price ${px(price)} is outside the price band ${band(lastTrade())} (around the last trade price at the trigger): the order was rejected`;
     case ResultCode.MATCH_STOP_ALREADY_TRIGGERED:
       return 'the stop order triggered before this replace arrived: its stopPrice can no longer be changed (price and quantity can, as for a limit order)';
+    case ResultCode.MATCH_REPLACE_PRICE_BAND:
+      return `the new price is outside the price band ${band(lastTrade())} around the last trade price (the stop_limit order had triggered): the order is unchanged`;
     default:
       return undefined;
   }

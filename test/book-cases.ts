@@ -809,6 +809,39 @@ export const bookCases: BookCase[] = [
     },
   },
   {
+    name: 'GTD expiries are engine time\'s, not the command\'s: a CLOCK command without correlation id, with the command\'s sequence and time',
+    run(book) {
+      resetIds();
+      const g = buy(2, 99, { account: 1, expire: 30, ts: 1_000 });
+      book.submit(g);
+      // Another account's cancel (correlation 4242) arrives after the expiry time: its own answer keeps
+      // its correlation, the expiry does not get it (no client request is answered with it).
+      const ev = book.submit({ ...cancel(99_999, 2, 0, 31_000), correlationId: 4242, commandSeq: 7 });
+      expect(ev.map((e) => [e.type, e.orderId, e.correlationId, e.commandType, e.commandSeq, e.ingressTs])).toEqual([
+        [EventType.EXPIRED, g.orderId, 0, CommandType.CLOCK, 7, 31_000],
+        [EventType.REJECTED, 99_999, 4242, CommandType.CANCEL, 7, 31_000],
+      ]);
+    },
+  },
+  {
+    name: 'a replace moving a triggered stop-limit\'s price outside the band around the last trade is refused by the shard (MATCH_REPLACE_PRICE_BAND)',
+    run(book) {
+      resetIds();
+      // Band ±300 bps. A buy stop-limit (stop 101, limit 101) triggers on a trade at 101 and rests.
+      const s = stopLimit(Side.BUY, 2, 101, 101, { account: 1 });
+      book.submit(s);
+      book.submit(sell(1, 101, { account: 2 }));
+      book.submit(buy(1, 101, { account: 3 }));
+      expect(book.restingIds(0, Side.BUY)).toEqual([s.orderId]);
+      // 105 is outside 98..104 around 101 (the risk stage may not know yet that it triggered).
+      const r = book.submit(replace(s.orderId ?? 0, 105, 0, 1));
+      expect(brief(r)).toEqual([['REJECTED', s.orderId, ResultCode.MATCH_REPLACE_PRICE_BAND]]);
+      expect(r[0].status).toBe(OrderStatus.NEW);
+      // Inside the band it moves as any limit order.
+      expect(brief(book.submit(replace(s.orderId ?? 0, 103, 0, 1)))).toEqual([['REPLACED', s.orderId, Reason.USER]]);
+    },
+  },
+  {
     name: 'GTD: untriggered stops and OCO legs expire too, at the start of any command (cascade cancels the other leg)',
     run(book) {
       resetIds();

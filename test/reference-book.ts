@@ -146,14 +146,18 @@ export class ReferenceShard {
   // ---------------------------------------------------------------- GTD
 
   private expireDue(): void {
-    const now = this.cmd.ingressTs ?? 0;
+    const cmd = this.cmd;
+    const now = cmd.ingressTs ?? 0;
     const due = [...this.orders.values()]
       .filter((o) => o.expireTime > 0 && o.expireTime * 1000 <= now)
       .sort((a, b) => a.expireTime - b.expireTime || a.orderId - b.orderId);
+    // Expiries are attributed to a CLOCK command without correlation id (same sequence and time).
+    this.cmd = { type: CommandType.CLOCK, symbolId: -1, accountId: 0, commandSeq: cmd.commandSeq, ingressTs: cmd.ingressTs, correlationId: 0 };
     for (const o of due) {
       if (this.orders.get(o.orderId) !== o) continue; // canceled by its OCO sibling's expiry
       this.finish(o, EventType.EXPIRED, Reason.GTD_EXPIRED);
     }
+    this.cmd = cmd;
   }
 
   // ---------------------------------------------------------------- book helpers
@@ -454,6 +458,12 @@ export class ReferenceShard {
     const opp = this.side(o.symbolId, o.side === Side.BUY ? Side.SELL : Side.BUY);
     if (o.postOnly && newPrice !== o.price && opp.length > 0 && this.crossesPrice(o.side, newPrice, opp[0].price)) {
       return this.orderReject(o, ResultCode.MATCH_POST_ONLY_WOULD_TAKE);
+    }
+    if (o.orderType === OrderType.STOP_LIMIT && newPrice !== o.price) {
+      // A triggered stop-limit's new price meets the band around the last trade (the shard checks it).
+      const last = this.lastPrice(o.symbolId);
+      const bps = this.rule(o.symbolId).bandBps;
+      if (newPrice < bandLow(last, bps) || newPrice > bandHigh(last, bps)) return this.orderReject(o, ResultCode.MATCH_REPLACE_PRICE_BAND);
     }
     const prevId = o.clientOrderId;
     if (c.newClientOrderId) o.clientOrderId = c.newClientOrderId;
