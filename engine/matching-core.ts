@@ -399,9 +399,17 @@ export class MatchingCore {
   protected newOrder(symbol: number): void {
     const w = this.cw;
     const b = this.cb;
-    const bookIdx = this.entryBook(symbol);
-    if (bookIdx === NIL) return;
+    // (entryBook's checks, written out: the order path's hottest function stays free of calls.)
+    const bookIdx = symbol >= 0 && symbol < this.bookOf.length ? this.bookOf[symbol] : NIL;
+    if (bookIdx === NIL) {
+      this.emitCommandReject(ResultCode.RISK_UNKNOWN_SYMBOL);
+      return;
+    }
     const account = w[b + CMD_ACCOUNT];
+    if (account < 0 || account >= this.accHead.length) {
+      this.emitCommandReject(ResultCode.RISK_UNKNOWN_ACCOUNT);
+      return;
+    }
     const book = this.books[bookIdx];
     const orderId = getI64(w, b + CMD_ORDER_ID);
     if (this.byId.get(orderId) !== MISSING) {
