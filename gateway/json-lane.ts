@@ -29,6 +29,7 @@ import {
   EVT_CLORD, EVT_CODE, EVT_COMMAND_TYPE, EVT_CUM, EVT_DISPLAY_QTY, EVT_EXPIRE_TIME, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM,
   EVT_MAKER_LEAVES, EVT_MAKER_META, EVT_MAKER_ORDER_ID, EVT_MAKER_QTY, EVT_MAKER_STATUS, EVT_META, EVT_OCO_GROUP, EVT_OCO_ORDER_ID, EVT_ORDER_ID,
   EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ, EVT_STATUS, EVT_STOP_PRICE, EVT_TRADE_ID, EVT_TS, EVT_TYPE,
+  hasOrderExtension,
 } from '../engine/event-slot.ts';
 import { formatUnitsInto, unitsOfBytes, writeDigits } from '../engine/decimal.ts';
 import { getI64, putI64 } from '../engine/int64.ts';
@@ -546,7 +547,7 @@ export class ReportWriter {
     const f = this.f;
     let p = pos;
     // The order-type fields share the trade and maker words: a TRADE has none (engine/event-slot.ts).
-    if (w[b + EVT_TYPE] === EventType.TRADE) return p;
+    if (!hasOrderExtension(w, b)) return p;
     if (w[b + EVT_STOP_PRICE] !== 0 || w[b + EVT_STOP_PRICE + 1] !== 0) {
       p = put(out, p, f.stopPrice);
       if ((p = formatUnitsInto(out, p, getI64(w, b + EVT_STOP_PRICE), sym.tick)) < 0) return -1;

@@ -16,6 +16,7 @@ import {
   EVT_CLORD, EVT_CODE, EVT_COMMAND_TYPE, EVT_CUM, EVT_DISPLAY_QTY, EVT_EXPIRE_TIME, EVT_LAST_PRICE, EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_CUM,
   EVT_MAKER_LEAVES, EVT_MAKER_META, EVT_MAKER_ORDER_ID, EVT_MAKER_QTY, EVT_MAKER_STATUS, EVT_META, EVT_OCO_GROUP, EVT_OCO_ORDER_ID, EVT_ORDER_ID,
   EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ, EVT_STATUS, EVT_STOP_PRICE, EVT_TRADE_ID, EVT_TS, EVT_TYPE,
+  hasOrderExtension,
 } from '../engine/event-slot.ts';
 import { EventType } from '../engine/codes.ts';
 import { formatUnits, unitsOf } from '../engine/decimal.ts';
@@ -507,7 +508,7 @@ export function reportFromEvent(w: Int32Array, b: number, sym: SymbolSpec | unde
   u.lastQuantity = 0;
   u.canceledQuantity = 0;
   // The order-type fields share the trade and maker words: a TRADE has none (engine/event-slot.ts).
-  const ext = type !== EventType.TRADE;
+  const ext = hasOrderExtension(w, b);
   u.stopPrice = ext && isSet(w, b + EVT_STOP_PRICE) ? getI64(w, b + EVT_STOP_PRICE) : 0;
   u.displayQuantity = ext && isSet(w, b + EVT_DISPLAY_QTY) ? getI64(w, b + EVT_DISPLAY_QTY) : 0;
   const r: ExecutionReport = {

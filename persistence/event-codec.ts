@@ -14,6 +14,7 @@ import {
   EVT_LAST_QTY, EVT_LEAVES, EVT_MAKER_ACCOUNT, EVT_MAKER_CUM, EVT_MAKER_LEAVES, EVT_MAKER_META, EVT_MAKER_ORDER_ID, EVT_MAKER_QTY,
   EVT_MAKER_STATUS, EVT_META, EVT_ORDER_ID, EVT_OTHER_CLORD, EVT_PRICE, EVT_QTY, EVT_SEQ, EVT_STATUS, EVT_SYMBOL,
   EVT_TRADE_ID, EVT_TS, EVT_TYPE, EVT_SLOT_WORDS, EVT_STOP_PRICE, EVT_DISPLAY_QTY, EVT_EXPIRE_TIME, EVT_OCO_GROUP, EVT_OCO_ORDER_ID,
+  hasOrderExtension,
 } from '../engine/event-slot.ts';
 import { getI64, putI64, writeInt64 } from '../engine/int64.ts';
 import { EventType } from '../engine/codes.ts';
@@ -51,7 +52,7 @@ export const EngineEventBatch = root.lookupType('ringmatch.v1.EngineEventBatch')
 /** Reference encoder through protobufjs reflection (tests compare the fast one with it). */
 export function encodeEngineEventReflect(shard: number, w: Int32Array, b: number, symbolName = ''): Uint8Array {
   const o: Record<string, unknown> = { shard, symbol: symbolName, clientOrderId: readClordString(w, b + EVT_CLORD), otherClientOrderId: readClordString(w, b + EVT_OTHER_CLORD) };
-  const trade = w[b + EVT_TYPE] === EventType.TRADE;
+  const trade = !hasOrderExtension(w, b);
   for (const [off, name] of I64) o[name] = carried(name, trade) ? getI64(w, b + off) : 0;
   for (const [off, name] of I32) o[name] = UNSIGNED32.has(name) ? w[b + off] >>> 0 : w[b + off];
   return EngineEvent.encode(o).finish();
@@ -69,9 +70,10 @@ const FIELDS: Array<[number, number, Kind]> = [
   [EVT_INGRESS_TS, 29, 'u64'], [EVT_COMMAND_SEQ, 30, 's32'],
   [EVT_STOP_PRICE, 32, 'i64'], [EVT_DISPLAY_QTY, 33, 'i64'], [EVT_EXPIRE_TIME, 34, 'i64'], [EVT_OCO_GROUP, 35, 'u64'], [EVT_OCO_ORDER_ID, 36, 'u64'],
 ];
-/** Field numbers of the trade and maker fields (TRADE only) and of the order extension sharing their words (never TRADE). */
-const MAKER_NUMBERS = new Set([15, 17, 18, 21, 22]);
-const UNION_NUMBERS = new Set([32, 33, 34, 35, 36]);
+/** The same split by field number (for the direct writer), from the proto's own numbering. */
+const numbersOf = (names: Set<string>): Set<number> => new Set([...names].map((n) => EngineEvent.fields[n].id));
+const MAKER_NUMBERS = numbersOf(TRADE_ONLY);
+const UNION_NUMBERS = numbersOf(NOT_TRADE);
 const TRADE_FIELDS = FIELDS.filter((f) => !UNION_NUMBERS.has(f[1]));
 const OTHER_FIELDS = FIELDS.filter((f) => !MAKER_NUMBERS.has(f[1]));
 
@@ -99,7 +101,7 @@ function writeClord(wr: protobuf.Writer, field: number, w: Int32Array, b: number
 
 function writeEngineEvent(wr: protobuf.Writer, shard: number, w: Int32Array, b: number, symbolName: string, bytes?: Uint8Array): void {
   if (shard !== 0) wr.uint32(8).uint32(shard);
-  const fields = w[b + EVT_TYPE] === EventType.TRADE ? TRADE_FIELDS : OTHER_FIELDS;
+  const fields = hasOrderExtension(w, b) ? OTHER_FIELDS : TRADE_FIELDS;
   for (let i = 0; i < fields.length; i++) {
     const f = fields[i];
     const kind = f[2];
