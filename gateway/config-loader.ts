@@ -37,6 +37,10 @@ export interface FileConfig extends EngineConfig {
   /** Synthetic probes: every intervalMs (default 5,000; 0 = off; RINGMATCH_PROBE_INTERVAL_MS overrides), failed after timeoutMs (default 2,000). */
   probe?: { intervalMs?: number; timeoutMs?: number };
   maxBackpressureBytes?: number;
+  /** Unsent bytes past which a connection's market data is conflated (default 524,288; below maxBackpressureBytes / 2). */
+  conflateBytes?: number;
+  /** Account views: recently closed orders and fills kept per account (default 1,000 each). */
+  views?: { closedPerAccount?: number; fillsPerAccount?: number };
   tls?: { keyFile: string; certFile: string; passphrase?: string };
   /** Journal every event under dataDir/journal (default true). */
   journal?: boolean;
@@ -139,6 +143,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
       burst: positiveInt(engine.publicHttpRate?.burst, 'publicHttpRate.burst', DEFAULT_GATEWAY.publicHttpRate.burst),
     },
     maxBackpressureBytes: positiveInt(engine.maxBackpressureBytes, 'maxBackpressureBytes', DEFAULT_GATEWAY.maxBackpressureBytes),
+    conflateBytes: positiveInt(engine.conflateBytes, 'conflateBytes', DEFAULT_GATEWAY.conflateBytes),
+    views: {
+      closedPerAccount: positiveInt(engine.views?.closedPerAccount, 'views.closedPerAccount', DEFAULT_GATEWAY.views.closedPerAccount, 1_000_000),
+      fillsPerAccount: positiveInt(engine.views?.fillsPerAccount, 'views.fillsPerAccount', DEFAULT_GATEWAY.views.fillsPerAccount, 1_000_000),
+    },
     tls: engine.tls,
     ackMode,
     faultInjection: env.RINGMATCH_FAULT_INJECTION === '1' || env.RINGMATCH_FAULT_INJECTION === 'true' || engine.faultInjection === true,
@@ -147,6 +156,9 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): ProcessConfi
       timeoutMs: wholeMs(engine.probe?.timeoutMs, 'probe.timeoutMs', DEFAULT_GATEWAY.probe.timeoutMs, 1),
     },
   };
+  if (gateway.conflateBytes >= gateway.maxBackpressureBytes / 2) {
+    throw new ConfigError('conflateBytes', `${gateway.conflateBytes} is not below half of maxBackpressureBytes (${gateway.maxBackpressureBytes})`, 'conflation must start before a connection is closed for its own reports');
+  }
   const threadsText = env.GATEWAY_THREADS ?? engine.gatewayThreads;
   const gatewayThreads = threadsText === undefined ? defaultGatewayThreads() : Number(threadsText);
   if (!Number.isInteger(gatewayThreads) || gatewayThreads < 1 || gatewayThreads > MAX_GATEWAY_THREADS) {

@@ -52,6 +52,14 @@ export interface ThreadStats {
   slowConsumerCloses: number;
   handlerErrors: number;
   publicHttpRefused: number;
+  /** Conflation (gateway/session.ts) and the REST API (gateway/rest.ts). */
+  conflations: number;
+  conflationResumes: number;
+  restRequests: number;
+  restReplays: number;
+  restTimeouts: number;
+  /** What this thread's account views hold (feeds/accounts.ts). */
+  views: { openOrders: number; closedOrders: number; fills: number };
   commands: Array<[string, number]>;
   events: Array<[number, number]>;
   rejects: Array<[number, number]>;
@@ -240,7 +248,9 @@ export class LocalControl implements GatewayControl {
     let slowConsumerCloses = 0;
     let handlerErrors = 0;
     let publicHttpRefused = 0;
+    const more = { conflations: 0, conflationResumes: 0, restRequests: 0, restReplays: 0, restTimeouts: 0 };
     for (const s of stats) {
+      for (const k of Object.keys(more) as Array<keyof typeof more>) more[k] += s[k];
       connections += s.connections;
       messages += s.messages;
       slowConsumerCloses += s.slowConsumerCloses;
@@ -254,8 +264,9 @@ export class LocalControl implements GatewayControl {
     return prometheusText({
       connections,
       counters: {
-        messages, commands, events: new Map(first?.events ?? []), rejects: new Map(first?.rejects ?? []), errors, slowConsumerCloses, handlerErrors, publicHttpRefused,
+        messages, commands, events: new Map(first?.events ?? []), rejects: new Map(first?.rejects ?? []), errors, slowConsumerCloses, handlerErrors, publicHttpRefused, ...more,
       },
+      views: first?.views,
       agents: e.stats(),
       supervisor: e.supervisor.snapshot(),
       lags: e.eventRings.flatMap((_, k) => e.topology.names.map((consumer) => ({ ring: `E${k}`, consumer, lag: e.lag(k, consumer) }))),

@@ -14,8 +14,12 @@ import type { MarketData } from '../feeds/market-data.ts';
 import type { Budget } from './budget.ts';
 import type { ControlAnswer, ControlRequest, GatewayControl } from './control.ts';
 import type { GatewayOptions } from './options.ts';
-import { GatewayCode } from './protocol.ts';
+import { GatewayCode, errorName } from './protocol.ts';
+import { ProtocolError } from './protocol.ts';
 import type { SymbolTable } from './protocol.ts';
+import { httpStatus } from './views.ts';
+import type { Params, Views } from './views.ts';
+import { openApiJson } from './openapi.ts';
 
 /** GET /v1/book/:symbol levels per side: default and most (docs/protocol.md). */
 export const BOOK_DEPTH_DEFAULT = 100;
@@ -28,11 +32,41 @@ export interface HttpContext {
   spec: EngineSpec;
   table: SymbolTable;
   feeds: MarketData;
+  views: Views;
   link: EngineLink;
   control: GatewayControl;
   log: Logger;
   counters: { handlerErrors: number; publicHttpRefused: number };
   publicHttpBudget: Budget;
+}
+
+/** A JSON answer (corked: handlers may answer after async work). */
+export function json(res: HttpResponse, status: string, body: unknown): void {
+  res.cork(() => {
+    res.writeStatus(status).writeHeader('content-type', 'application/json').end(typeof body === 'string' ? body : JSON.stringify(body));
+  });
+}
+
+export type Handler = (res: HttpResponse, req: HttpRequest) => void;
+
+/**
+ * A handler run guarded: an exception answers 500, is counted and logged, and the process and
+ * every other client carry on (a throw out of a uWS callback would end the process).
+ */
+export function guard(ctx: { counters: { handlerErrors: number }; log: Logger }, h: Handler): Handler {
+  return (res, req) => {
+    try {
+      h(res, req);
+    } catch (e) {
+      ctx.counters.handlerErrors++;
+      ctx.log.error({ err: e }, 'HTTP handler failed');
+      try {
+        json(res, '500 Internal Server Error', { code: GatewayCode.INTERNAL_ERROR, message: 'internal error (logged)' });
+      } catch {
+        // The response was already ended or aborted: nothing more to say to this client.
+      }
+    }
+  };
 }
 
 export function registerHttpRoutes(ctx: HttpContext): void {
@@ -58,27 +92,7 @@ export function registerHttpRoutes(ctx: HttpContext): void {
     return text;
   };
 
-    const json = (res: HttpResponse, status: string, body: unknown): void => {
-      res.cork(() => {
-        res.writeStatus(status).writeHeader('content-type', 'application/json').end(typeof body === 'string' ? body : JSON.stringify(body));
-      });
-    };
-    // Every handler runs guarded: an exception answers 500, is counted and logged, and the process
-    // and every other client carry on (a throw out of a uWS callback would end the process).
-    type Handler = (res: HttpResponse, req: HttpRequest) => void;
-    const guarded = (h: Handler): Handler => (res, req) => {
-      try {
-        h(res, req);
-      } catch (e) {
-        ctx.counters.handlerErrors++;
-        ctx.log.error({ err: e }, 'HTTP handler failed');
-        try {
-          json(res, '500 Internal Server Error', { code: GatewayCode.INTERNAL_ERROR, message: 'internal error (logged)' });
-        } catch {
-          // The response was already ended or aborted: nothing more to say to this client.
-        }
-      }
-    };
+    const guarded = (h: Handler): Handler => guard(ctx, h);
     // Public (unauthenticated) requests share one server-wide budget: whatever their number, they
     // cannot take the order-entry thread (/health and admin routes are not counted).
     const budgeted = (h: Handler): Handler => (res, req) => {
@@ -148,6 +162,30 @@ export function registerHttpRoutes(ctx: HttpContext): void {
       // From the shared per-change snapshot (no sorting per request), its JSON text reused while the
       // book and the depth are the same.
       json(res, '200 OK', bookBody(s.id, depth));
+    });
+    /** A public read from the views: parameter refusals answered with their status. */
+    const view = (res: HttpResponse, answer: () => unknown): void => {
+      try {
+        json(res, '200 OK', answer());
+      } catch (e) {
+        if (!(e instanceof ProtocolError)) throw e;
+        json(res, httpStatus(e.code), { code: e.code, name: errorName(e.code), message: e.message });
+      }
+    };
+    const query = (req: HttpRequest): Params => Object.fromEntries(new URLSearchParams(req.getQuery() ?? ''));
+    // The contract (gateway/openapi.ts; docs/openapi.json is the committed copy).
+    app.get('/openapi.json', (res) => json(res, '200 OK', openApiJson()));
+    app.get('/v1/candles/:symbol', (res, req) => {
+      const name = param(req, 0);
+      if (name === null) return badParam(res);
+      const q = query(req);
+      view(res, () => ctx.views.candleList(name, q));
+    });
+    app.get('/v1/ticker', (res) => view(res, () => ctx.views.tickers()));
+    app.get('/v1/ticker/:symbol', (res, req) => {
+      const name = param(req, 0);
+      if (name === null) return badParam(res);
+      view(res, () => ctx.views.ticker(name));
     });
     const admin = (path: string, type: number, target: 'symbol' | 'account'): void => {
       app.post(path, (res, req) => {

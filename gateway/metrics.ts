@@ -21,7 +21,14 @@ export interface MetricsSnapshot {
     slowConsumerCloses: number;
     publicHttpRefused: number;
     handlerErrors: number;
+    conflations?: number;
+    conflationResumes?: number;
+    restRequests?: number;
+    restReplays?: number;
+    restTimeouts?: number;
   };
+  /** What gateway thread 0's account views hold. */
+  views?: { openOrders: number; closedOrders: number; fills: number };
   agents: readonly AgentStats[];
   supervisor: readonly AgentHealth[];
   lags: ReadonlyArray<{ ring: string; consumer: string; lag: number }>;
@@ -52,6 +59,15 @@ export function prometheusText(s: MetricsSnapshot): string {
   metric('ringmatch_gateway_errors_total', 'counter', 'Errors sent to clients, by code.', [...c.errors].map(([k, v]) => [`{code="${k}"}`, v]));
   metric('ringmatch_slow_consumer_closes_total', 'counter', 'Connections closed for not reading.', [['', c.slowConsumerCloses]]);
   metric('ringmatch_public_http_refused_total', 'counter', 'Public HTTP requests refused (429) for the server-wide budget.', [['', c.publicHttpRefused]]);
+  metric('ringmatch_md_conflations_total', 'counter', 'Connections whose market data was conflated (they fell behind; updates paused until they drained).', [['', c.conflations ?? 0]]);
+  metric('ringmatch_md_conflation_resumes_total', 'counter', 'Conflated connections that drained and got fresh snapshots.', [['', c.conflationResumes ?? 0]]);
+  metric('ringmatch_rest_requests_total', 'counter', 'Authenticated HTTP requests (account views and REST order entry).', [['', c.restRequests ?? 0]]);
+  metric('ringmatch_rest_idempotent_replays_total', 'counter', 'REST order retries answered with the original outcome (nothing placed).', [['', c.restReplays ?? 0]]);
+  metric('ringmatch_rest_timeouts_total', 'counter', 'REST requests the engine did not answer within the timeout (answered 504).', [['', c.restTimeouts ?? 0]]);
+  if (s.views) {
+    metric('ringmatch_view_orders', 'gauge', 'Orders held by the account views, open and recently closed.', [['{state="open"}', s.views.openOrders], ['{state="closed"}', s.views.closedOrders]]);
+    metric('ringmatch_view_fills', 'gauge', 'Fills held by the account views.', [['', s.views.fills]]);
+  }
   metric('ringmatch_handler_errors_total', 'counter', 'Exceptions caught in a message or HTTP handler (answered INTERNAL_ERROR / 500, logged; the server carries on).', [['', c.handlerErrors]]);
   metric('ringmatch_agent_commands_total', 'counter', 'Commands processed per engine thread.', s.agents.map((a) => [`{agent="${a.name}"}`, a.commands >>> 0]));
   metric('ringmatch_agent_waits_total', 'counter', 'Times an engine thread waited for room in a full ring (backpressure).', s.agents.map((a) => [`{agent="${a.name}"}`, a.waits >>> 0]));

@@ -29,6 +29,15 @@ export interface GatewayOptions {
   publicHttpRate: { perSecond: number; burst: number };
   /** Per-connection send buffer limit; a connection over it is closed with a reason. */
   maxBackpressureBytes: number;
+  /**
+   * Conflation (docs/protocol.md): a connection with more than this many bytes unsent stops
+   * getting market data; once it drains it gets a fresh book snapshot and the latest bbo, ticker
+   * and candle of each topic it holds, then live updates again. Execution reports are never
+   * conflated (a connection that cannot take them is closed at half of maxBackpressureBytes).
+   */
+  conflateBytes: number;
+  /** Account views (feeds/accounts.ts): recently closed orders and fills kept per account. */
+  views: { closedPerAccount: number; fillsPerAccount: number };
   idleTimeoutSec: number;
   tls?: { keyFile: string; certFile: string; passphrase?: string };
   /** `fast`: reports leave after matching. `durable`: only after the journal fsynced the event. */
@@ -51,6 +60,6 @@ export interface GatewayOptions {
 export const DEFAULT_GATEWAY: GatewayOptions = {
   host: '127.0.0.1', port: 9001, adminKey: '', maxMessageBytes: 16 * 1024, rateLimit: { perSecond: 2_000, burst: 4_000 },
   maxViolations: 1_000, violationWindowMs: 10_000, maxSubscriptions: 256, subscribeRate: { perSecond: 20, burst: 50 },
-  snapshotRate: { perSecond: 100, burst: 200 }, publicHttpRate: { perSecond: 1_000, burst: 2_000 }, maxBackpressureBytes: 4 * 1024 * 1024, idleTimeoutSec: 120, ackMode: 'fast', faultInjection: false,
+  snapshotRate: { perSecond: 100, burst: 200 }, publicHttpRate: { perSecond: 1_000, burst: 2_000 }, maxBackpressureBytes: 4 * 1024 * 1024, conflateBytes: 512 * 1024, views: { closedPerAccount: 1_000, fillsPerAccount: 1_000 }, idleTimeoutSec: 120, ackMode: 'fast', faultInjection: false,
   gatewayThreads: 1, probe: { intervalMs: 5_000, timeoutMs: 2_000 },
 };

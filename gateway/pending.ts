@@ -20,6 +20,8 @@ export class PendingTable {
   private readonly mask: number;
   private readonly corr: Float64Array;
   readonly conn: Array<Conn | null>;
+  /** A REST request's record (gateway/rest.ts) when the request came over HTTP; null otherwise. */
+  readonly rest: Array<object | null>;
   /** cancel_all: shards still to answer, and orders canceled so far. */
   readonly remaining: Int32Array;
   readonly canceled: Float64Array;
@@ -39,6 +41,7 @@ export class PendingTable {
     this.mask = capacity - 1;
     this.corr = new Float64Array(capacity).fill(-1);
     this.conn = new Array<Conn | null>(capacity).fill(null);
+    this.rest = new Array<object | null>(capacity).fill(null);
     this.remaining = new Int32Array(capacity);
     this.canceled = new Float64Array(capacity);
     this.idLen = new Uint8Array(capacity);
@@ -51,10 +54,11 @@ export class PendingTable {
   }
 
   /** A new request; returns its entry. */
-  add(correlation: number, conn: Conn, remaining: number): number {
+  add(correlation: number, conn: Conn | null, remaining: number): number {
     const i = this.index(correlation);
     this.corr[i] = correlation;
     this.conn[i] = conn;
+    this.rest[i] = null;
     this.remaining[i] = remaining;
     this.canceled[i] = 0;
     this.idLen[i] = 0;
@@ -87,6 +91,7 @@ export class PendingTable {
   delete(i: number): void {
     this.corr[i] = -1;
     this.conn[i] = null;
+    this.rest[i] = null;
     this.idValues[i] = undefined;
     this.idLen[i] = 0;
   }

@@ -49,6 +49,12 @@ export const GatewayCode = {
   TOO_MANY_SUBSCRIPTIONS: -10016,
   /** The journal cannot write (durable mode: nothing could be acknowledged): retry when health is ok. */
   JOURNAL_UNAVAILABLE: -10017,
+  /** An order, fill or resource this account cannot see (unknown, another account's, or out of the kept window). */
+  NOT_FOUND: -10018,
+  /** An Idempotency-Key (or clientOrderId) reused for a different order. */
+  IDEMPOTENCY_CONFLICT: -10019,
+  /** An HTTP body that is not application/json. */
+  UNSUPPORTED_MEDIA_TYPE: -10020,
 } as const;
 
 const GATEWAY_NAMES = new Map<number, string>(Object.entries(GatewayCode).map(([k, v]) => [v, k]));

@@ -16,7 +16,7 @@ import type { TemplatedApp, WebSocket, us_listen_socket } from 'uWebSockets.js';
 import type { Logger } from 'pino';
 import * as hdr from 'hdr-histogram-js';
 import { CommandType, EventType, ResultCode, codeName } from '../engine/codes.ts';
-import { CMD_CLORD, CMD_END, CMD_INGRESS_TS, CMD_SYMBOL, CMD_SLOT_WORDS, CMD_TYPE, readClordString } from '../engine/command-slot.ts';
+import { CMD_ACCOUNT, CMD_CLORD, CMD_END, CMD_INGRESS_TS, CMD_SYMBOL, CMD_SLOT_WORDS, CMD_TYPE, readClordString } from '../engine/command-slot.ts';
 import {
   EVT_ACCOUNT, EVT_BATCH_END, EVT_CODE, EVT_CORRELATION, EVT_INGRESS_TS, EVT_TS, EVT_LAST_QTY, EVT_MAKER_ACCOUNT, EVT_SYMBOL, EVT_TYPE } from '../engine/event-slot.ts';
 import { Recovery } from '../persistence/recovery.ts';
@@ -28,6 +28,12 @@ import { latencyHistogram } from './stage-stats.ts';
 import type { EngineSpec } from '../engine/config.ts';
 import type { SlotHandler } from '../ring/ring.ts';
 import { MarketData } from '../feeds/market-data.ts';
+import { AccountViews } from '../feeds/accounts.ts';
+import { Candles } from '../feeds/candles.ts';
+import { CANDLES_SNAPSHOT, Views, intervalParam } from './views.ts';
+import type { CandleInterval } from '../feeds/candles.ts';
+import { RestOrders } from './rest.ts';
+import type { Refusal } from './rest.ts';
 import { EventPump, linkSource } from './event-pump.ts';
 import { Budget, shareOf } from './budget.ts';
 import { LocalControl } from './control.ts';
@@ -68,7 +74,11 @@ const TICK = 3;
 /** Requests in flight kept per gateway thread (their reports echo the request id). */
 const PENDING_CAPACITY = 1 << 16;
 
-const CHANNELS = new Set(['trades', 'bbo', 'book', 'executions']);
+const CHANNELS = new Set(['trades', 'bbo', 'book', 'candles', 'ticker', 'executions']);
+/** Channels sent as JSON only (no protobuf messages yet). */
+const JSON_ONLY_CHANNELS = new Set(['candles', 'ticker']);
+/** WebSocket requests answered from the account views (gateway/views.ts), and the type of their answer. */
+const VIEW_REQUESTS: Record<string, string> = { get_open_orders: 'orders', get_order: 'order', get_fills: 'fills', get_account: 'account' };
 
 /** A short, safe description of a client-supplied value for an error message (never recursive). */
 function describe(v: unknown): string {
@@ -80,6 +90,14 @@ function describe(v: unknown): string {
 export class Gateway {
   readonly app: TemplatedApp;
   readonly feeds: MarketData;
+  /** Account views (feeds/accounts.ts): every account's orders, fills and positions, from the events. */
+  readonly accounts: AccountViews;
+  /** Candles and tickers (feeds/candles.ts), from the trades. */
+  readonly candles: Candles;
+  /** The read side as clients see it (gateway/views.ts). */
+  readonly views: Views;
+  /** REST order entry and account reads (gateway/rest.ts). */
+  private readonly rest: RestOrders;
   private readonly table: SymbolTable;
   private readonly byKey = new Map<string, number>();
   /** This thread's connections and sending (gateway/session.ts). */
@@ -103,6 +121,12 @@ export class Gateway {
   /** Synthetic transactions (gateway/probe.ts): on the main thread only, null when off. */
   readonly probe: SyntheticProbe | null = null;
   private sweepTimer: NodeJS.Timeout | null = null;
+  /** Tickers are published once a second (gateway/views.ts), for symbols that traded or whose window moved. */
+  private tickerTimer: NodeJS.Timeout | null = null;
+  private readonly tickerTopics: string[];
+  /** The ticker version last published per symbol, and the minute of the last round. */
+  private readonly tickerSent: Float64Array;
+  private tickerMinute = 0;
   /**
    * Engine time (docs/order-types.md): every `spec.clockIntervalMs` this thread — thread 0, where
    * the synthetic probe sends from too; never a gateway worker — sends a CLOCK command, so GTD
@@ -147,6 +171,13 @@ export class Gateway {
     publicHttpRefused: 0,
     /** Refusals that arrived as a thrown ProtocolError (cold message types only: subscribe); tests. */
     thrownRefusals: 0,
+    /** Connections whose market data was conflated (they fell behind), and resumed with fresh snapshots. */
+    conflations: 0,
+    conflationResumes: 0,
+    /** Authenticated HTTP requests (views and REST orders), retries answered from the views, REST requests the engine never answered. */
+    restRequests: 0,
+    restReplays: 0,
+    restTimeouts: 0,
   };
 
   /**
@@ -189,7 +220,28 @@ export class Gateway {
     this.writer.rejectContext = this.rejectContext;
     for (const a of spec.accounts) if (a.apiKey) this.byKey.set(a.apiKey, a.id);
     this.sessions = new Sessions(spec.accounts.length, opts, log, this.counters, (a) => this.accountName(a));
+    this.sessions.onResume = (c) => this.resume(c);
+    this.tickerTopics = spec.symbols.map((s) => `ticker.${s.name}`);
+    this.tickerSent = new Float64Array(spec.symbols.length).fill(-1);
     this.feeds = new MarketData(spec);
+    this.accounts = new AccountViews(spec, opts.views);
+    this.candles = new Candles(spec);
+    this.views = new Views(spec, this.table, this.accounts, this.candles, this.rejectContext);
+    this.views.closedWindow = opts.views.closedPerAccount;
+    this.rest = new RestOrders({
+      opts, spec, views: this.views, pending: this.pending, log, counters: this.counters, rejectContext: this.rejectContext,
+      accountOf: (key) => this.byKey.get(key) ?? -1,
+      accepting: () => this.accepting,
+      scratch: this.scratch,
+      encode: (m, account) => {
+        this.scratch.fill(0, 0, CMD_END);
+        return encodeOrderEntry(m, this.table, account, this.nextCorrelation, this.scratch, 0) ? null : { code: refusal.code, message: refusal.message };
+      },
+      submit: (type, allShards) => {
+        const i = this.submit(null, type, allShards, undefined, false);
+        return i >= 0 ? i : (this.submitRefusal as Refusal);
+      },
+    });
     const handler: SlotHandler = { onSlot: (w, b) => this.onEvent(w, b) };
     if (opts.ackMode === 'durable' && !this.link.journalState) throw new Error('ackMode "durable" needs the journal (start the engine with a journal directory)');
     this.pump = new EventPump(linkSource(this.link), handler, 1024, opts.ackMode === 'durable' ? this.link.journalState : null);
@@ -207,25 +259,46 @@ export class Gateway {
   }
 
   /**
-   * After engine recovery: rebuild the market-data projection (L2 books) from the journal, so
-   * GET /v1/book and snapshots show the recovered books. Call before listen(). Cold.
+   * After engine recovery: rebuild the read models from the journal — the market-data books from
+   * the newest snapshot and the journal after it; account views and candles from the whole
+   * retained journal (their history), settled by the snapshot — so every view answers as before
+   * the restart. Call before listen(). Cold.
    */
   replayJournal(dir: string, snapshotDir?: string): number {
     const recovery = Recovery.open(dir, this.spec, snapshotDir);
-    if (recovery.snapshot) {
-      for (const st of recovery.snapshot.shards) this.feeds.loadResting(st.orders);
+    const snapshot = recovery.snapshot;
+    if (snapshot) {
+      for (const st of snapshot.shards) this.feeds.loadResting(st.orders);
       // The risk stage's band reference as restored (the replayed trades move it on, as they move the risk stage's).
-      this.feeds.setLastPrices(recovery.snapshot.risk.refPrice);
+      this.feeds.setLastPrices(snapshot.risk.refPrice);
     }
     let n = 0;
     const lastSeq: number[] = [];
+    const ns = this.spec.symbols.length;
     for (let k = 0; k < this.spec.shards; k++) {
-      const r = recovery.replay(k, (slot) => this.feeds.onEvent(slot, 0));
+      // Account views and candles keep history: they read the whole retained journal. Up to the
+      // snapshot, then the snapshot's open orders and positions settle what the journal no longer has.
+      const base = recovery.baseSeq(k);
+      const start = recovery.journalStart(k);
+      if (start < base) {
+        n += recovery.replay(k, (slot) => {
+          this.accounts.onEvent(slot, 0);
+          this.candles.onEvent(slot, 0);
+        }, { from: start, to: base }).records;
+      }
+      if (snapshot) this.accounts.reconcileShard(k, snapshot.shards[k].orders, (a, s) => snapshot.risk.position[a * ns + s] ?? 0);
+      const r = recovery.replay(k, (slot) => {
+        this.feeds.onEvent(slot, 0);
+        this.accounts.onEvent(slot, 0);
+        this.candles.onEvent(slot, 0);
+      });
       n += r.records;
       lastSeq[k] = r.lastSeq;
     }
     // Recovered state is the starting point: nothing of it is re-published as trades or updates.
-    this.feeds.flush({ publish: () => undefined, wants: () => false });
+    const silent = { publish: () => undefined, wants: () => false };
+    this.feeds.flush(silent);
+    this.candles.flush(silent);
     this.feeds.resumeSequences(lastSeq, this.opts.ackMode === 'fast' ? this.spec.ringCapacity : 0);
     return n;
   }
@@ -255,7 +328,12 @@ export class Gateway {
         }
         // Close slow consumers with a reason at half the limit, before uWS would cut them at the
         // limit (market data is published to topics, where the per-connection result is not seen).
-        this.sweepTimer = setInterval(() => this.sessions.sweepSlowConsumers(), 100);
+        this.tickerTimer = setInterval(this.publishTickers, 1_000);
+        this.tickerTimer.unref();
+        this.sweepTimer = setInterval(() => {
+          this.sessions.sweepSlowConsumers();
+          this.rest.sweep();
+        }, 100);
         this.sweepTimer.unref();
         resolve(uWS.us_socket_local_port(token));
       });
@@ -273,7 +351,9 @@ export class Gateway {
   async close(): Promise<void> {
     this.stopAccepting();
     this.probe?.stop();
+    this.rest.closeAll();
     if (this.sweepTimer) clearInterval(this.sweepTimer);
+    if (this.tickerTimer) clearInterval(this.tickerTimer);
     if (this.clockTimer) clearInterval(this.clockTimer);
     this.clockTimer = null;
     const t0 = Date.now();
@@ -320,6 +400,8 @@ export class Gateway {
         this.log.debug({ conn: c.id, account: this.accountName(c.account) }, 'ws open');
       },
       message: (ws, message, isBinary) => this.onMessage(ws, message, isBinary),
+      // uWS tells when a send buffer shrank: a conflated reader that drained resumes at once.
+      drain: (ws) => this.sessions.resumeIfDrained(ws.getUserData()),
       close: (ws, code) => {
         const c = ws.getUserData();
         c.closed = true;
@@ -334,7 +416,9 @@ export class Gateway {
         if (code === 1006) this.log.info({ conn: c.id, account: this.accountName(c.account) }, 'ws closed abruptly');
       },
     });
+    this.rest.register(this.app);
     registerHttpRoutes({
+      views: this.views,
       app: this.app, opts: this.opts, spec: this.spec, table: this.table, feeds: this.feeds, link: this.link, control: this.control, log: this.log, counters: this.counters, publicHttpBudget: this.publicHttpBudget,
     });
   }
@@ -458,6 +542,12 @@ export class Gateway {
       case 'unsubscribe':
         this.subscription(c, m, id, type === 'subscribe');
         return;
+      case 'get_open_orders':
+      case 'get_order':
+      case 'get_fills':
+      case 'get_account':
+        this.viewRequest(c, m, type, id);
+        return;
       default:
         this.reject(c, GatewayCode.UNKNOWN_TYPE, `unknown message type "${type.slice(0, 40)}"`, id);
     }
@@ -496,23 +586,26 @@ export class Gateway {
    * id is in its bytes (read from the decoder only then, and only for a refusal: the decoder still
    * holds this very frame). Returns the pending entry, or −1 when refused.
    */
-  private submit(c: Conn, type: string, allShards: boolean, id: string | number | undefined, fromLane: boolean): number {
+  private submit(c: Conn | null, type: string, allShards: boolean, id: string | number | undefined, fromLane: boolean): number {
     const s = this.scratch;
     const correlation = this.nextCorrelation;
     const link = this.link;
     if (!link.routeUp(s[CMD_SYMBOL])) {
-      this.rejectDown(c, s[CMD_SYMBOL], fromLane ? this.lane.idValue() : id);
+      const down = this.downRefusal(s[CMD_SYMBOL]);
+      this.refuseSubmit(c, down.code, down.message, fromLane ? this.lane.idValue() : id);
       return -1;
     }
     // Durable acks promise the journal has the event: while it cannot write, refuse at once and say
     // why, rather than take orders that could never be acknowledged.
     if (this.opts.ackMode === 'durable' && !link.journalWriting()) {
-      this.reject(c, GatewayCode.JOURNAL_UNAVAILABLE, `the journal cannot write (${this.control.journalError() ?? link.journalStatus()}): nothing was sent to the engine; retry when /health/deep is ok`, fromLane ? this.lane.idValue() : id);
+      this.refuseSubmit(c, GatewayCode.JOURNAL_UNAVAILABLE, `the journal cannot write (${this.control.journalError() ?? link.journalStatus()}): nothing was sent to the engine; retry when /health/deep is ok`, fromLane ? this.lane.idValue() : id);
       return -1;
     }
+    // A REST request (no connection) has no frame arrival time: it is stamped now.
+    if (c === null) stampUs(this.clock, RX);
     const b = link.tryClaimCommand(this.clock[RX]);
     if (b < 0) {
-      this.reject(c, GatewayCode.ENGINE_BUSY, 'the engine is saturated right now: retry shortly', fromLane ? this.lane.idValue() : id);
+      this.refuseSubmit(c, GatewayCode.ENGINE_BUSY, 'the engine is saturated right now: retry shortly', fromLane ? this.lane.idValue() : id);
       return -1;
     }
     this.nextCorrelation += link.threads;
@@ -535,7 +628,7 @@ export class Gateway {
       this.stages.decode.recordValue(Math.max(1, this.clock[DECODE] - this.clock[RX]));
     }
     // The correlation id follows the order: it is in the command slot, every event it causes, and these logs.
-    if (this.debugLog) this.log.debug({ corr: correlation, conn: c.id, account: this.spec.accounts[c.account].name, type, clientOrderId: readClordString(s, CMD_CLORD) }, 'order received');
+    if (this.debugLog) this.log.debug({ corr: correlation, conn: c?.id ?? 'http', account: this.spec.accounts[s[CMD_ACCOUNT]].name, type, clientOrderId: readClordString(s, CMD_CLORD) }, 'order received');
     this.counters.commands.set(type, (this.counters.commands.get(type) ?? 0) + 1);
     return this.pending.add(correlation, c, allShards ? this.spec.shards : 1);
   }
@@ -566,12 +659,21 @@ export class Gateway {
     return account < 0 ? '(none)' : this.spec.accounts[account]?.name ?? account;
   }
 
-  /** Orders for a shard that is down: say so, with what the supervisor is doing about it (cold). */
-  private rejectDown(c: Conn, symbol: number, id: string | number | undefined): void {
+  /** Orders for a shard that is down: why, with what the supervisor is doing about it (cold). */
+  private downRefusal(symbol: number): Refusal {
     const down = this.link.down(symbol);
-    if (down.failed) return this.reject(c, GatewayCode.SHARD_FAILED, `${down.failed} failed and cannot be rebuilt (see /health/deep): restart the server`, id);
+    if (down.failed) return { code: GatewayCode.SHARD_FAILED, message: `${down.failed} failed and cannot be rebuilt (see /health/deep): restart the server` };
     const what = down.agents.join(', ') || 'a shard';
-    this.reject(c, GatewayCode.SHARD_RECOVERING, `${what} is restarting after a failure: retry shortly (nothing was sent to the engine)`, id);
+    return { code: GatewayCode.SHARD_RECOVERING, message: `${what} is restarting after a failure: retry shortly (nothing was sent to the engine)` };
+  }
+
+  /** The last refusal of a REST submit (read right after submit returned −1). */
+  private submitRefusal: Refusal | null = null;
+
+  /** A command that could not be submitted: the connection is answered, or (REST) the refusal kept for the caller. */
+  private refuseSubmit(c: Conn | null, code: number, message: string, id: string | number | undefined): void {
+    if (c === null) this.submitRefusal = { code, message };
+    else this.reject(c, code, message, id);
   }
 
   private cancelAllFor(account: number): void {
@@ -615,7 +717,11 @@ export class Gateway {
       if (!spec) throw new ProtocolError(ResultCode.RISK_UNKNOWN_SYMBOL, `unknown symbol ${describe(s)}`, id);
       return spec;
     }))];
-    const topicOf = (ch: string, name: string): string => `${c.binary ? 'pb:' : ''}${ch}.${name}`;
+    const interval = wanted.includes('candles') ? intervalParam(m.interval) : '1m';
+    if (c.binary && marketChannels.some((x) => JSON_ONLY_CHANNELS.has(x))) {
+      throw new ProtocolError(GatewayCode.BAD_FIELD, `${marketChannels.filter((x) => JSON_ONLY_CHANNELS.has(x)).join(' and ')} are sent as JSON only (not yet in protobuf): subscribe from a text frame`, id);
+    }
+    const topicOf = (ch: string, name: string): string => `${c.binary ? 'pb:' : ''}${ch === 'candles' ? `candles.${interval}` : ch}.${name}`;
     if (on) {
       let adding = 0;
       for (const ch of marketChannels) for (const s of specs) if (!c.topics.has(topicOf(ch, s.name))) adding++;
@@ -623,7 +729,7 @@ export class Gateway {
         throw new ProtocolError(GatewayCode.TOO_MANY_SUBSCRIPTIONS, `this would hold ${c.topics.size + adding} topics; the limit is ${this.opts.maxSubscriptions} per connection (unsubscribe first)`, id);
       }
     }
-    this.send(c, { type: on ? 'subscribed' : 'unsubscribed', channels: wanted, symbols: specs.map((s) => s.name), ...(id === undefined ? {} : { id }) });
+    this.send(c, { type: on ? 'subscribed' : 'unsubscribed', channels: wanted, symbols: specs.map((s) => s.name), ...(wanted.includes('candles') ? { interval } : {}), ...(id === undefined ? {} : { id }) });
     for (const ch of marketChannels) {
       for (const s of specs) {
         const topic = topicOf(ch, s.name);
@@ -634,20 +740,81 @@ export class Gateway {
           continue;
         }
         if (c.topics.has(topic)) continue; // already live: no second snapshot
-        // Snapshot then subscribe, in one synchronous turn: no update can fall in between.
-        if (ch === 'book') {
-          if (!this.snapshotBudget.take()) {
-            this.sendError(c, GatewayCode.RATE_LIMITED, `server-wide book snapshot budget (${this.opts.snapshotRate.perSecond}/s) exhausted: subscribe to book.${s.name} again shortly`, id);
-            continue;
-          }
-          this.send(c, this.bookSnapshot(s.id));
+        if (ch === 'book' && !this.snapshotBudget.take()) {
+          this.sendError(c, GatewayCode.RATE_LIMITED, `server-wide book snapshot budget (${this.opts.snapshotRate.perSecond}/s) exhausted: subscribe to book.${s.name} again shortly`, id);
+          continue;
         }
-        if (ch === 'bbo') this.send(c, this.feeds.bbo(s.id));
-        if (c.closed || !c.ws) return;
-        c.ws.subscribe(topic);
         c.topics.add(topic);
+        // A conflated connection gets this topic's snapshot with the others' when it resumes.
+        if (!c.conflated) this.startTopic(c, topic);
       }
     }
+  }
+
+  /**
+   * Send a topic's current state — book snapshot, bbo, candles, ticker (trades have none) — and
+   * subscribe, in one synchronous turn: no update can fall in between. On subscribe, and for every
+   * topic of a conflated connection that resumes.
+   */
+  private startTopic(c: Conn, topic: string): void {
+    const bare = topic.startsWith('pb:') ? topic.slice(3) : topic;
+    const dot = bare.indexOf('.');
+    const ch = bare.slice(0, dot);
+    let rest = bare.slice(dot + 1);
+    let interval: CandleInterval = '1m';
+    if (ch === 'candles') {
+      const d = rest.indexOf('.');
+      interval = rest.slice(0, d) as CandleInterval;
+      rest = rest.slice(d + 1);
+    }
+    const s = this.table.bySymbol.get(rest);
+    if (!s) return;
+    if (ch === 'book') this.send(c, this.bookSnapshot(s.id));
+    else if (ch === 'bbo') this.send(c, this.feeds.bbo(s.id));
+    else if (ch === 'candles') this.send(c, { type: 'candles_snapshot', symbol: s.name, interval, candles: this.candles.latest(s.id, interval, CANDLES_SNAPSHOT) });
+    else if (ch === 'ticker') this.send(c, this.candles.ticker(s.id, Date.now()) as unknown as OutMsg);
+    if (c.closed || !c.ws) return;
+    c.ws.subscribe(topic);
+  }
+
+  /** Once a second: the ticker of every symbol someone reads that traded, or whose 24 h window moved on. */
+  private readonly publishTickers = (): void => {
+    const now = Date.now();
+    const minute = Math.floor(now / 60_000);
+    for (let s = 0; s < this.tickerTopics.length; s++) {
+      const topic = this.tickerTopics[s];
+      if (this.app.numSubscribers(topic) === 0) continue;
+      const v = this.candles.tickerVersion(s);
+      if (v === this.tickerSent[s] && minute === this.tickerMinute) continue;
+      this.tickerSent[s] = v;
+      this.app.publish(topic, JSON.stringify(this.candles.ticker(s, now)), false);
+    }
+    this.tickerMinute = minute;
+  };
+
+  /** A conflated connection drained: every topic it holds starts afresh (gateway/session.ts). */
+  private resume(c: Conn): void {
+    for (const topic of c.topics) {
+      if (c.closed || !c.ws || c.conflated) return;
+      this.startTopic(c, topic);
+    }
+  }
+
+  /** get_open_orders / get_order / get_fills / get_account: answered from this thread's account views. */
+  private viewRequest(c: Conn, m: ClientMessage, type: string, id: string | number | undefined): void {
+    if (c.account < 0) throw new ProtocolError(GatewayCode.NOT_AUTHENTICATED, 'authenticate first', id);
+    if (c.binary) throw new ProtocolError(GatewayCode.BAD_FIELD, `${type} is answered as JSON only (not yet in protobuf): send it in a text frame`, id);
+    let answer: Record<string, unknown>;
+    try {
+      if (type === 'get_open_orders') answer = this.views.orders(c.account, m);
+      else if (type === 'get_order') answer = { order: this.views.order(c.account, m) };
+      else if (type === 'get_fills') answer = this.views.fills(c.account, m);
+      else answer = this.views.account(c.account);
+    } catch (e) {
+      if (e instanceof ProtocolError) throw new ProtocolError(e.code, e.message, id);
+      throw e;
+    }
+    this.send(c, { type: VIEW_REQUESTS[type], ...answer, ...(id === undefined ? {} : { id }) });
   }
 
   private readonly debugLog: boolean;
@@ -682,11 +849,23 @@ export class Gateway {
     const type = w[b + EVT_TYPE];
     this.counters.events.set(type, (this.counters.events.get(type) ?? 0) + 1);
     this.feeds.onEvent(w, b);
+    this.accounts.onEvent(w, b);
+    this.candles.onEvent(w, b);
+    const batchEnd = w[b + EVT_BATCH_END] === 1;
     // The shard's batch ends here: publish its market data now (the same batches on every thread).
-    if (w[b + EVT_BATCH_END] === 1) this.feeds.flushShard(this.pump.shard, this.mdSink);
+    if (batchEnd) {
+      this.feeds.flushShard(this.pump.shard, this.mdSink);
+      this.candles.flushShard(this.pump.shard, this.mdSink);
+    }
     const correlation = getI64(w, b + EVT_CORRELATION);
     const pending = this.pending;
-    const p = pending.find(correlation);
+    let p = pending.find(correlation);
+    // A REST request's event: its reports are collected and answered at the batch end (gateway/rest.ts).
+    if (p >= 0 && pending.rest[p] !== null) {
+      this.rest.onEvent(p, w, b, this.pump.shard);
+      p = -1;
+    }
+    if (batchEnd && this.rest.due !== 0) this.rest.onBatchEnd(this.pump.shard);
     // Times (µs, above 2^31) are read inline, not through getI64: a double that large returned
     // from a call that is not inlined is boxed.
     const ingress = w[b + EVT_INGRESS_TS + 1] * 4294967296 + (w[b + EVT_INGRESS_TS] >>> 0);
@@ -790,7 +969,8 @@ export class Gateway {
     const c = this.counters;
     return {
       thread: this.link.index, connections: this.sessions.conns.size, messages: c.messages, slowConsumerCloses: c.slowConsumerCloses, handlerErrors: c.handlerErrors,
-      publicHttpRefused: c.publicHttpRefused, commands: [...c.commands], events: [...c.events], rejects: [...c.rejects], errors: [...c.errors],
+      publicHttpRefused: c.publicHttpRefused, conflations: c.conflations, conflationResumes: c.conflationResumes, restRequests: c.restRequests,
+      restReplays: c.restReplays, restTimeouts: c.restTimeouts, views: this.accounts.stats(), commands: [...c.commands], events: [...c.events], rejects: [...c.rejects], errors: [...c.errors],
       latency: hdr.encodeIntoCompressedBase64(this.latency), decode: hdr.encodeIntoCompressedBase64(this.stages.decode),
       match: hdr.encodeIntoCompressedBase64(this.stages.match), eventOut: hdr.encodeIntoCompressedBase64(this.stages.eventOut),
     };

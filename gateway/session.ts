@@ -25,8 +25,15 @@ export interface Conn {
   violationsSince: number;
   /** Subscribe/unsubscribe requests (token bucket). */
   subscribes: Budget;
-  /** Market-data topics this connection is subscribed to. */
+  /** Market-data topics this connection holds (subscribed in uWS unless conflated). */
   topics: Set<string>;
+  /**
+   * Conflated (fell behind on market data): unsubscribed in uWS from every topic it holds until
+   * its send buffer drains; then a fresh snapshot per topic and live updates again.
+   */
+  conflated: boolean;
+  /** Bytes unsent when it was conflated (its own reports may add up to half the limit on top). */
+  conflatedBytes: number;
   closed: boolean;
   ws: WebSocket<Conn> | null;
   /** Encoding for messages the client did not ask for (reports, market data): its last frame's. */
@@ -91,7 +98,7 @@ export class Sessions {
     accounts: number,
     private readonly opts: GatewayOptions,
     private readonly log: Logger,
-    private readonly counters: { slowConsumerCloses: number },
+    private readonly counters: { slowConsumerCloses: number; conflations: number; conflationResumes: number },
     /** An account's name for log lines. */
     private readonly accountName: (account: number) => string | number = (a) => a,
   ) {
@@ -104,7 +111,7 @@ export class Sessions {
     return {
       // The token bucket runs on the frames' clock (engine/clock.ts, monotonic); violations on the wall clock.
       id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: nowUs() / 1000, violations: 0, violationsSince: now,
-      subscribes, topics: new Set(), closed: false, ws: null, binary: false, qHead: -1, qTail: -1,
+      subscribes, topics: new Set(), conflated: false, conflatedBytes: 0, closed: false, ws: null, binary: false, qHead: -1, qTail: -1,
     };
   }
 
@@ -296,11 +303,49 @@ export class Sessions {
     }
   }
 
+  /**
+   * Resend what a conflated connection missed, topic by topic, and subscribe it again (the
+   * gateway's: it knows the snapshots). Called once its buffer has drained.
+   */
+  onResume: ((c: Conn) => void) | null = null;
+
+  /**
+   * Every 100 ms: conflate market-data readers that fell behind (more than conflateBytes unsent),
+   * resume the ones that drained, and close — with a reason — connections that cannot take even
+   * their own reports (half the limit unsent, on top of what was queued when conflated).
+   */
   sweepSlowConsumers(): void {
     const half = this.opts.maxBackpressureBytes / 2;
     for (const c of this.conns) {
-      if (c.ws && !c.closed && c.ws.getBufferedAmount() > half) this.slowConsumer(c, `${c.ws.getBufferedAmount()} bytes unsent`);
+      const ws = c.ws;
+      if (!ws || c.closed) continue;
+      const unsent = ws.getBufferedAmount();
+      if (unsent > half + (c.conflated ? c.conflatedBytes : 0)) this.slowConsumer(c, `${unsent} bytes unsent`);
+      else if (!c.conflated && unsent > this.opts.conflateBytes && c.topics.size > 0) this.conflate(c, unsent);
+      else if (c.conflated) this.resumeIfDrained(c);
     }
+  }
+
+  /** Stop sending market data to a connection that fell behind (its topics are kept to resume). */
+  conflate(c: Conn, unsent: number): void {
+    const ws = c.ws;
+    if (!ws || c.closed || c.conflated) return;
+    c.conflated = true;
+    c.conflatedBytes = unsent;
+    for (const t of c.topics) ws.unsubscribe(t);
+    this.counters.conflations++;
+    this.log.info({ conn: c.id, account: this.accountName(c.account), unsent, topics: c.topics.size }, 'market data conflated: the reader fell behind');
+  }
+
+  /** A conflated connection whose buffer drained (to an eighth of conflateBytes, at most 64 KiB) gets its snapshots. */
+  resumeIfDrained(c: Conn): void {
+    const ws = c.ws;
+    if (!ws || c.closed || !c.conflated) return;
+    if (ws.getBufferedAmount() > Math.min(64 * 1024, this.opts.conflateBytes / 8)) return;
+    c.conflated = false;
+    c.conflatedBytes = 0;
+    this.counters.conflationResumes++;
+    this.onResume?.(c);
   }
 
   slowConsumer(c: Conn, why: string): void {

@@ -10,7 +10,7 @@ import type { MatchingShard } from '../engine/matching-shard.ts';
 import { RiskEngine } from '../engine/risk.ts';
 import type { EngineSpec } from '../engine/config.ts';
 import type { RecoveryOpener, RecoverySource } from '../engine/durability.ts';
-import { readJournal } from './journal.ts';
+import { listSegments, readJournal, segmentFirstSeq } from './journal.ts';
 import { SNAPSHOT_VERSION, loadLatestSnapshot } from './snapshot.ts';
 import type { Snapshot } from './snapshot.ts';
 
@@ -39,6 +39,16 @@ export class Recovery implements RecoverySource {
   /** Journal sequence of shard k the snapshot covers (0 without one): replay starts after it. */
   baseSeq(k: number): number {
     return this.snapshot?.seqs[k] ?? 0;
+  }
+
+  /**
+   * The sequence before shard k's first retained journal record (0: the journal starts at 1 or is
+   * empty). Retention (persistence/retention.ts) moves old segments away once a kept snapshot
+   * covers them; read models that keep history (account views, candles) replay from here.
+   */
+  journalStart(k: number): number {
+    const first = listSegments(this.journalDir, k)[0];
+    return first === undefined ? 0 : Math.max(0, segmentFirstSeq(first) - 1);
   }
 
   /**
