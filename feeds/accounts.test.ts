@@ -191,12 +191,15 @@ describe('account views (feeds/accounts.ts)', () => {
     expect(po.open).toBe(false);
     expect(mustGet(t.v.orderByClientId(1, 'po'))).toEqual(po);
     expectRiskAgrees(t, 1);
-    // A duplicate client id is refused by risk: the refused order is the newest with that id.
+    // A duplicate client id is refused by risk: the refusal is kept (closed) but the id still finds the live order.
     const live = t.place(buy(1, 9_500, { account: 1, clOrd: 'dup' }));
     const d = t.run(buy(1, 9_500, { account: 1, clOrd: 'dup' }));
     expect(d[0].code).toBe(ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID);
-    expect(mustGet(t.v.orderByClientId(1, 'dup')).last[EVT_TYPE]).toBe(EventType.REJECTED);
+    const byClid = mustGet(t.v.orderByClientId(1, 'dup'));
+    expect(byClid.open).toBe(true);
+    expect(byClid.last[EVT_TYPE]).toBe(EventType.ACCEPTED);
     expect(mustGet(t.v.order(1, live)).open).toBe(true);
+    expect(t.v.closedOrders(1).some((o) => o.last[EVT_TYPE] === EventType.REJECTED && o.last[EVT_CODE] === ResultCode.RISK_DUPLICATE_CLIENT_ORDER_ID)).toBe(true);
     // Events of accounts outside the table (the synthetic probes') are no one's.
     const stats = t.v.stats();
     t.run(buy(1, 9_500, { account: 77, clOrd: 'probe' }));

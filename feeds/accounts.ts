@@ -899,8 +899,12 @@ export class AccountViews {
     const ids = this.scratch;
     writeClordString(ids, 0, clientOrderId);
     const i = this.clidSlot(account, ids, 0, clientIdHash(account, ids, 0));
-    const r = this.cSlots[i];
-    return r === NIL ? null : this.record(r);
+    const head = this.cSlots[i];
+    if (head === NIL) return null;
+    // The live order holding the id, when there is one (the risk stage keeps live ids unique);
+    // else the newest that had it.
+    for (let r = head; r !== NIL; r = this.rOlder[r]) if (this.rOpen[r] === 1) return this.record(r);
+    return this.record(head);
   }
 
   /**

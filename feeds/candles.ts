@@ -143,6 +143,11 @@ function percent2(num: bigint, den: bigint): string {
   return `${neg ? '-' : ''}${q / 100n}.${frac}`;
 }
 
+/** The market-data topic of a symbol's candles of one interval (what flushShard publishes on). */
+export function candleTopic(interval: CandleInterval, symbol: string): string {
+  return `candles.${interval}.${symbol}`;
+}
+
 export class Candles {
   readonly retention: Readonly<Record<CandleInterval, number>>;
   /** Bytes of candle storage per symbol once it has traded. */
@@ -197,7 +202,7 @@ export class Candles {
     this.count = new Int32Array(n * N_INTERVALS);
     this.version = new Float64Array(n);
     this.notionalPerTickLot = Float64Array.from(spec.symbols, (s) => s.notionalPerTickLot);
-    this.topics = spec.symbols.flatMap((s) => CANDLE_INTERVALS.map((iv) => `candles.${iv}.${s.name}`));
+    this.topics = spec.symbols.flatMap((s) => CANDLE_INTERVALS.map((iv) => candleTopic(iv, s.name)));
     this.shardOf = Int32Array.from(spec.symbols, (s) => s.shard);
     this.touched = Array.from({ length: spec.shards }, () => new Int32Array(n));
     this.touchedCount = new Int32Array(spec.shards);
@@ -213,7 +218,8 @@ export class Candles {
     if (d === null) d = this.allocate(s);
     const price = getI64(w, b + EVT_LAST_PRICE);
     const qty = getI64(w, b + EVT_LAST_QTY);
-    const tsMs = Math.floor(getI64(w, b + EVT_TS) / 1000);
+    // Read inline: a time (µs, above 2^31) returned from a call that is not inlined is boxed.
+    const tsMs = Math.floor((w[b + EVT_TS + 1] * 4294967296 + (w[b + EVT_TS] >>> 0)) / 1000);
     // Quote: price × (qty × notionalPerTickLot), exact (mulWide), as hi·2^52 + lo. compileConfig
     // keeps maxOrderQty × notionalPerTickLot ≤ MAX_UNITS, so engine trades never take the BigInt way.
     const npt = this.notionalPerTickLot[s];

@@ -14,10 +14,10 @@ import type { MarketData } from '../feeds/market-data.ts';
 import type { Budget } from './budget.ts';
 import type { ControlAnswer, ControlRequest, GatewayControl } from './control.ts';
 import type { GatewayOptions } from './options.ts';
-import { GatewayCode, errorName } from './protocol.ts';
+import { GatewayCode } from './protocol.ts';
 import { ProtocolError } from './protocol.ts';
 import type { SymbolTable } from './protocol.ts';
-import { httpStatus } from './views.ts';
+import { errorBody, httpStatus } from './views.ts';
 import type { Params, Views } from './views.ts';
 import { openApiJson } from './openapi.ts';
 
@@ -49,6 +49,20 @@ export function json(res: HttpResponse, status: string, body: unknown): void {
 
 export type Handler = (res: HttpResponse, req: HttpRequest) => void;
 
+/** A path parameter, URL-decoded; null when it is not valid percent-encoding. Read inside the handler. */
+export function pathParam(req: HttpRequest, i: number): string | null {
+  try {
+    return decodeURIComponent(req.getParameter(i) ?? '');
+  } catch {
+    return null;
+  }
+}
+
+/** The query string's parameters (the last of a repeated name). Read inside the handler. */
+export function query(req: HttpRequest): Params {
+  return Object.fromEntries(new URLSearchParams(req.getQuery() ?? ''));
+}
+
 /**
  * A handler run guarded: an exception answers 500, is counted and logged, and the process and
  * every other client carry on (a throw out of a uWS callback would end the process).
@@ -61,7 +75,7 @@ export function guard(ctx: { counters: { handlerErrors: number }; log: Logger },
       ctx.counters.handlerErrors++;
       ctx.log.error({ err: e }, 'HTTP handler failed');
       try {
-        json(res, '500 Internal Server Error', { code: GatewayCode.INTERNAL_ERROR, message: 'internal error (logged)' });
+        json(res, '500 Internal Server Error', errorBody(GatewayCode.INTERNAL_ERROR, 'internal error (logged)'));
       } catch {
         // The response was already ended or aborted: nothing more to say to this client.
       }
@@ -108,14 +122,7 @@ export function registerHttpRoutes(ctx: HttpContext): void {
       post: (path: string, h: Handler) => ctx.app.post(path, guarded(h)),
       any: (path: string, h: Handler) => ctx.app.any(path, guarded(budgeted(h))),
     };
-    /** A path parameter, URL-decoded; null when it is not valid percent-encoding. */
-    const param = (req: HttpRequest, i: number): string | null => {
-      try {
-        return decodeURIComponent(req.getParameter(i) ?? '');
-      } catch {
-        return null;
-      }
-    };
+    const param = pathParam;
     const badParam = (res: HttpResponse): void => json(res, '400 Bad Request', { code: GatewayCode.BAD_FIELD, message: 'malformed percent-encoding in the path' });
     /** Answer from the control plane (async; the client may go away meanwhile). */
     const relay = (res: HttpResponse, req: ControlRequest): void => {
@@ -169,10 +176,9 @@ export function registerHttpRoutes(ctx: HttpContext): void {
         json(res, '200 OK', answer());
       } catch (e) {
         if (!(e instanceof ProtocolError)) throw e;
-        json(res, httpStatus(e.code), { code: e.code, name: errorName(e.code), message: e.message });
+        json(res, httpStatus(e.code), errorBody(e.code, e.message));
       }
     };
-    const query = (req: HttpRequest): Params => Object.fromEntries(new URLSearchParams(req.getQuery() ?? ''));
     // The contract (gateway/openapi.ts; docs/openapi.json is the committed copy).
     app.get('/openapi.json', (res) => json(res, '200 OK', openApiJson()));
     app.get('/v1/candles/:symbol', (res, req) => {

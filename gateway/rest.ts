@@ -16,7 +16,7 @@
  */
 import type { HttpRequest, HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { Logger } from 'pino';
-import { EventType, OrderType } from '../engine/codes.ts';
+import { EventType, OrderType, ResultCode } from '../engine/codes.ts';
 import {
   CMD_DISPLAY_QTY, CMD_EXPIRE_TIME, CMD_META, CMD_PRICE, CMD_QTY, CMD_SLOT_WORDS, CMD_STOP_PRICE, CMD_SYMBOL, isValidClientOrderId, metaPostOnly, metaSide, metaStp,
   metaTif, metaType,
@@ -28,14 +28,14 @@ import { getI64 } from '../engine/int64.ts';
 import type { EngineSpec } from '../engine/config.ts';
 import type { OrderRecord } from '../feeds/accounts.ts';
 import { Budget } from './budget.ts';
-import { guard, json } from './http-routes.ts';
+import { guard, json, pathParam, query } from './http-routes.ts';
 import type { Handler } from './http-routes.ts';
-import { GatewayCode, ProtocolError, errorName, parseJson, refusal, reportFromEvent } from './protocol.ts';
+import { GatewayCode, ProtocolError, parseJson, refusal, reportFromEvent } from './protocol.ts';
 import type { ClientMessage, ExecutionReport } from './protocol.ts';
 import type { PendingTable } from './pending.ts';
 import type { RejectContext } from './reject-text.ts';
 import type { GatewayOptions } from './options.ts';
-import { httpStatus, orderIdParam } from './views.ts';
+import { errorBody, httpStatus, orderIdParam } from './views.ts';
 import type { Params, Views } from './views.ts';
 
 /** A REST request still waiting for the engine is answered 504 after this long. */
@@ -126,11 +126,12 @@ export class RestOrders {
       }
       return;
     }
-    if (w[b + EVT_ACCOUNT] !== req.account || type === EventType.ADMIN) return;
+    // A mass cancel answers only its count: its CANCELED events need no report.
+    if (req.kind === 'mass' || w[b + EVT_ACCOUNT] !== req.account || type === EventType.ADMIN) return;
     const sym = this.ctx.spec.symbols[w[b + EVT_SYMBOL]];
     req.reports.push(reportFromEvent(w, b, sym, undefined, undefined, this.ctx.rejectContext));
     req.shard = shard;
-    if (!req.due && req.kind !== 'mass') {
+    if (!req.due) {
       req.due = true;
       req.entry = p;
       this.dueList.push(req);
@@ -146,7 +147,8 @@ export class RestOrders {
       list[i] = list[list.length - 1];
       list.pop();
       i--;
-      this.ctx.pending.delete(req.entry);
+      // The entry is this request's unless the table wrapped meanwhile (then it is a newer request's).
+      if (this.ctx.pending.rest[req.entry] === req) this.ctx.pending.delete(req.entry);
       this.answerReports(req);
     }
   }
@@ -161,14 +163,17 @@ export class RestOrders {
     this.answer(req, status, JSON.stringify({ report, reports: req.reports, idempotentReplay: false }), JSON.stringify({ report, reports: req.reports, idempotentReplay: true }));
   }
 
-  /** Send the answer (and the same to every retry that waited on it, as a replay). */
-  private answer(req: RestRequest, status: string, body: string, replayBody = body): void {
+  /**
+   * Send the answer, and to every retry that waited on it the same outcome as a replay — 200, as a
+   * retry answered from the views gets (`replayBody`: null when the answer is no outcome, e.g. 504).
+   */
+  private answer(req: RestRequest, status: string, body: string, replayBody: string | null = null): void {
     if (req.done) return;
     req.done = true;
     this.inFlight.delete(req);
     if (req.key !== null && this.byKey.get(req.key) === req) this.byKey.delete(req.key);
     if (!req.state.aborted) json(req.res, status, body);
-    for (const r of req.retries) if (!r.state.aborted) json(r.res, status === '201 Created' ? '200 OK' : status, replayBody);
+    for (const r of req.retries) if (!r.state.aborted) json(r.res, replayBody === null ? status : '200 OK', replayBody ?? body);
   }
 
   /** Every 100 ms or so: requests the engine never answered (a shard restarting, an entry overwritten). */
@@ -197,11 +202,11 @@ export class RestOrders {
     app.get('/v1/orders', g((res, req) => this.read(res, req, (a, q) => ctx.views.orders(a, q))));
     app.get('/v1/orders/by-client-id/:clientOrderId', g((res, req) => {
       const clientOrderId = pathParam(req, 0);
-      this.read(res, req, (a) => ctx.views.order(a, { clientOrderId: clientOrderId ?? '' }));
+      this.read(res, req, (a) => ctx.views.order(a, { clientOrderId: mustDecode(clientOrderId) }));
     }));
     app.get('/v1/orders/:orderId', g((res, req) => {
       const orderId = pathParam(req, 0);
-      this.read(res, req, (a) => ctx.views.order(a, { orderId }));
+      this.read(res, req, (a) => ctx.views.order(a, { orderId: mustDecode(orderId) }));
     }));
     app.get('/v1/fills', g((res, req) => this.read(res, req, (a, q) => ctx.views.fills(a, q))));
     app.get('/v1/account', g((res, req) => this.read(res, req, (a) => ctx.views.account(a))));
@@ -209,27 +214,29 @@ export class RestOrders {
     app.post('/v1/orders', g((res, req) => this.newOrder(res, req)));
     app.del('/v1/orders', g((res, req) => {
       const q = query(req);
-      this.command(res, req, 'mass', null, (a) => {
-        if (q.symbol !== undefined && q.symbol !== '') ctx.views.orders(a, { symbol: q.symbol, status: 'open' }); // checks the symbol
-        return { type: 'cancel_all', ...(q.symbol ? { symbol: q.symbol } : {}) };
+      this.command(res, req, 'mass', null, () => {
+        if (q.symbol === undefined) return { type: 'cancel_all' };
+        // Destructive: an empty symbol is refused rather than read as "every symbol".
+        if (q.symbol === '') throw new ProtocolError(GatewayCode.BAD_FIELD, '"symbol" is empty: name a symbol, or leave the parameter out to cancel on every symbol');
+        return { type: 'cancel_all', symbol: ctx.views.symbolOf(q.symbol).name };
       });
     }));
     app.del('/v1/orders/by-client-id/:clientOrderId', g((res, req) => {
-      const clientOrderId = pathParam(req, 0) ?? '';
-      this.command(res, req, 'cancel', null, (a) => this.cancelMessage(this.find(a, null, clientOrderId)));
+      const clientOrderId = pathParam(req, 0);
+      this.command(res, req, 'cancel', null, (a) => this.cancelMessage(this.find(a, null, mustDecode(clientOrderId))));
     }));
     app.del('/v1/orders/:orderId', g((res, req) => {
       const orderId = pathParam(req, 0);
-      this.command(res, req, 'cancel', null, (a) => this.cancelMessage(this.find(a, orderId, null)));
+      this.command(res, req, 'cancel', null, (a) => this.cancelMessage(this.find(a, mustDecode(orderId), null)));
     }));
     app.post('/v1/orders/:orderId/replace', g((res, req) => {
       const orderId = pathParam(req, 0);
       this.command(res, req, 'replace', {}, (a, body) => {
-        const rec = this.find(a, orderId, null);
+        const extra = Object.keys(body ?? {}).find((k) => !REPLACE_FIELDS.includes(k));
+        if (extra !== undefined) throw new ProtocolError(GatewayCode.BAD_FIELD, `unknown field "${extra.slice(0, 40)}" (a replace takes ${REPLACE_FIELDS.join(', ')})`);
+        const rec = this.find(a, mustDecode(orderId), null);
         const m: ClientMessage = { type: 'replace_order', symbol: ctx.spec.symbols[rec.last[EVT_SYMBOL]].name, orderId: String(recordId(rec)) };
-        for (const f of ['price', 'quantity', 'newClientOrderId', 'stopPrice']) if (body?.[f] !== undefined) m[f] = body[f];
-        const extra = Object.keys(body ?? {}).find((k) => !['price', 'quantity', 'newClientOrderId', 'stopPrice'].includes(k));
-        if (extra !== undefined) throw new ProtocolError(GatewayCode.BAD_FIELD, `unknown field "${extra.slice(0, 40)}" (a replace takes price, quantity, newClientOrderId, stopPrice)`);
+        for (const f of REPLACE_FIELDS) if (body?.[f] !== undefined) m[f] = body[f];
         return m;
       });
     }));
@@ -326,7 +333,7 @@ export class RestOrders {
       }
       if (typeof m.clientOrderId !== 'string') return reply(res, state, GatewayCode.MISSING_FIELD, '"clientOrderId" (or an Idempotency-Key header) is required: it makes retries safe');
       const refused = ctx.encode(m, a);
-      if (refused) return reply(res, state, refused.code, refused.message);
+      if (refused) return replyBody(res, state, refused.code, refused.message);
       const idKey = `${a}\u0000${m.clientOrderId}`;
       // A retry of an order the views know (open, or recently closed): its original outcome.
       const known = ctx.views.accounts.orderByClientId(a, m.clientOrderId);
@@ -354,7 +361,7 @@ export class RestOrders {
     if (!ctx.accepting()) return reply(res, state, GatewayCode.ENGINE_BUSY, 'the server is shutting down');
     if (kind !== 'new') {
       const refused = ctx.encode(m, account);
-      if (refused) return reply(res, state, refused.code, refused.message);
+      if (refused) return replyBody(res, state, refused.code, refused.message);
     }
     const command = kind === 'new' ? ctx.scratch.slice(0, CMD_SLOT_WORDS) : null;
     const allShards = kind === 'mass' && m.symbol === undefined;
@@ -399,9 +406,14 @@ export class RestOrders {
         if (m === null) return reply(res, state, refusal.code, refusal.message);
         then(m, state);
       } catch (e) {
+        // As guard() does for synchronous handlers: answer 500 (if nothing was answered yet), count, log, carry on.
         ctx.counters.handlerErrors++;
         ctx.log.error({ err: e }, 'REST handler failed');
-        if (!state.aborted) json(res, '500 Internal Server Error', errorBody(GatewayCode.INTERNAL_ERROR, 'internal error (logged)'));
+        try {
+          if (!state.aborted) json(res, '500 Internal Server Error', errorBody(GatewayCode.INTERNAL_ERROR, 'internal error (logged)'));
+        } catch {
+          // Already answered: nothing more to say to this client.
+        }
       }
     });
   }
@@ -411,8 +423,18 @@ function reply(res: HttpResponse, state: { aborted: boolean }, code: number, mes
   if (!state.aborted) json(res, httpStatus(code), errorBody(code, message));
 }
 
-export function errorBody(code: number, message: string): { code: number; name: string; message: string } {
-  return { code, name: errorName(code), message };
+/** A refused request body: an unknown symbol named in it is a bad request (400), not a missing resource. */
+function replyBody(res: HttpResponse, state: { aborted: boolean }, code: number, message: string): void {
+  if (!state.aborted) json(res, code === ResultCode.RISK_UNKNOWN_SYMBOL ? '400 Bad Request' : httpStatus(code), errorBody(code, message));
+}
+
+/** What a replace takes (POST /v1/orders/{orderId}/replace). */
+const REPLACE_FIELDS = ['price', 'quantity', 'newClientOrderId', 'stopPrice'];
+
+/** A path parameter that must be valid percent-encoding (else 400). */
+function mustDecode(v: string | null): string {
+  if (v === null) throw new ProtocolError(GatewayCode.BAD_FIELD, 'malformed percent-encoding in the path');
+  return v;
 }
 
 /** The order id of a record (0: refused by the risk stage before it had one). */
@@ -420,38 +442,42 @@ function recordId(rec: OrderRecord): number {
   return getI64(rec.first, EVT_ORDER_ID);
 }
 
-function pathParam(req: HttpRequest, i: number): string | null {
-  try {
-    return decodeURIComponent(req.getParameter(i) ?? '');
-  } catch {
-    return null;
-  }
+/**
+ * What makes two new orders the same order (an idempotent retry): the meta word's side, type, time
+ * in force, STP and post-only, the symbol, and these int64 fields — [command word, event word] — with
+ * the limit price only for types that have one (a market or stop-market order's price is the
+ * protection price the risk stage wrote, not the client's).
+ */
+const SAME_ORDER_I64: ReadonlyArray<readonly [number, number]> = [[CMD_QTY, EVT_QTY], [CMD_STOP_PRICE, EVT_STOP_PRICE], [CMD_DISPLAY_QTY, EVT_DISPLAY_QTY], [CMD_EXPIRE_TIME, EVT_EXPIRE_TIME]];
+
+function sameMeta(a: number, b: number): boolean {
+  return metaSide(a) === metaSide(b) && metaType(a) === metaType(b) && metaTif(a) === metaTif(b) && metaStp(a) === metaStp(b) && metaPostOnly(a) === metaPostOnly(b);
 }
 
-function query(req: HttpRequest): Params {
-  const out: Params = {};
-  for (const [k, v] of new URLSearchParams(req.getQuery() ?? '')) out[k] = v;
-  return out;
+function hasLimitPrice(meta: number): boolean {
+  const type = metaType(meta);
+  return type === OrderType.LIMIT || type === OrderType.STOP_LIMIT;
 }
 
-/** Is the command in `cmd` the order `rec` (a retry of it)? */
+/** Is the command in `cmd` the order `rec` (a retry of it)? Compared with its original outcome's event. */
 function sameOrder(rec: OrderRecord, cmd: Int32Array): boolean {
   const first = rec.first;
-  const em = first[EVT_META];
-  const cm = cmd[CMD_META];
-  if (first[EVT_SYMBOL] !== cmd[CMD_SYMBOL] || metaSide(em) !== metaSide(cm) || metaType(em) !== metaType(cm) || metaTif(em) !== metaTif(cm)) return false;
-  if (metaStp(em) !== metaStp(cm) || metaPostOnly(em) !== metaPostOnly(cm) || getI64(first, EVT_QTY) !== getI64(cmd, CMD_QTY)) return false;
-  const type = metaType(cm);
-  // A market or stop-market order's price is the protection price the risk stage wrote: not the client's.
-  if ((type === OrderType.LIMIT || type === OrderType.STOP_LIMIT) && getI64(first, EVT_PRICE) !== getI64(cmd, CMD_PRICE)) return false;
+  if (first[EVT_SYMBOL] !== cmd[CMD_SYMBOL] || !sameMeta(first[EVT_META], cmd[CMD_META])) return false;
+  if (hasLimitPrice(cmd[CMD_META]) && getI64(first, EVT_PRICE) !== getI64(cmd, CMD_PRICE)) return false;
   // A trade carries no order-type fields (engine/event-slot.ts): then the order's own are compared.
-  if (!hasOrderExtension(first, 0)) return rec.stopPrice === getI64(cmd, CMD_STOP_PRICE) && rec.displayQty === getI64(cmd, CMD_DISPLAY_QTY) && rec.expireTime === getI64(cmd, CMD_EXPIRE_TIME);
-  return getI64(first, EVT_STOP_PRICE) === getI64(cmd, CMD_STOP_PRICE) && getI64(first, EVT_DISPLAY_QTY) === getI64(cmd, CMD_DISPLAY_QTY) && getI64(first, EVT_EXPIRE_TIME) === getI64(cmd, CMD_EXPIRE_TIME);
+  const ext = hasOrderExtension(first, 0);
+  const own: Record<number, number> = { [EVT_STOP_PRICE]: rec.stopPrice, [EVT_DISPLAY_QTY]: rec.displayQty, [EVT_EXPIRE_TIME]: rec.expireTime };
+  for (const [c, e] of SAME_ORDER_I64) {
+    const v = ext || e === EVT_QTY ? getI64(first, e) : own[e];
+    if (v !== getI64(cmd, c)) return false;
+  }
+  return true;
 }
 
 /** Two encoded new-order commands for the same order (correlation and ingress time aside)? */
 function sameCommand(a: Int32Array, b: Int32Array): boolean {
-  for (const w of [CMD_SYMBOL, CMD_META]) if (a[w] !== b[w]) return false;
-  for (const w of [CMD_PRICE, CMD_QTY, CMD_STOP_PRICE, CMD_DISPLAY_QTY, CMD_EXPIRE_TIME]) if (getI64(a, w) !== getI64(b, w)) return false;
+  if (a[CMD_SYMBOL] !== b[CMD_SYMBOL] || !sameMeta(a[CMD_META], b[CMD_META])) return false;
+  if (hasLimitPrice(a[CMD_META]) && getI64(a, CMD_PRICE) !== getI64(b, CMD_PRICE)) return false;
+  for (const [c] of SAME_ORDER_I64) if (getI64(a, c) !== getI64(b, c)) return false;
   return true;
 }

@@ -31,6 +31,7 @@ import { MarketData } from '../feeds/market-data.ts';
 import { AccountViews } from '../feeds/accounts.ts';
 import { Candles } from '../feeds/candles.ts';
 import { CANDLES_SNAPSHOT, Views, intervalParam } from './views.ts';
+import { candleTopic } from '../feeds/candles.ts';
 import type { CandleInterval } from '../feeds/candles.ts';
 import { RestOrders } from './rest.ts';
 import type { Refusal } from './rest.ts';
@@ -79,6 +80,18 @@ const CHANNELS = new Set(['trades', 'bbo', 'book', 'candles', 'ticker', 'executi
 const JSON_ONLY_CHANNELS = new Set(['candles', 'ticker']);
 /** WebSocket requests answered from the account views (gateway/views.ts), and the type of their answer. */
 const VIEW_REQUESTS: Record<string, string> = { get_open_orders: 'orders', get_order: 'order', get_fills: 'fills', get_account: 'account' };
+
+/** A market-data topic ("pb:" + for protobuf readers): channel, candle interval, symbol. Symbol names may hold dots. */
+function parseTopic(topic: string): { channel: string; interval: CandleInterval; symbol: string } | null {
+  const bare = topic.startsWith('pb:') ? topic.slice(3) : topic;
+  const dot = bare.indexOf('.');
+  if (dot < 0) return null;
+  const channel = bare.slice(0, dot);
+  if (channel !== 'candles') return { channel, interval: '1m', symbol: bare.slice(dot + 1) };
+  const d = bare.indexOf('.', dot + 1);
+  if (d < 0) return null;
+  return { channel, interval: bare.slice(dot + 1, d) as CandleInterval, symbol: bare.slice(d + 1) };
+}
 
 /** A short, safe description of a client-supplied value for an error message (never recursive). */
 function describe(v: unknown): string {
@@ -276,24 +289,26 @@ export class Gateway {
     const lastSeq: number[] = [];
     const ns = this.spec.symbols.length;
     for (let k = 0; k < this.spec.shards; k++) {
-      // Account views and candles keep history: they read the whole retained journal. Up to the
-      // snapshot, then the snapshot's open orders and positions settle what the journal no longer has.
+      // One pass over the whole retained journal: account views and candles keep history, so they
+      // read it all; market data starts after the snapshot (it loaded the snapshot's orders), and
+      // there the snapshot's open orders and positions settle what the journal no longer has.
       const base = recovery.baseSeq(k);
-      const start = recovery.journalStart(k);
-      if (start < base) {
-        n += recovery.replay(k, (slot) => {
-          this.accounts.onEvent(slot, 0);
-          this.candles.onEvent(slot, 0);
-        }, { from: start, to: base }).records;
-      }
-      if (snapshot) this.accounts.reconcileShard(k, snapshot.shards[k].orders, (a, s) => snapshot.risk.position[a * ns + s] ?? 0);
-      const r = recovery.replay(k, (slot) => {
-        this.feeds.onEvent(slot, 0);
+      let settled = snapshot === null;
+      const settle = (): void => {
+        settled = true;
+        if (snapshot) this.accounts.reconcileShard(k, snapshot.shards[k].orders, (a, s) => snapshot.risk.position[a * ns + s] ?? 0);
+      };
+      const r = recovery.replay(k, (slot, seq) => {
+        if (seq > base) {
+          if (!settled) settle();
+          this.feeds.onEvent(slot, 0);
+        }
         this.accounts.onEvent(slot, 0);
         this.candles.onEvent(slot, 0);
-      });
+      }, { from: Math.min(recovery.journalStart(k), base) });
+      if (!settled) settle();
       n += r.records;
-      lastSeq[k] = r.lastSeq;
+      lastSeq[k] = Math.max(r.lastSeq, base);
     }
     // Recovered state is the starting point: nothing of it is re-published as trades or updates.
     const silent = { publish: () => undefined, wants: () => false };
@@ -401,7 +416,15 @@ export class Gateway {
       },
       message: (ws, message, isBinary) => this.onMessage(ws, message, isBinary),
       // uWS tells when a send buffer shrank: a conflated reader that drained resumes at once.
-      drain: (ws) => this.sessions.resumeIfDrained(ws.getUserData()),
+      drain: (ws) => {
+        try {
+          this.sessions.resumeIfDrained(ws.getUserData());
+        } catch (e) {
+          // As every handler: a bug here is logged and counted, never the end of the process.
+          this.counters.handlerErrors++;
+          this.log.error({ err: e }, 'drain handler failed');
+        }
+      },
       close: (ws, code) => {
         const c = ws.getUserData();
         c.closed = true;
@@ -721,7 +744,7 @@ export class Gateway {
     if (c.binary && marketChannels.some((x) => JSON_ONLY_CHANNELS.has(x))) {
       throw new ProtocolError(GatewayCode.BAD_FIELD, `${marketChannels.filter((x) => JSON_ONLY_CHANNELS.has(x)).join(' and ')} are sent as JSON only (not yet in protobuf): subscribe from a text frame`, id);
     }
-    const topicOf = (ch: string, name: string): string => `${c.binary ? 'pb:' : ''}${ch === 'candles' ? `candles.${interval}` : ch}.${name}`;
+    const topicOf = (ch: string, name: string): string => `${c.binary ? 'pb:' : ''}${ch === 'candles' ? candleTopic(interval, name) : `${ch}.${name}`}`;
     if (on) {
       let adding = 0;
       for (const ch of marketChannels) for (const s of specs) if (!c.topics.has(topicOf(ch, s.name))) adding++;
@@ -736,45 +759,43 @@ export class Gateway {
         // Every send may have closed the connection (slow consumer): re-check before each use.
         if (c.closed || !c.ws) return;
         if (!on) {
+          c.paused?.delete(topic);
           if (c.topics.delete(topic)) c.ws.unsubscribe(topic);
           continue;
         }
         if (c.topics.has(topic)) continue; // already live: no second snapshot
-        if (ch === 'book' && !this.snapshotBudget.take()) {
-          this.sendError(c, GatewayCode.RATE_LIMITED, `server-wide book snapshot budget (${this.opts.snapshotRate.perSecond}/s) exhausted: subscribe to book.${s.name} again shortly`, id);
+        if (c.paused !== null) {
+          // A conflated connection gets this topic's snapshot with the others' when it resumes.
+          c.topics.add(topic);
+          c.paused.add(topic);
+          continue;
+        }
+        if (!this.startTopic(c, topic)) {
+          this.sendError(c, GatewayCode.RATE_LIMITED, `server-wide snapshot budget (${this.opts.snapshotRate.perSecond}/s) exhausted: subscribe to ${ch}.${s.name} again shortly`, id);
           continue;
         }
         c.topics.add(topic);
-        // A conflated connection gets this topic's snapshot with the others' when it resumes.
-        if (!c.conflated) this.startTopic(c, topic);
       }
     }
   }
 
   /**
    * Send a topic's current state — book snapshot, bbo, candles, ticker (trades have none) — and
-   * subscribe, in one synchronous turn: no update can fall in between. On subscribe, and for every
-   * topic of a conflated connection that resumes.
+   * subscribe, in one synchronous turn: no update can fall in between. On subscribe, and for the
+   * topics of a conflated connection that resumes. Book and candle snapshots take the server-wide
+   * snapshot budget: false (nothing sent, not subscribed) when it is spent.
    */
-  private startTopic(c: Conn, topic: string): void {
-    const bare = topic.startsWith('pb:') ? topic.slice(3) : topic;
-    const dot = bare.indexOf('.');
-    const ch = bare.slice(0, dot);
-    let rest = bare.slice(dot + 1);
-    let interval: CandleInterval = '1m';
-    if (ch === 'candles') {
-      const d = rest.indexOf('.');
-      interval = rest.slice(0, d) as CandleInterval;
-      rest = rest.slice(d + 1);
-    }
-    const s = this.table.bySymbol.get(rest);
-    if (!s) return;
-    if (ch === 'book') this.send(c, this.bookSnapshot(s.id));
-    else if (ch === 'bbo') this.send(c, this.feeds.bbo(s.id));
-    else if (ch === 'candles') this.send(c, { type: 'candles_snapshot', symbol: s.name, interval, candles: this.candles.latest(s.id, interval, CANDLES_SNAPSHOT) });
-    else if (ch === 'ticker') this.send(c, this.candles.ticker(s.id, Date.now()) as unknown as OutMsg);
-    if (c.closed || !c.ws) return;
-    c.ws.subscribe(topic);
+  private startTopic(c: Conn, topic: string): boolean {
+    const t = parseTopic(topic);
+    const s = t ? this.table.bySymbol.get(t.symbol) : undefined;
+    if (!t || !s) return true;
+    if ((t.channel === 'book' || t.channel === 'candles') && !this.snapshotBudget.take()) return false;
+    if (t.channel === 'book') this.send(c, this.bookSnapshot(s.id));
+    else if (t.channel === 'bbo') this.send(c, this.feeds.bbo(s.id));
+    else if (t.channel === 'candles') this.send(c, { type: 'candles_snapshot', symbol: s.name, interval: t.interval, candles: this.candles.latest(s.id, t.interval, CANDLES_SNAPSHOT) });
+    else if (t.channel === 'ticker') this.send(c, this.views.tickerMessage(s.id) as unknown as OutMsg);
+    if (!c.closed && c.ws) c.ws.subscribe(topic);
+    return true;
   }
 
   /** Once a second: the ticker of every symbol someone reads that traded, or whose 24 h window moved on. */
@@ -787,17 +808,27 @@ export class Gateway {
       const v = this.candles.tickerVersion(s);
       if (v === this.tickerSent[s] && minute === this.tickerMinute) continue;
       this.tickerSent[s] = v;
-      this.app.publish(topic, JSON.stringify(this.candles.ticker(s, now)), false);
+      this.app.publish(topic, JSON.stringify(this.views.tickerMessage(s, now)), false);
     }
     this.tickerMinute = minute;
   };
 
-  /** A conflated connection drained: every topic it holds starts afresh (gateway/session.ts). */
+  /**
+   * A conflated connection drained (gateway/session.ts): its paused topics start afresh, a few at a
+   * time — it stops while the snapshots sent fill half of conflateBytes, or when the snapshot budget
+   * is spent, and goes on at the next drain or sweep — so a reader of many deep books is not pushed
+   * straight back over the threshold. Live again (conflation over) once none is left.
+   */
   private resume(c: Conn): void {
-    for (const topic of c.topics) {
-      if (c.closed || !c.ws || c.conflated) return;
-      this.startTopic(c, topic);
+    const paused = c.paused;
+    if (paused === null) return;
+    for (const topic of paused) {
+      if (c.closed || !c.ws) return;
+      if (c.ws.getBufferedAmount() > this.opts.conflateBytes / 2) return;
+      if (!this.startTopic(c, topic)) return;
+      paused.delete(topic);
     }
+    this.sessions.resumed(c);
   }
 
   /** get_open_orders / get_order / get_fills / get_account: answered from this thread's account views. */
@@ -843,7 +874,7 @@ export class Gateway {
     if (w[b + EVT_ACCOUNT] === PROBE_ACCOUNT) {
       // A synthetic probe's event: the probe's alone (thread 0); counted, published and reported nowhere.
       this.probe?.onEvent(w, b);
-      if (w[b + EVT_BATCH_END] === 1) this.feeds.flushShard(this.pump.shard, this.mdSink);
+      if (w[b + EVT_BATCH_END] === 1) this.endBatch(this.pump.shard);
       return;
     }
     const type = w[b + EVT_TYPE];
@@ -851,12 +882,6 @@ export class Gateway {
     this.feeds.onEvent(w, b);
     this.accounts.onEvent(w, b);
     this.candles.onEvent(w, b);
-    const batchEnd = w[b + EVT_BATCH_END] === 1;
-    // The shard's batch ends here: publish its market data now (the same batches on every thread).
-    if (batchEnd) {
-      this.feeds.flushShard(this.pump.shard, this.mdSink);
-      this.candles.flushShard(this.pump.shard, this.mdSink);
-    }
     const correlation = getI64(w, b + EVT_CORRELATION);
     const pending = this.pending;
     let p = pending.find(correlation);
@@ -865,7 +890,7 @@ export class Gateway {
       this.rest.onEvent(p, w, b, this.pump.shard);
       p = -1;
     }
-    if (batchEnd && this.rest.due !== 0) this.rest.onBatchEnd(this.pump.shard);
+    if (w[b + EVT_BATCH_END] === 1) this.endBatch(this.pump.shard);
     // Times (µs, above 2^31) are read inline, not through getI64: a double that large returned
     // from a call that is not inlined is boxed.
     const ingress = w[b + EVT_INGRESS_TS + 1] * 4294967296 + (w[b + EVT_INGRESS_TS] >>> 0);
@@ -925,6 +950,16 @@ export class Gateway {
         }
       }
     }
+  }
+
+  /**
+   * Shard k's batch ends here (EVT_BATCH_END, whoever's event carries it): publish its market data
+   * and candles (the same batches on every thread) and answer the REST requests it answered.
+   */
+  private endBatch(k: number): void {
+    this.feeds.flushShard(k, this.mdSink);
+    this.candles.flushShard(k, this.mdSink);
+    if (this.rest.due !== 0) this.rest.onBatchEnd(k);
   }
 
   /** The clock for this pass of the event pump (read at most once per pass). */

@@ -28,10 +28,11 @@ export interface Conn {
   /** Market-data topics this connection holds (subscribed in uWS unless conflated). */
   topics: Set<string>;
   /**
-   * Conflated (fell behind on market data): unsubscribed in uWS from every topic it holds until
-   * its send buffer drains; then a fresh snapshot per topic and live updates again.
+   * Conflated (fell behind on market data): the topics it holds that are paused — unsubscribed in
+   * uWS — until its send buffer drains; then a fresh snapshot per topic and live updates again.
+   * Null while it is live.
    */
-  conflated: boolean;
+  paused: Set<string> | null;
   /** Bytes unsent when it was conflated (its own reports may add up to half the limit on top). */
   conflatedBytes: number;
   closed: boolean;
@@ -111,7 +112,7 @@ export class Sessions {
     return {
       // The token bucket runs on the frames' clock (engine/clock.ts, monotonic); violations on the wall clock.
       id: this.nextConn++, account, tokens: this.opts.rateLimit.burst, refillAt: nowUs() / 1000, violations: 0, violationsSince: now,
-      subscribes, topics: new Set(), conflated: false, conflatedBytes: 0, closed: false, ws: null, binary: false, qHead: -1, qTail: -1,
+      subscribes, topics: new Set(), paused: null, conflatedBytes: 0, closed: false, ws: null, binary: false, qHead: -1, qTail: -1,
     };
   }
 
@@ -320,32 +321,37 @@ export class Sessions {
       const ws = c.ws;
       if (!ws || c.closed) continue;
       const unsent = ws.getBufferedAmount();
-      if (unsent > half + (c.conflated ? c.conflatedBytes : 0)) this.slowConsumer(c, `${unsent} bytes unsent`);
-      else if (!c.conflated && unsent > this.opts.conflateBytes && c.topics.size > 0) this.conflate(c, unsent);
-      else if (c.conflated) this.resumeIfDrained(c);
+      if (unsent > half + c.conflatedBytes) this.slowConsumer(c, `${unsent} bytes unsent`);
+      else if (c.paused === null && unsent > this.opts.conflateBytes && c.topics.size > 0) this.conflate(c, unsent);
+      else if (c.paused !== null) this.resumeIfDrained(c);
     }
   }
 
   /** Stop sending market data to a connection that fell behind (its topics are kept to resume). */
   conflate(c: Conn, unsent: number): void {
     const ws = c.ws;
-    if (!ws || c.closed || c.conflated) return;
-    c.conflated = true;
+    if (!ws || c.closed || c.paused !== null) return;
+    c.paused = new Set(c.topics);
     c.conflatedBytes = unsent;
     for (const t of c.topics) ws.unsubscribe(t);
     this.counters.conflations++;
     this.log.info({ conn: c.id, account: this.accountName(c.account), unsent, topics: c.topics.size }, 'market data conflated: the reader fell behind');
   }
 
-  /** A conflated connection whose buffer drained (to an eighth of conflateBytes, at most 64 KiB) gets its snapshots. */
+  /** A conflated connection whose buffer drained (to an eighth of conflateBytes, at most 64 KiB) gets its snapshots (onResume). */
   resumeIfDrained(c: Conn): void {
     const ws = c.ws;
-    if (!ws || c.closed || !c.conflated) return;
+    if (!ws || c.closed || c.paused === null) return;
     if (ws.getBufferedAmount() > Math.min(64 * 1024, this.opts.conflateBytes / 8)) return;
-    c.conflated = false;
+    this.onResume?.(c);
+  }
+
+  /** Every paused topic of a conflated connection started again: it is live. */
+  resumed(c: Conn): void {
+    if (c.paused === null) return;
+    c.paused = null;
     c.conflatedBytes = 0;
     this.counters.conflationResumes++;
-    this.onResume?.(c);
   }
 
   slowConsumer(c: Conn, why: string): void {

@@ -11,7 +11,7 @@ import type { EngineSpec } from '../engine/config.ts';
 import type { AccountViews, FillRecord, OrderRecord } from '../feeds/accounts.ts';
 import { CANDLE_INTERVALS } from '../feeds/candles.ts';
 import type { CandleInterval, CandleMessage, Candles, TickerMessage } from '../feeds/candles.ts';
-import { GatewayCode, ProtocolError, SIDE_NAMES, makerReportFromEvent, reportFromEvent } from './protocol.ts';
+import { GatewayCode, ProtocolError, SIDE_NAMES, errorName, makerReportFromEvent, reportFromEvent } from './protocol.ts';
 import type { ExecutionReport, SymbolTable } from './protocol.ts';
 import type { RejectContext } from './reject-text.ts';
 
@@ -73,7 +73,7 @@ export class Views {
   /** Open orders (default), the recently closed ones, or both; optionally of one symbol. */
   orders(account: number, p: Params): { orders: OrderJson[] } {
     const symbol = this.optionalSymbol(p.symbol);
-    const status = p.status ?? 'open';
+    const status = p.status === undefined || p.status === '' ? 'open' : p.status;
     if (status !== 'open' && status !== 'closed' && status !== 'all') throw new ProtocolError(GatewayCode.BAD_FIELD, '"status" must be open, closed or all');
     const recs = [
       ...(status === 'closed' ? [] : this.accounts.openOrders(account, symbol)),
@@ -131,22 +131,55 @@ export class Views {
     const start = p.start === undefined || p.start === '' ? undefined : intParam(p.start, 'start', 0, 0, Number.MAX_SAFE_INTEGER);
     const end = p.end === undefined || p.end === '' ? undefined : intParam(p.end, 'end', 0, 0, Number.MAX_SAFE_INTEGER);
     if (start !== undefined && end !== undefined && end < start) throw new ProtocolError(GatewayCode.BAD_FIELD, '"end" is before "start"');
+    // The default page (the newest candles) is what most ask for: kept until the symbol trades again.
+    const plain = start === undefined && end === undefined && limit === CANDLES_LIMIT_DEFAULT;
+    const key = `${s.id}.${interval}`;
+    const version = this.candles.tickerVersion(s.id);
+    const hit = plain ? this.candleCache.get(key) : undefined;
+    if (hit && hit.version === version) return hit.answer;
     const candles = this.candles.candles(s.id, interval, { start, end, limit }).map(({ type: _t, symbol: _s, interval: _i, ...c }) => c);
-    return { symbol: s.name, interval, candles };
+    const answer = { symbol: s.name, interval, candles };
+    if (plain) this.candleCache.set(key, { version, answer });
+    return answer;
   }
 
   /** The rolling 24 h ticker (over HTTP without the channel's `type`). */
   ticker(symbolName: string, nowMs = Date.now()): Omit<TickerMessage, 'type'> {
-    const { type: _t, ...t } = this.candles.ticker(this.symbol(symbolName).id, nowMs);
+    const { type: _t, ...t } = this.tickerMessage(this.symbol(symbolName).id, nowMs);
     return t;
+  }
+
+  /** Tickers computed, per symbol: reused while the symbol has not traded and the minute is the same. */
+  private readonly tickerCache: Array<{ version: number; minute: number; message: TickerMessage } | undefined> = [];
+
+  /**
+   * The ticker message of symbol `s` (the channel's, with `type`). Computing one walks up to 1,440
+   * minute candles: it is done at most once per symbol per trade or minute, whoever asks (public
+   * requests, subscriptions, the once-a-second publisher) — its `ts` is when it was computed.
+   */
+  tickerMessage(s: number, nowMs = Date.now()): TickerMessage {
+    const version = this.candles.tickerVersion(s);
+    const minute = Math.floor(nowMs / 60_000);
+    const hit = this.tickerCache[s];
+    if (hit && hit.version === version && hit.minute === minute) return hit.message;
+    const message = this.candles.ticker(s, nowMs);
+    this.tickerCache[s] = { version, minute, message };
+    return message;
   }
 
   tickers(nowMs = Date.now()): { tickers: Array<Omit<TickerMessage, 'type'>> } {
     return { tickers: this.spec.symbols.map((s) => this.ticker(s.name, nowMs)) };
   }
 
+  private readonly candleCache = new Map<string, { version: number; answer: ReturnType<Views['candleList']> }>();
+
   /** Recently closed orders kept per account (the window of GET /v1/orders/{id} and idempotent retries). */
   closedWindow = 0;
+
+  /** A symbol by name, or RISK_UNKNOWN_SYMBOL. */
+  symbolOf(name: unknown): { id: number; name: string } {
+    return this.symbol(name);
+  }
 
   private symbol(name: unknown): { id: number; name: string } {
     const s = typeof name === 'string' ? this.table.bySymbol.get(name) : undefined;
@@ -179,6 +212,11 @@ export function intervalParam(v: unknown): CandleInterval {
   if (v === undefined || v === '') return '1m';
   if (typeof v !== 'string' || !(CANDLE_INTERVALS as readonly string[]).includes(v)) throw new ProtocolError(GatewayCode.BAD_FIELD, `"interval" must be one of ${CANDLE_INTERVALS.join(', ')}`);
   return v as CandleInterval;
+}
+
+/** An HTTP error body: the stable code, its name and what to do. */
+export function errorBody(code: number, message: string): { code: number; name: string; message: string } {
+  return { code, name: errorName(code), message };
 }
 
 /** The HTTP status for a refused view request. */

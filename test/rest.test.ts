@@ -173,6 +173,11 @@ describe('account views and REST order entry', () => {
     const offTick = await call(srv, 'POST', '/v1/orders', { key: ALICE, body: { symbol: 'BTC-USD', side: 'buy', price: '50000.001', quantity: '1', clientOrderId: 'ot' } });
     expect(offTick).toMatchObject({ status: 400, body: { code: ResultCode.RISK_PRICE_OFF_TICK } });
     expect((await call(srv, 'GET', '/v1/orders?status=maybe', { key: ALICE })).status).toBe(400);
+    expect((await call(srv, 'DELETE', '/v1/orders?symbol=', { key: ALICE })).status).toBe(400);
+    expect((await call(srv, 'DELETE', '/v1/orders?symbol=NOPE', { key: ALICE })).status).toBe(404);
+    expect((await call(srv, 'POST', '/v1/orders', { key: ALICE, body: { symbol: 'NOPE', side: 'buy', price: '1', quantity: '1', clientOrderId: 'ns' } })).body.code).toBe(ResultCode.RISK_UNKNOWN_SYMBOL);
+    expect((await call(srv, 'POST', '/v1/orders', { key: ALICE, body: { symbol: 'NOPE', side: 'buy', price: '1', quantity: '1', clientOrderId: 'ns' } })).status).toBe(400);
+    expect((await call(srv, 'DELETE', '/v1/orders/%ZZ', { key: ALICE })).status).toBe(400);
     expect((await call(srv, 'GET', '/v1/orders?symbol=NOPE', { key: ALICE })).status).toBe(404);
     expect((await call(srv, 'GET', '/v1/fills?limit=0', { key: ALICE })).status).toBe(400);
     expect((await call(srv, 'GET', '/v1/orders/abc', { key: ALICE })).status).toBe(400);
