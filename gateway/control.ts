@@ -9,6 +9,7 @@
  * (`ThreadStats`, histograms as HDR compressed base64). Events and rejects are counted by thread 0
  * only: every gateway thread reads every event.
  */
+import { EventType } from '../engine/codes.ts';
 import * as hdr from 'hdr-histogram-js';
 import { RISK_AGENT } from '../engine/engine.ts';
 import type { Engine } from '../engine/engine.ts';
@@ -26,6 +27,7 @@ export type ControlRequest =
   | { what: 'health' }
   | { what: 'metrics' }
   | { what: 'stats' }
+  | { what: 'live' }
   | { what: 'stats-reset' }
   | { what: 'snapshot' }
   | { what: 'synthetic' }
@@ -90,6 +92,22 @@ function sumInto<K>(into: Map<K, number>, rows: ReadonlyArray<[K, number]>): voi
   for (const [k, v] of rows) into.set(k, (into.get(k) ?? 0) + v);
 }
 
+/** The stages of GET /v1/stats/live (the gateway threads' histograms; docs/protocol.md). */
+const LIVE_STAGES = [
+  { stage: 'decode', key: 'decode' }, { stage: 'match', key: 'match' }, { stage: 'event_out', key: 'eventOut' }, { stage: 'report', key: 'latency' },
+] as const;
+
+/** GET /v1/stats/live. Percentiles are null in an interval without samples. */
+export interface LiveStats {
+  ts: number;
+  intervalMs: number;
+  unit: 'µs';
+  stages: Array<{ stage: string; count: number; p50: number | null; p99: number | null; p999: number | null }>;
+  counters: Record<string, number>;
+  rates: { messages: number; orders: number; trades: number; rejects: number };
+  faultInjection: boolean;
+}
+
 export class LocalControl implements GatewayControl {
   /** Set by the process when snapshots are available: build one now (POST /v1/admin/snapshot). */
   requestSnapshot: (() => Promise<unknown>) | null = null;
@@ -124,6 +142,8 @@ export class LocalControl implements GatewayControl {
           return { status: '200 OK', body: await this.metricsShared.get(), contentType: 'text/plain; version=0.0.4' };
         case 'stats':
           return answer('200 OK', await this.stageStatsShared.get());
+        case 'live':
+          return answer('200 OK', await this.liveShared.get());
         case 'synthetic': {
           if (!this.probe) return answer('200 OK', { enabled: false, ok: true, problems: [], shards: [] });
           const r = this.probe.report();
@@ -203,6 +223,52 @@ export class LocalControl implements GatewayControl {
 
   /** Stage timings, asked of the risk stage at most once a second (shared by concurrent requests). */
   private readonly stageStatsShared = new Shared(1_000, () => this.stageStats());
+  /** GET /v1/stats/live: one sample per second at most, shared by every caller (the console polls it). */
+  private readonly liveShared = new Shared(1_000, () => this.live());
+  /** The previous live sample's cumulative histograms and counters (the next one reports the difference). */
+  private livePrev: { at: number; hist: Record<'latency' | 'decode' | 'match' | 'eventOut', hdr.Histogram>; counters: Record<string, number> } | null = null;
+
+  /**
+   * What happened since the previous sample (at most once a second, whoever asks): the gateway
+   * threads' stage percentiles over that interval (their cumulative histograms minus the previous
+   * ones), counters and rates, connections. For live plots (the web console's operations page).
+   */
+  async live(): Promise<LiveStats> {
+    const { stats, hist } = await this.merged();
+    const at = Date.now();
+    const counters: Record<string, number> = { messages: 0, orders: 0, trades: 0, rejects: 0, events: 0, connections: 0 };
+    for (const s of stats) {
+      counters.messages += s.messages;
+      counters.connections += s.connections;
+      for (const [, v] of s.commands) counters.orders += v;
+    }
+    // Every thread sees every event: the first thread's event counts are the server's.
+    for (const [type, v] of stats[0]?.events ?? []) {
+      counters.events += v;
+      if (type === EventType.TRADE) counters.trades += v;
+    }
+    for (const [, v] of stats[0]?.rejects ?? []) counters.rejects += v;
+    const prev = this.livePrev;
+    const intervalMs = prev ? at - prev.at : 0;
+    const perSecond = (k: string): number => (prev && intervalMs > 0 ? Math.max(0, ((counters[k] - prev.counters[k]) * 1000) / intervalMs) : 0);
+    const stages = LIVE_STAGES.map(({ stage, key }) => {
+      const h = hist[key];
+      // The interval's samples: now minus then (unless the histograms were reset in between).
+      const diff = prev !== null && h.totalCount >= prev.hist[key].totalCount;
+      if (diff) h.subtract(prev.hist[key]);
+      const n = h.totalCount;
+      const out = { stage, count: n, p50: n ? h.getValueAtPercentile(50) : null, p99: n ? h.getValueAtPercentile(99) : null, p999: n ? h.getValueAtPercentile(99.9) : null };
+      if (diff) h.add(prev.hist[key]); // back to cumulative, kept for the next sample
+      return out;
+    });
+    if (prev) for (const h of Object.values(prev.hist)) h.destroy();
+    this.livePrev = { at, hist, counters };
+    return {
+      ts: at, intervalMs, unit: 'µs', stages, counters,
+      rates: { messages: perSecond('messages'), orders: perSecond('orders'), trades: perSecond('trades'), rejects: perSecond('rejects') },
+      faultInjection: this.opts.faultInjection,
+    };
+  }
 
   /** Prometheus text, built at most every 250 ms. */
   private readonly metricsShared = new Shared(250, () => this.metrics());

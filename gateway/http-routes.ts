@@ -20,6 +20,7 @@ import type { SymbolTable } from './protocol.ts';
 import { errorBody, httpStatus } from './views.ts';
 import type { Params, Views } from './views.ts';
 import { openApiJson } from './openapi.ts';
+import type { StaticFiles } from './static.ts';
 
 /** GET /v1/book/:symbol levels per side: default and most (docs/protocol.md). */
 export const BOOK_DEPTH_DEFAULT = 100;
@@ -33,6 +34,8 @@ export interface HttpContext {
   table: SymbolTable;
   feeds: MarketData;
   views: Views;
+  /** The web console's files (gateway/static.ts). */
+  statics: StaticFiles;
   link: EngineLink;
   control: GatewayControl;
   log: Logger;
@@ -147,6 +150,8 @@ export function registerHttpRoutes(ctx: HttpContext): void {
     // The last synthetic probe per shard (gateway/probe.ts): 503 when one is failing or stale.
     app.get('/health/synthetic', (res) => relay(res, { what: 'synthetic' }));
     app.get('/v1/stats/latency', (res) => relay(res, { what: 'stats' }));
+    // What happened in the last second or so: stage percentiles, counters and rates (the console's operations page).
+    app.get('/v1/stats/live', (res) => relay(res, { what: 'live' }));
     app.post('/v1/admin/stats/reset', (res, req) => {
       if (!isAdmin(req)) return json(res, '403 Forbidden', { code: GatewayCode.FORBIDDEN, message: 'admin key required' });
       relay(res, { what: 'stats-reset' });
@@ -179,6 +184,13 @@ export function registerHttpRoutes(ctx: HttpContext): void {
         json(res, httpStatus(e.code), errorBody(e.code, e.message));
       }
     };
+    // The web console (web/, built into dist/web): the page and its hashed assets.
+    app.get('/', (res, req) => ctx.statics.serve(res, req, '/'));
+    app.get('/assets/:file', (res, req) => {
+      const name = param(req, 0);
+      if (name === null) return badParam(res);
+      ctx.statics.serve(res, req, `/assets/${name}`);
+    });
     // The contract (gateway/openapi.ts; docs/openapi.json is the committed copy).
     app.get('/openapi.json', (res) => json(res, '200 OK', openApiJson()));
     app.get('/v1/candles/:symbol', (res, req) => {

@@ -346,6 +346,22 @@ const schemas: { [name: string]: JsonObject } = {
     p50: { type: 'number' }, p90: { type: 'number' }, p99: { type: 'number' }, p999: { type: 'number' }, p9999: { type: 'number' },
     max: { type: 'number' }, mean: { type: 'number' },
   }, ['stage', 'from', 'to', 'count', 'p50', 'p90', 'p99', 'p999', 'p9999', 'max', 'mean'], 'One stage\'s timings, µs.'),
+  LiveStats: obj({
+    ts: int('When the sample was taken, ms since the Unix epoch.', { minimum: 0 }),
+    intervalMs: int('Since the previous sample, ms (0 for the first).', { minimum: 0 }),
+    unit: { const: 'µs' },
+    stages: arrayOf(obj({
+      stage: enumOf(['decode', 'match', 'event_out', 'report'], 'The stage (as GET /v1/stats/latency).'),
+      count: int('Samples in the interval.', { minimum: 0 }),
+      p50: nullable({ type: 'number' }), p99: nullable({ type: 'number' }), p999: nullable({ type: 'number' }),
+    }, ['stage', 'count', 'p50', 'p99', 'p999']), 'In path order.'),
+    counters: obj({
+      messages: int('Client messages received, since start.'), orders: int('Order-entry commands sent to the engine.'), trades: int('Trades.'),
+      rejects: int('Rejected commands.'), events: int('Engine events.'), connections: int('Open WebSocket connections now.'),
+    }, ['messages', 'orders', 'trades', 'rejects', 'events', 'connections']),
+    rates: obj({ messages: { type: 'number' }, orders: { type: 'number' }, trades: { type: 'number' }, rejects: { type: 'number' } }, ['messages', 'orders', 'trades', 'rejects'], 'Per second over the interval.'),
+    faultInjection: { type: 'boolean', description: 'POST /v1/admin/fault/kill/{thread} is enabled.' },
+  }, ['ts', 'intervalMs', 'unit', 'stages', 'counters', 'rates', 'faultInjection']),
   StageStats: obj({
     since: str('Since when (the last reset).', { format: 'date-time' }),
     unit: { const: 'µs' },
@@ -486,6 +502,11 @@ const paths: { [path: string]: { [method: string]: JsonObject } } = {
       },
     }),
   },
+  '/v1/stats/live': {
+    get: op('metrics', 'getLiveStats', 'What happened in the last second', 'Computed at most once a second and shared by every caller: the gateway threads\' stage percentiles (µs) over the interval since the previous sample (their cumulative histograms minus the previous ones; null in an interval without samples), counters, per-second rates and connections, and whether fault injection is on. The web console\'s operations page polls it.', {
+      responses: { 200: json('The sample.', schemaRef('LiveStats')), ...publicErrors() },
+    }),
+  },
   '/v1/stats/latency': {
     get: op('metrics', 'getLatencyStats', 'Server stage timings', 'Stage timings since the last reset, µs from HDR histograms: decode, risk, match, event_out, report. Computed at most once a second.', {
       responses: { 200: json('The timings.', schemaRef('StageStats')), ...publicErrors() },
@@ -530,6 +551,35 @@ const paths: { [path: string]: { [method: string]: JsonObject } } = {
         200: json('The ticker.', schemaRef('Ticker')),
         400: responseRef('BadPath'),
         404: responseRef('UnknownSymbol'),
+        ...publicErrors(),
+      },
+    }),
+  },
+  '/': {
+    get: op('public', 'getConsole', 'The web console', 'The web console\'s page (web/, built into dist/web by npm run build): market, trading, operations and admin views over this API and the WebSocket. Never cached (it names the current bundle); 304 on a matching If-None-Match. 503 (text) when the console was not built.', {
+      responses: {
+        200: { description: 'The page.', content: { 'text/html; charset=utf-8': { schema: { type: 'string' } } } },
+        304: { description: 'Not modified (If-None-Match matched the ETag).' },
+        503: { description: 'The console is not built: run npm run build.', content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } } },
+        ...publicErrors(),
+      },
+    }),
+  },
+  '/assets/{file}': {
+    get: op('public', 'getConsoleAsset', 'A file of the web console', 'The console\'s bundle, styles and third-party licence texts. Content-hashed names: cached for a year (immutable), with an ETag.', {
+      parameters: [{ name: 'file', in: 'path', required: true, description: 'A file name under dist/web/assets.', schema: { type: 'string' } }],
+      responses: {
+        200: {
+          description: 'The file.',
+          content: {
+            'text/javascript; charset=utf-8': { schema: { type: 'string' } }, 'text/css; charset=utf-8': { schema: { type: 'string' } },
+            'text/plain; charset=utf-8': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object' } },
+          },
+        },
+        304: { description: 'Not modified (If-None-Match matched the ETag).' },
+        400: responseRef('BadPath'),
+        404: { description: 'No such file (or, 503, the console is not built).', content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } } },
+        503: { description: 'The console is not built: run npm run build.', content: { 'text/plain; charset=utf-8': { schema: { type: 'string' } } } },
         ...publicErrors(),
       },
     }),

@@ -34,6 +34,7 @@ import { CANDLES_SNAPSHOT, Views, intervalParam } from './views.ts';
 import { candleTopic } from '../feeds/candles.ts';
 import type { CandleInterval } from '../feeds/candles.ts';
 import { RestOrders } from './rest.ts';
+import { StaticFiles, webRoot } from './static.ts';
 import type { Refusal } from './rest.ts';
 import { EventPump, linkSource } from './event-pump.ts';
 import { Budget, shareOf } from './budget.ts';
@@ -111,6 +112,8 @@ export class Gateway {
   readonly views: Views;
   /** REST order entry and account reads (gateway/rest.ts). */
   private readonly rest: RestOrders;
+  /** The web console's files (gateway/static.ts), loaded once. */
+  private readonly statics = new StaticFiles(webRoot());
   private readonly table: SymbolTable;
   private readonly byKey = new Map<string, number>();
   /** This thread's connections and sending (gateway/session.ts). */
@@ -442,6 +445,7 @@ export class Gateway {
     this.rest.register(this.app);
     registerHttpRoutes({
       views: this.views,
+      statics: this.statics,
       app: this.app, opts: this.opts, spec: this.spec, table: this.table, feeds: this.feeds, link: this.link, control: this.control, log: this.log, counters: this.counters, publicHttpBudget: this.publicHttpBudget,
     });
   }

@@ -214,6 +214,8 @@ const CASES: Case[] = [
   ['GET', '/health/synthetic', _, _, '/health/synthetic', 200],
   ['GET', '/metrics', _, _, '/metrics', 200],
   ['GET', '/v1/stats/latency', _, _, '/v1/stats/latency', 200],
+  ['GET', '/v1/stats/live', _, _, '/v1/stats/live', 200],
+  ['GET', '/v1/stats/live', _, _, '/v1/stats/live', 200],
   ['GET', '/v1/symbols', _, _, '/v1/symbols', 200],
   ['GET', '/v1/book/BTC-USD', _, _, '/v1/book/{symbol}', 200],
   ['GET', '/v1/book/BTC-USD?depth=1', _, _, '/v1/book/{symbol}', 200],
