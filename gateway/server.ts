@@ -889,6 +889,8 @@ export class Gateway {
     const correlation = getI64(w, b + EVT_CORRELATION);
     const pending = this.pending;
     let p = pending.find(correlation);
+    // This thread's request (WebSocket or REST): its first answer times the stages.
+    const timed = p >= 0 && (type === EventType.ACCEPTED || type === EventType.REJECTED);
     // A REST request's event: its reports are collected and answered at the batch end (gateway/rest.ts).
     if (p >= 0 && pending.rest[p] !== null) {
       this.rest.onEvent(p, w, b, this.pump.shard);
@@ -898,7 +900,7 @@ export class Gateway {
     // Times (µs, above 2^31) are read inline, not through getI64: a double that large returned
     // from a call that is not inlined is boxed.
     const ingress = w[b + EVT_INGRESS_TS + 1] * 4294967296 + (w[b + EVT_INGRESS_TS] >>> 0);
-    if (p >= 0 && (type === EventType.ACCEPTED || type === EventType.REJECTED)) {
+    if (timed) {
       // The request's first answer: stage timings from the shard's clock.
       const shardTs = w[b + EVT_TS + 1] * 4294967296 + (w[b + EVT_TS] >>> 0);
       if (ingress > 0 && shardTs >= ingress) {
