@@ -15,6 +15,7 @@ import { RISK_AGENT } from '../engine/engine.ts';
 import type { Engine } from '../engine/engine.ts';
 import { Consumer } from '../engine/topology.ts';
 import { gatewayConsumer } from '../engine/link.ts';
+import { durableWord } from '../engine/durability.ts';
 import { STAGES, latencyHistogram, summarize } from './stage-stats.ts';
 import type { LatencySummary, StageRow } from './stage-stats.ts';
 import { prometheusText } from './metrics.ts';
@@ -199,8 +200,11 @@ export class LocalControl implements GatewayControl {
     const failed = agents.filter((a) => a.state !== 'running');
     const supervisor = e.supervisor.snapshot();
     const gateways = Array.from({ length: e.gatewayThreads }, (_, g) => gatewayConsumer(g));
+    const js = e.journalState;
     const lag = e.eventRings.map((_, k) => ({
       shard: k, eventLag: Math.max(...gateways.map((g) => e.lag(k, g))), riskLag: e.lag(k, Consumer.RISK),
+      // The shard's last event the journal has fsynced (its durable sequence; absent without the journal).
+      ...(js ? { durableSeq: Atomics.load(js, durableWord(k)) } : {}),
       ...(gateways.length > 1 ? { gatewayLags: Object.fromEntries(gateways.map((g) => [g, e.lag(k, g)])) } : {}),
     }));
     const journal = e.journalStatus();

@@ -272,6 +272,7 @@ const schemas: { [name: string]: JsonObject } = {
     eventLag: int('Events the slowest gateway thread has not read yet.'),
     riskLag: int('Events the risk stage has not applied yet.'),
     gatewayLags: { type: 'object', description: 'With several gateway threads: the lag of each, by consumer index.', additionalProperties: { type: 'integer' } },
+    durableSeq: int('With the journal: the shard\'s last event sequence the journal has fsynced.', { minimum: 0 }),
   }, ['shard', 'eventLag', 'riskLag']),
   ShardProbeReport: obj({
     shard: int('The shard.', { minimum: 0 }),

@@ -37,11 +37,11 @@ const CSP = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inl
 
 /** Where the built console is: dist/web beside the compiled gateway, or dist/web of the checkout when run from TypeScript. */
 export function webRoot(): string | null {
-  for (const rel of ['../web/', '../dist/web/']) {
-    const dir = fileURLToPath(new URL(rel, import.meta.url));
-    if (existsSync(join(dir, 'index.html')) && existsSync(join(dir, 'assets'))) return dir;
-  }
-  return null;
+  // Compiled (dist/gateway/static.js): dist/web beside it. From the TypeScript source (gateway/static.ts):
+  // the checkout's dist/web — never web/, which is the console's source.
+  const compiled = /\/dist\/gateway\/[^/]+$/.test(fileURLToPath(import.meta.url));
+  const dir = fileURLToPath(new URL(compiled ? '../web/' : '../dist/web/', import.meta.url));
+  return existsSync(join(dir, 'index.html')) && existsSync(join(dir, 'assets')) ? dir : null;
 }
 
 export class StaticFiles {

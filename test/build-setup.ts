@@ -6,6 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export default function setup(): void {
+  // Every vitest project runs the global setup: build once per run.
+  const g = globalThis as { ringmatchBuilt?: boolean };
+  if (g.ringmatchBuilt) return;
+  g.ringmatchBuilt = true;
   const root = fileURLToPath(new URL('../', import.meta.url));
   execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
   // Built: nothing in the run builds again (the bench harness would, as npm start does) — a rebuild
