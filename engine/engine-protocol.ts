@@ -58,7 +58,7 @@ export interface RecoveryProgress {
 
 export interface WorkerQuery {
   id: number;
-  what: 'stateHash' | 'validate' | 'depth' | 'openOrders' | 'account' | 'riskStats' | 'stageLatency' | 'state';
+  what: 'stateHash' | 'validate' | 'depth' | 'openOrders' | 'account' | 'riskStats' | 'stageLatency' | 'stageHistogram' | 'state';
   /** stageLatency: clear the histogram after reading it. */
   reset?: boolean;
   symbol?: number;

@@ -20,6 +20,7 @@ import { RingEventOut, ShardAgent } from './shard-agent.ts';
 import type { EngineWorkerData, RecoveryProgress, RestartReport, WorkerQuery, WorkerReply } from './engine-protocol.ts';
 import { resumeShard } from './shard-resume.ts';
 import { latencyHistogram, summarize } from './latency.ts';
+import * as hdr from 'hdr-histogram-js';
 import type { RecoveryOpener } from './durability.ts';
 import { EVT_COMMAND_SEQ } from './event-slot.ts';
 import { seqDiff } from '../ring/layout.ts';
@@ -92,6 +93,8 @@ if (data.role === 'risk') {
         if (q.reset) stageLatency.reset();
         return s;
       }
+      // The histogram itself (compressed base64): live views take differences of it (gateway/control.ts).
+      case 'stageHistogram': return hdr.encodeIntoCompressedBase64(stageLatency);
       default: throw new Error(`risk stage cannot answer "${q.what}"`);
     }
   };

@@ -95,8 +95,9 @@ function sumInto<K>(into: Map<K, number>, rows: ReadonlyArray<[K, number]>): voi
 
 /** The stages of GET /v1/stats/live (the gateway threads' histograms; docs/protocol.md). */
 const LIVE_STAGES = [
-  { stage: 'decode', key: 'decode' }, { stage: 'match', key: 'match' }, { stage: 'event_out', key: 'eventOut' }, { stage: 'report', key: 'latency' },
+  { stage: 'decode', key: 'decode' }, { stage: 'risk', key: 'risk' }, { stage: 'match', key: 'match' }, { stage: 'event_out', key: 'eventOut' }, { stage: 'report', key: 'latency' },
 ] as const;
+type LiveKey = 'latency' | 'decode' | 'match' | 'eventOut' | 'risk';
 
 /** GET /v1/stats/live. Percentiles are null in an interval without samples. */
 export interface LiveStats {
@@ -230,7 +231,9 @@ export class LocalControl implements GatewayControl {
   /** GET /v1/stats/live: one sample per second at most, shared by every caller (the console polls it). */
   private readonly liveShared = new Shared(1_000, () => this.live());
   /** The previous live sample's cumulative histograms and counters (the next one reports the difference). */
-  private livePrev: { at: number; hist: Record<'latency' | 'decode' | 'match' | 'eventOut', hdr.Histogram>; counters: Record<string, number> } | null = null;
+  private livePrev: { at: number; hist: Record<LiveKey, hdr.Histogram>; counters: Record<string, number>; resets: number } | null = null;
+  /** Stats resets so far (a live sample spanning one reports no interval). */
+  private resets = 0;
 
   /**
    * What happened since the previous sample (at most once a second, whoever asks): the gateway
@@ -238,35 +241,38 @@ export class LocalControl implements GatewayControl {
    * ones), counters and rates, connections. For live plots (the web console's operations page).
    */
   async live(): Promise<LiveStats> {
-    const { stats, hist } = await this.merged();
+    const [{ stats, hist }, riskHist] = await Promise.all([this.merged(), this.engine.query<string>(RISK_AGENT, { what: 'stageHistogram' })]);
+    const hists: Record<LiveKey, hdr.Histogram> = { ...hist, risk: hdr.decodeFromCompressedBase64(riskHist) };
     const at = Date.now();
     const counters: Record<string, number> = { messages: 0, orders: 0, trades: 0, rejects: 0, events: 0, connections: 0 };
     for (const s of stats) {
       counters.messages += s.messages;
       counters.connections += s.connections;
-      for (const [, v] of s.commands) counters.orders += v;
+      // New orders (new_order, new_oco): cancels and replaces are not orders.
+      for (const [type, v] of s.commands) if (type === 'new_order' || type === 'new_oco') counters.orders += v;
     }
-    // Every thread sees every event: the first thread's event counts are the server's.
+    // Every thread sees every event: the first thread's event counts are the server's (probes' not counted).
     for (const [type, v] of stats[0]?.events ?? []) {
       counters.events += v;
       if (type === EventType.TRADE) counters.trades += v;
     }
     for (const [, v] of stats[0]?.rejects ?? []) counters.rejects += v;
-    const prev = this.livePrev;
+    // The first sample, or one after a stats reset, has no interval to report: only the counters.
+    const prev = this.livePrev !== null && this.livePrev.resets === this.resets ? this.livePrev : null;
     const intervalMs = prev ? at - prev.at : 0;
     const perSecond = (k: string): number => (prev && intervalMs > 0 ? Math.max(0, ((counters[k] - prev.counters[k]) * 1000) / intervalMs) : 0);
     const stages = LIVE_STAGES.map(({ stage, key }) => {
-      const h = hist[key];
-      // The interval's samples: now minus then (unless the histograms were reset in between).
-      const diff = prev !== null && h.totalCount >= prev.hist[key].totalCount;
-      if (diff) h.subtract(prev.hist[key]);
+      const h = hists[key];
+      if (prev === null) return { stage, count: 0, p50: null, p99: null, p999: null };
+      // The interval's samples: now minus then; back to cumulative after, kept for the next sample.
+      h.subtract(prev.hist[key]);
       const n = h.totalCount;
       const out = { stage, count: n, p50: n ? h.getValueAtPercentile(50) : null, p99: n ? h.getValueAtPercentile(99) : null, p999: n ? h.getValueAtPercentile(99.9) : null };
-      if (diff) h.add(prev.hist[key]); // back to cumulative, kept for the next sample
+      h.add(prev.hist[key]);
       return out;
     });
-    if (prev) for (const h of Object.values(prev.hist)) h.destroy();
-    this.livePrev = { at, hist, counters };
+    if (this.livePrev) for (const h of Object.values(this.livePrev.hist)) h.destroy();
+    this.livePrev = { at, hist: hists, counters, resets: this.resets };
     return {
       ts: at, intervalMs, unit: 'µs', stages, counters,
       rates: { messages: perSecond('messages'), orders: perSecond('orders'), trades: perSecond('trades'), rejects: perSecond('rejects') },
@@ -305,6 +311,7 @@ export class LocalControl implements GatewayControl {
     await this.engine.query(RISK_AGENT, { what: 'stageLatency', reset: true });
     await Promise.all(this.gateways.map((g) => g.resetStats()));
     this.stagesSince = new Date();
+    this.resets++;
   }
 
   /** Prometheus text of every gateway thread's counters and the engine's state now (gateway/metrics.ts). */

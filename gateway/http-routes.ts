@@ -128,13 +128,15 @@ export function registerHttpRoutes(ctx: HttpContext): void {
     const param = pathParam;
     const badParam = (res: HttpResponse): void => json(res, '400 Bad Request', { code: GatewayCode.BAD_FIELD, message: 'malformed percent-encoding in the path' });
     /** Answer from the control plane (async; the client may go away meanwhile). */
-    const relay = (res: HttpResponse, req: ControlRequest): void => {
+    /** `always200`: a degraded answer (503) is sent as 200, its body saying so (for pollers that must not see errors). */
+    const relay = (res: HttpResponse, req: ControlRequest, always200 = false): void => {
       let aborted = false;
       res.onAborted(() => { aborted = true; });
       const reply = (a: ControlAnswer): void => {
         if (aborted) return;
+        const status = always200 && a.status.startsWith('503') ? '200 OK' : a.status;
         res.cork(() => {
-          res.writeStatus(a.status).writeHeader('content-type', a.contentType ?? 'application/json').end(a.body);
+          res.writeStatus(status).writeHeader('content-type', a.contentType ?? 'application/json').end(a.body);
         });
       };
       ctx.control.ask(req).then(reply, (e: Error) => reply({ status: '500 Internal Server Error', body: JSON.stringify({ message: e.message }) }));
@@ -146,7 +148,8 @@ export function registerHttpRoutes(ctx: HttpContext): void {
       }
       json(res, '200 OK', { status: 'ok' });
     });
-    app.get('/health/deep', (res) => relay(res, { what: 'health' }));
+    // ?always200=1: 200 even when degraded (the body's status says which) — the console polls it so.
+    app.get('/health/deep', (res, req) => relay(res, { what: 'health' }, query(req).always200 === '1'));
     // The last synthetic probe per shard (gateway/probe.ts): 503 when one is failing or stale.
     app.get('/health/synthetic', (res) => relay(res, { what: 'synthetic' }));
     app.get('/v1/stats/latency', (res) => relay(res, { what: 'stats' }));

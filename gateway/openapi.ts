@@ -352,12 +352,12 @@ const schemas: { [name: string]: JsonObject } = {
     intervalMs: int('Since the previous sample, ms (0 for the first).', { minimum: 0 }),
     unit: { const: 'µs' },
     stages: arrayOf(obj({
-      stage: enumOf(['decode', 'match', 'event_out', 'report'], 'The stage (as GET /v1/stats/latency).'),
+      stage: enumOf(['decode', 'risk', 'match', 'event_out', 'report'], 'The stage (as GET /v1/stats/latency).'),
       count: int('Samples in the interval.', { minimum: 0 }),
       p50: nullable({ type: 'number' }), p99: nullable({ type: 'number' }), p999: nullable({ type: 'number' }),
     }, ['stage', 'count', 'p50', 'p99', 'p999']), 'In path order.'),
     counters: obj({
-      messages: int('Client messages received, since start.'), orders: int('Order-entry commands sent to the engine.'), trades: int('Trades.'),
+      messages: int('Client messages received, since start.'), orders: int('New orders (new_order, new_oco) sent to the engine.'), trades: int('Trades.'),
       rejects: int('Rejected commands.'), events: int('Engine events.'), connections: int('Open WebSocket connections now.'),
     }, ['messages', 'orders', 'trades', 'rejects', 'events', 'connections']),
     rates: obj({ messages: { type: 'number' }, orders: { type: 'number' }, trades: { type: 'number' }, rejects: { type: 'number' } }, ['messages', 'orders', 'trades', 'rejects'], 'Per second over the interval.'),
@@ -479,8 +479,9 @@ const paths: { [path: string]: { [method: string]: JsonObject } } = {
   },
   '/health/deep': {
     get: op('health', 'getHealthDeep', 'Deep health', 'Engine threads, the supervisor\'s view, ring lags, synthetic probes, journal and Kafka state. Computed at most every 250 ms.', {
+      parameters: [{ name: 'always200', in: 'query', required: false, description: 'With 1: a degraded answer comes as 200 too (its `status` says degraded) — for pollers such as the web console.', schema: { type: 'string', enum: ['1'] } }],
       responses: {
-        200: json('Everything is up.', schemaRef('HealthDeep')),
+        200: json('Everything is up (or, with always200=1, whatever the state: see `status`).', schemaRef('HealthDeep')),
         ...publicErrors(),
         503: json('Degraded: a thread is down, the journal is blocked, Kafka is not running, or a synthetic probe fails or is stale (`problems`).', schemaRef('HealthDeep')),
       },
@@ -504,7 +505,7 @@ const paths: { [path: string]: { [method: string]: JsonObject } } = {
     }),
   },
   '/v1/stats/live': {
-    get: op('metrics', 'getLiveStats', 'What happened in the last second', 'Computed at most once a second and shared by every caller: the gateway threads\' stage percentiles (µs) over the interval since the previous sample (their cumulative histograms minus the previous ones; null in an interval without samples), counters, per-second rates and connections, and whether fault injection is on. The web console\'s operations page polls it.', {
+    get: op('metrics', 'getLiveStats', 'What happened in the last second', 'Computed at most once a second and shared by every caller: the stage percentiles (µs; the gateway threads\' and the risk stage\'s histograms) over the interval since the previous sample (cumulative histograms minus the previous ones; null in an interval without samples, and in the first sample or one after a stats reset, which have no interval), counters, per-second rates and connections, and whether fault injection is on. The web console\'s operations page polls it.', {
       responses: { 200: json('The sample.', schemaRef('LiveStats')), ...publicErrors() },
     }),
   },
