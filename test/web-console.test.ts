@@ -1,7 +1,9 @@
 /**
  * The web console (web/, built into dist/web by `npm run build`, which the test run does first) in
  * a real browser: Debian's headless Chromium driven by playwright-core, against real servers on
- * 127.0.0.1. One browser for the file; pages wait on conditions, never on fixed sleeps.
+ * 127.0.0.1. One browser for the file; pages wait on conditions, never on fixed sleeps. Pages load
+ * with `?test=1`, which installs the console's test hook (web/src/testhook.ts: inject a message as
+ * if from the server, spend the subscribe budget, read the topics' subscription states).
  *
  * Screenshots of each page go to test-results/console/ on every run; `UPDATE_SCREENSHOTS=1 npx
  * vitest run test/web-console.test.ts` also writes the committed ones, docs/console-*.png.
@@ -38,6 +40,43 @@ function freePort(): Promise<number> {
   });
 }
 
+const inUse = (e: unknown): boolean => /port is in use/.test((e as Error).message);
+
+/**
+ * A server on a port that a second one can take again after it stops. The port comes from a probe
+ * (a server listening on port 0 itself could not be restarted on that port while the browser
+ * still held keep-alive connections to it: seen here), so another process may take it between the
+ * probe and the listen: then another port, up to 5 times.
+ */
+async function startRestartable(): Promise<Server> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startServer({ port: await freePort() });
+    } catch (e) {
+      if (!inUse(e) || attempt >= 5) throw e;
+    }
+  }
+}
+
+/** A server on `port` again (after a restart); retried while the port is in use, for up to 10 s. */
+async function startOnPort(port: number): Promise<Server> {
+  const t0 = Date.now();
+  for (;;) {
+    try {
+      return await startServer({ port });
+    } catch (e) {
+      if (!inUse(e) || Date.now() - t0 > 10_000) throw e;
+      await new Promise((r) => setTimeout(r, 100)); // poll until whoever holds it lets go
+    }
+  }
+}
+
+/** A topic's subscription state, from the page's test hook. */
+interface TopicInfo { key: string; held: boolean; synced: boolean; snapshots: number; refused: number }
+function topicInfo(page: Page, key: string): Promise<TopicInfo | undefined> {
+  return page.evaluate(`window.__ringmatchTest.topics().find((t) => t.key === ${JSON.stringify(key)})`) as Promise<TopicInfo | undefined>;
+}
+
 async function order(c: Client, side: 'buy' | 'sell', price: string, quantity: string, extra: Record<string, unknown> = {}): Promise<Msg> {
   const r = await c.request({ type: 'new_order', symbol: SYMBOL, clientOrderId: `t${Math.random().toString(36).slice(2, 12)}`, side, price, quantity, ...extra });
   if (r.type !== 'execution_report') throw new Error(`order refused: ${JSON.stringify(r)}`);
@@ -63,7 +102,9 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` — SKIP
   let bob: Client;
 
   beforeAll(async () => {
-    [srv, browser] = await Promise.all([h.server({ faultInjection: true }), launchChromium()]);
+    // One after the other: whichever fails, afterAll closes what was started (the harness the server).
+    browser = await launchChromium();
+    srv = await h.server({ faultInjection: true });
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     page = await context.newPage();
     page.setDefaultTimeout(WAIT_MS);
@@ -77,7 +118,7 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` — SKIP
   });
 
   it('market: the ladder shows another client\'s orders and changes when they trade; tape, ticker, charts', async () => {
-    await page.goto(`${srv.http}/#/market`);
+    await page.goto(`${srv.http}/?test=1#/market`);
     await waitConn(page, 'live');
     await page.locator('[data-testid="spread"]:text-is("empty book")').waitFor();
     // A book of a few levels a side from the market maker.
@@ -99,17 +140,56 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` — SKIP
     await page.locator('[data-testid="tape-row"]', { hasText: '51000' }).first().waitFor();
     await page.locator('[data-testid="ticker"] [data-field="last"]:text-is("51000")').waitFor();
     await page.locator('[data-testid="ticker"] [data-field="trades"]:text-is("2")').waitFor();
-    // The candle chart draws (canvases inside it) and shows TradingView's attribution link.
+    // The candle chart has the trades' candle (its data, not just a canvas) and TradingView's attribution link.
+    await page.locator('[data-testid="candle-chart"][data-interval="1m"][data-last-close="51000"]').waitFor();
+    expect(Number(await page.locator('[data-testid="candle-chart"]').getAttribute('data-bars'))).toBeGreaterThanOrEqual(1);
     await page.locator('[data-testid="candle-chart"] canvas').first().waitFor();
     await page.locator('[data-testid="candle-chart"] a[href*="tradingview.com"]').waitFor({ state: 'attached' });
     expect(await text(page, 'tradingview-link')).toBe('Charts by TradingView');
-    // The interval picker re-subscribes (candles channel, same interval to unsubscribe).
+    // The depth chart drew both sides: 6 bid levels (49000 partly filled) and 5 ask levels.
+    await page.locator('[data-testid="depth-chart"][data-bid-levels="6"][data-ask-levels="5"]').waitFor();
+    // The interval picker re-subscribes (candles channel, same interval to unsubscribe): the 1 s
+    // snapshot has the trades too.
     await page.selectOption('[data-testid="interval-select"]', '1s');
+    await page.locator('[data-testid="candle-chart"][data-interval="1s"][data-last-close="51000"]').waitFor();
+    expect(Number(await page.locator('[data-testid="candle-chart"]').getAttribute('data-bars'))).toBeGreaterThanOrEqual(1);
+    await waitConn(page, 'live');
     await screenshot(page, 'market');
     expect(errors.list).toEqual([]);
   });
 
-  it('trade: the form places an order (open orders + ladder), cancel removes it, refusals are shown verbatim', async () => {
+  it('market: a book gap takes a fresh snapshot even when the unsubscribe is refused; a trades seq jump shows a gap', async () => {
+    const key = `book|${SYMBOL}|`;
+    const before = await topicInfo(page, key);
+    expect(before).toMatchObject({ held: true, synced: true });
+    // Spend the connection's subscribe budget (burst 50) in the same turn as the gap: the page's
+    // unsubscribe is refused (RATE_LIMITED); a subscribe now would be ignored (the topic is still
+    // held), so the page must retry the unsubscribe first, then subscribe for the snapshot.
+    await page.evaluate(`(() => { const t = window.__ringmatchTest; t.spendSubscribeBudget(${JSON.stringify(SYMBOL)}, 80); t.injectGap(${JSON.stringify(SYMBOL)}); })()`);
+    await until(async () => {
+      const t = await topicInfo(page, key);
+      return t !== undefined && t.synced && t.snapshots > before!.snapshots;
+    }, 15_000, 'a fresh book snapshot after the gap');
+    const after = await topicInfo(page, key);
+    expect(after!.refused).toBeGreaterThan(before!.refused);
+    await waitConn(page, 'live');
+    // The ladder is the server's book again (the injected level never applied), and updates apply on top.
+    await page.locator('[data-testid="bid-row"][data-price="49000"][data-qty="0.6"]').waitFor();
+    await page.locator('[data-testid="ask-row"][data-price="51025"]').waitFor();
+    expect(await page.locator('[data-testid="bid-row"][data-price="1"]').count()).toBe(0);
+    await order(mm, 'buy', '49010', '0.3');
+    await page.locator('[data-testid="bid-row"][data-price="49010"][data-qty="0.3"]').waitFor();
+    const book = await (await fetch(`${srv.http}/v1/book/${SYMBOL}`)).json() as { bids: Array<[string, string]> };
+    const shown = await page.locator('[data-testid="page-market"] [data-testid="bid-row"]:not(.empty)').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-price'), r.getAttribute('data-qty')]));
+    expect(shown).toEqual(book.bids.slice(0, shown.length));
+    // A trade whose seq jumps (trades missed: conflation, reconnect) puts a gap marker in the tape.
+    expect(await page.locator('[data-testid="tape-row"].gap').count()).toBe(0);
+    await page.evaluate(`window.__ringmatchTest.inject({ type: 'trade', symbol: ${JSON.stringify(SYMBOL)}, tradeId: '999999', price: '50000', quantity: '0.01', takerSide: 'buy', seq: 1e12, ts: Date.now() * 1000 })`);
+    await page.locator('[data-testid="tape-row"].gap').waitFor();
+    expect(errors.list).toEqual([]);
+  });
+
+  it('trade: the form places an order (open orders + ladder), cancel removes it, refusals are shown verbatim, replace moves it, OCO legs and a stop\'s stop price', async () => {
     await page.click('[data-testid="nav-trade"]');
     await page.locator('[data-testid="page-trade"]').waitFor();
     // Keyboard: type the key and press Enter.
@@ -165,16 +245,70 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` — SKIP
     // the position now include the order and its fill (0.3 left × 49100 = 14730).
     await page.locator('[data-testid="account"]', { hasText: '14730' }).waitFor();
     await page.locator('[data-testid="positions"] tr', { hasText: '0.2' }).first().waitFor();
+
+    // Replace through the form: the new price in open orders and on the ladder, the old level gone.
+    const resting = page.locator('[data-testid="open-order"]', { hasText: '49100' });
+    const id = await resting.getAttribute('data-order-id');
+    await resting.locator('[data-testid="replace-order"]').click();
+    await page.fill('[data-testid="replace-price"]', '49150');
+    await page.press('[data-testid="replace-price"]', 'Enter');
+    await page.locator('[data-testid="action-result"]', { hasText: `Replaced order ${id}` }).waitFor();
+    await page.locator(`[data-testid="open-order"][data-order-id="${id}"]`, { hasText: '49150' }).waitFor();
+    const newLevel = page.locator('[data-testid="page-trade"] [data-testid="bid-row"][data-price="49150"]');
+    await newLevel.waitFor();
+    expect(await newLevel.getAttribute('class')).toContain('mine');
+    await page.locator('[data-testid="page-trade"] [data-testid="bid-row"][data-price="49100"]').waitFor({ state: 'detached' });
+
+    // Above the symbol's maximum order quantity (100): caught before sending.
+    await page.fill('[data-testid="order-qty"]', '101');
+    await page.click('[data-testid="order-submit"]');
+    await page.locator('[data-testid="order-errors"] li', { hasText: 'Quantity 101 is above the maximum order quantity 100 for BTC-USD' }).waitFor();
+
+    // One-cancels-other with self-trade prevention: two legs in open orders; the waiting stop's
+    // stop price is replaced through the form.
+    await page.selectOption('[data-testid="order-type"]', 'oco');
+    await page.selectOption('[data-testid="order-side"]', 'sell');
+    await page.fill('[data-testid="order-price"]', '52000');
+    await page.fill('[data-testid="order-stop"]', '48000');
+    await page.fill('[data-testid="order-qty"]', '0.1');
+    await page.selectOption('[data-testid="order-stp"]', 'cancel_newest');
+    await page.click('[data-testid="order-submit"]');
+    await page.locator('[data-testid="order-result"]', { hasText: 'Accepted: OCO group' }).waitFor();
+    const limitLeg = page.locator('[data-testid="open-order"]', { hasText: '52000' });
+    const stopLeg = page.locator('[data-testid="open-order"]', { hasText: 'pending_trigger' });
+    await limitLeg.waitFor();
+    await stopLeg.waitFor();
+    expect(await limitLeg.innerText()).toContain('OCO');
+    expect(await stopLeg.innerText()).toContain('48000');
+    await stopLeg.locator('[data-testid="replace-order"]').click();
+    expect(await page.locator('[data-testid="replace-price"]').isDisabled()).toBe(true); // a stop (market) leg has no price
+    await page.fill('[data-testid="replace-stop"]', '47500');
+    await page.click('[data-testid="replace-submit"]');
+    await page.locator('[data-testid="open-order"]', { hasText: '47500' }).waitFor();
+    expect(await stopLeg.innerText()).toContain('pending_trigger');
+    await page.selectOption('[data-testid="order-type"]', 'limit');
+    await page.selectOption('[data-testid="order-side"]', 'buy');
+    await page.selectOption('[data-testid="order-stp"]', 'none');
     await screenshot(page, 'trade');
     expect(errors.list).toEqual([]);
   });
 
-  it('admin: halt makes the next order refused, resume lets it through; fault injection shows its panel', async () => {
+  it('admin: a wrong key is refused on first use; halt makes the next order refused, resume lets it through; fault injection shows its panel', async () => {
     await page.click('[data-testid="nav-admin"]');
+    // The key is checked on first use: a 403 forgets it and asks again (the browser logs the 403).
+    await page.fill('[data-testid="admin-key"]', 'not-the-admin-key');
+    await page.press('[data-testid="admin-key"]', 'Enter');
+    errors.allow = [/status of 403/];
+    await page.click('[data-testid="snapshot"]');
+    await page.locator('[data-testid="admin-key-form"]:visible').waitFor();
+    await page.locator('[data-testid="page-admin"] .toolbar .msg', { hasText: 'refused this admin key' }).waitFor();
+    expect(await page.evaluate('sessionStorage.getItem("ringmatch.adminKey")')).toBeNull();
+    errors.allow = [];
     await page.fill('[data-testid="admin-key"]', ADMIN_KEY);
     await page.press('[data-testid="admin-key"]', 'Enter');
     await page.locator('[data-testid="fault-panel"]').waitFor(); // faultInjection: true on this server
-    expect(await page.locator('[data-testid="kill-thread-select"] option').allInnerTexts()).toContain('R');
+    // R and the shard; no J (journal off), no K (Kafka off), no G1 (one gateway thread).
+    expect(await page.locator('[data-testid="kill-thread-select"] option').allInnerTexts()).toEqual(['R', 'M0']);
 
     await page.selectOption('[data-testid="admin-symbol"]', SYMBOL);
     await page.click('[data-testid="halt-symbol"]');
@@ -190,7 +324,7 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` — SKIP
     await page.click('[data-testid="resume-symbol"]');
     await page.locator('[data-testid="admin-result"]', { hasText: new RegExp(`Resume ${SYMBOL}: HTTP 20\\d`) }).waitFor();
     await page.fill('[data-testid="admin-account"]', 'bob');
-    await page.click('[data-testid="disable-account"]');
+    await page.press('[data-testid="admin-account"]', 'Enter'); // the form's first button: Disable
     await page.locator('[data-testid="admin-result"]', { hasText: new RegExp(`Disable bob: HTTP 20\\d`) }).waitFor();
     await page.click('[data-testid="enable-account"]');
     await page.locator('[data-testid="admin-result"]', { hasText: new RegExp(`Enable bob: HTTP 20\\d`) }).waitFor();
@@ -210,6 +344,8 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` — SKIP
     await page.locator('[data-testid="thread-row"][data-thread="R"]').waitFor();
     await page.locator('[data-testid="thread-row"][data-thread="M0"]').waitFor();
     expect(await page.locator('[data-testid="thread-row"][data-thread="R"]').innerText()).toContain('running');
+    // The gateway thread (thread 0, the main thread: "G") with its runtime.
+    expect(await page.locator('[data-testid="thread-row"][data-thread="G"]').innerText()).toMatch(/gateway thread 0[\s\S]*running[\s\S]*\b(js|ts)\b/);
     // Orders keep flowing until a one-second sample has them: a latency figure in µs or ms.
     const report = page.locator('[data-testid="latency-table"] tr[data-stage="report"] td:nth-child(3)');
     let n = 0;
@@ -220,6 +356,10 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` — SKIP
     }, 15_000, 'a receive → report p50 on the operations page');
     expect(n).toBeGreaterThan(0);
     await page.locator('[data-testid="latency-plot-report"] canvas').waitFor();
+    // Every stage the server reports gets a row and a plot (not a fixed list).
+    const stages = ((await (await fetch(`${srv.http}/v1/stats/live`)).json()) as { stages: Array<{ stage: string }> }).stages.map((x) => x.stage);
+    expect(await page.locator('[data-testid="latency-table"] tr[data-stage]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-stage')))).toEqual(stages);
+    for (const st of stages) await page.locator(`[data-testid="latency-plot-${st}"] canvas`).waitFor();
     await page.locator('[data-testid="ops-status"]', { hasText: 'health: ok' }).waitFor();
     await screenshot(page, 'operations');
     expect(errors.list).toEqual([]);
@@ -238,28 +378,29 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` — SKIP
     expect(errors.list).toEqual([]);
   });
 
-  it('browser units: book sequence rules and gaps, exact decimal grid checks, order validation (web/test/units.ts)', async () => {
+  it('browser units: book sequence rules, decimals, order validation (OCO, stp, max quantity), thread rows, the candle window, subscription retries and reopen (web/test/units.ts)', async () => {
     const bundle = await build({ absWorkingDir: ROOT, entryPoints: ['web/test/units.ts'], bundle: true, write: false, format: 'iife', platform: 'browser', tsconfig: 'web/tsconfig.json', logLevel: 'silent' });
     const p = await context.newPage(); // about:blank: no page CSP, so the bundle can be injected inline
     try {
       await p.addScriptTag({ content: bundle.outputFiles[0].text });
+      await p.waitForFunction('window.unitResults !== undefined', null, { timeout: 20_000 }); // the connection units are asynchronous
       const r = (await p.evaluate('window.unitResults')) as { passed: number; failures: string[] };
       expect(r.failures).toEqual([]);
-      expect(r.passed).toBeGreaterThanOrEqual(30);
+      expect(r.passed).toBeGreaterThanOrEqual(60);
     } finally {
       await p.close();
     }
   });
 
   it('recovers from a server restart: reconnecting, then live again with fresh snapshots', async () => {
-    const port = await freePort();
-    let first: Server | null = await startServer({ port });
+    let first: Server | null = await startRestartable();
+    const { port } = first;
     let second: Server | null = null;
     const p = await context.newPage();
     p.setDefaultTimeout(WAIT_MS);
     const pErrors = new PageErrors(p);
     try {
-      await p.goto(`${first.http}/#/market`);
+      await p.goto(`${first.http}/?test=1#/market`);
       await waitConn(p, 'live');
       const c1 = await Client.connect(first.url, 'dev-mm-key');
       await order(c1, 'buy', '49500', '1.5');
@@ -272,7 +413,7 @@ describe.skipIf(missing !== null)(`web console in Chromium${missing ? ` — SKIP
       first = null;
       await waitConn(p, 'reconnecting');
 
-      second = await startServer({ port });
+      second = await startOnPort(port);
       await waitConn(p, 'live');
       // A fresh snapshot of the new server's (empty) book replaced the old one…
       await p.locator('[data-testid="bid-row"][data-price="49500"]').waitFor({ state: 'detached' });

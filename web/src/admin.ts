@@ -3,6 +3,10 @@
  * disable / enable an account, a snapshot now, and — only while the server runs with
  * faultInjection — kill a thread as a crash would (the supervisor brings it back). Every answer is
  * shown as the server gave it. The key goes in the `X-Admin-Key` header.
+ *
+ * The key is checked by the server on first use, not when entered: every admin endpoint acts
+ * (halt, snapshot, stats reset…), none only answers whether a key is right. A 403 forgets the key
+ * and asks for it again.
  */
 import type { App, Page } from './app.ts';
 import { field, h, select, setOptions, setText } from './dom.ts';
@@ -15,7 +19,7 @@ export function adminPage(app: App): Page {
 
   const keyInput = h('input', { type: 'password', id: 'admin-key', autocomplete: 'off', spellcheck: 'false', 'data-testid': 'admin-key', required: true });
   const keyForm = h('form', { class: 'key-form', 'data-testid': 'admin-key-form' },
-    field('Admin key', keyInput, 'kept in this tab only (sessionStorage)'), h('button', { type: 'submit', 'data-testid': 'admin-key-submit' }, 'Use key'));
+    field('Admin key', keyInput, 'kept in this tab only (sessionStorage); checked on first use'), h('button', { type: 'submit', 'data-testid': 'admin-key-submit' }, 'Use key'));
   const forget = h('button', { type: 'button', 'data-testid': 'admin-forget' }, 'Forget admin key');
   const keyOn = h('div', { class: 'whoami', hidden: true }, 'Admin key set ', forget);
 
@@ -33,7 +37,13 @@ export function adminPage(app: App): Page {
       h('strong', null, `${label}: ${a.status ? `HTTP ${a.status}` : 'no answer'}`), ' — ',
       h('span', { class: 'verbatim', 'data-testid': 'admin-result-text' }, a.ok ? 'done' : refusalText(a.body)));
     body.textContent = JSON.stringify(a.body, null, 2);
-    if (a.status === 403) setText(keyHint, 'The server refused this admin key: enter it again.');
+    if (a.status === 403) {
+      adminKey = null;
+      keys.setAdmin(null);
+      show();
+      setText(keyHint, 'The server refused this admin key (HTTP 403): enter it again.');
+      keyInput.focus();
+    }
   }
   const keyHint = h('p', { class: 'msg', role: 'status' });
 
@@ -47,8 +57,10 @@ export function adminPage(app: App): Page {
 
   // ---- accounts -------------------------------------------------------------------------------
   const accountIn = h('input', { type: 'text', id: 'admin-account', autocomplete: 'off', 'data-testid': 'admin-account', placeholder: 'e.g. alice' });
-  const disable = h('button', { type: 'button', 'data-testid': 'disable-account' }, 'Disable');
-  const enable = h('button', { type: 'button', 'data-testid': 'enable-account' }, 'Enable');
+  // A form: Enter in the account field submits it with its first button (Disable, the kill switch).
+  const disable = h('button', { type: 'submit', 'data-testid': 'disable-account', 'data-action': 'disable' }, 'Disable');
+  const enable = h('button', { type: 'submit', 'data-testid': 'enable-account', 'data-action': 'enable' }, 'Enable');
+  const accountForm = h('form', { class: 'row', 'data-testid': 'admin-account-form', novalidate: true }, field('Account', accountIn), disable, enable);
   const accountAct = (what: 'disable' | 'enable'): void => {
     const a = accountIn.value.trim();
     if (!a) {
@@ -59,8 +71,11 @@ export function adminPage(app: App): Page {
     }
     void act(`${what === 'disable' ? 'Disable' : 'Enable'} ${a}`, 'POST', `/v1/admin/accounts/${encodeURIComponent(a)}/${what}`);
   };
-  disable.addEventListener('click', () => accountAct('disable'));
-  enable.addEventListener('click', () => accountAct('enable'));
+  accountForm.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const by = (e as SubmitEvent).submitter as HTMLElement | null;
+    accountAct(by?.dataset.action === 'enable' ? 'enable' : 'disable');
+  });
 
   // ---- snapshot -------------------------------------------------------------------------------
   const snapshot = h('button', { type: 'button', 'data-testid': 'snapshot' }, 'Snapshot now');
@@ -69,6 +84,11 @@ export function adminPage(app: App): Page {
   // ---- fault injection (only when the server has it on) ---------------------------------------
   const threadSel = select([], { id: 'admin-thread', 'data-testid': 'kill-thread-select' });
   const kill = h('button', { type: 'button', class: 'danger', 'data-testid': 'kill-thread' }, 'Kill thread');
+  const killNote = h('p', { class: 'hint', 'data-testid': 'kill-note' });
+  threadSel.addEventListener('change', () => noteKill());
+  function noteKill(): void {
+    setText(killNote, /^G\d+$/.test(threadSel.value) ? `${threadSel.value} is a gateway thread: killing it ends the whole process (exit 70).` : '');
+  }
   kill.addEventListener('click', () => {
     const t = threadSel.value;
     if (t) void act(`Kill ${t}`, 'POST', `/v1/admin/fault/kill/${encodeURIComponent(t)}`);
@@ -76,25 +96,35 @@ export function adminPage(app: App): Page {
   const faultPanel = h('div', { class: 'panel', hidden: true, 'data-testid': 'fault-panel' },
     h('h2', null, 'Fault injection'),
     h('p', { class: 'hint' }, 'Kills the thread as a crash would; the supervisor rebuilds it from snapshot + journal. Orders for it are refused with SHARD_RECOVERING meanwhile.'),
-    h('div', { class: 'row' }, field('Thread', threadSel), kill));
+    h('div', { class: 'row' }, field('Thread', threadSel), kill), killNote);
 
   let stopped = false;
-  /** Fault injection and the thread names, asked once: this page makes no requests while idle. */
+  /**
+   * Fault injection and the threads it can kill, asked once: this page makes no requests while idle.
+   * R, M0…, J (journal on), K (Kafka shipping on), G1… (gateway workers; thread 0 is the process).
+   * `always200=1`: a degraded server's 503 would print a console error.
+   */
   async function loadFault(): Promise<void> {
-    const [live, health] = await Promise.all([api('GET', '/v1/stats/live'), api('GET', '/health/deep')]);
+    const [live, health] = await Promise.all([api('GET', '/v1/stats/live'), api('GET', '/health/deep?always200=1')]);
     if (stopped) return;
     const on = live.ok && live.body.faultInjection === true;
     const names = new Set<string>();
     for (const s of (health.body.supervisor as Array<Record<string, unknown>> | undefined) ?? []) names.add(String(s.agent));
+    const journal = health.body.journal;
+    if (typeof journal === 'string' && journal !== 'off') names.add('J');
+    const kafka = health.body.kafka as { state?: unknown } | undefined;
+    if (typeof kafka?.state === 'string' && kafka.state !== 'off') names.add('K');
+    const options: Array<[string, string]> = [...names].map((n) => [n, n]);
     const gw = Number(health.body.gatewayThreads ?? 1);
-    for (let g = 1; g < gw; g++) names.add(`G${g}`);
-    setOptions(threadSel, [...names]);
+    for (let g = 1; g < gw; g++) options.push([`G${g}`, `G${g} (ends the process)`]);
+    setOptions(threadSel, options);
+    noteKill();
     faultPanel.hidden = !on;
   }
 
   const panels = h('div', { class: 'admin-grid', hidden: true },
     h('div', { class: 'panel' }, h('h2', null, 'Symbol'), h('div', { class: 'row' }, field('Symbol', symbolSel), halt, resume)),
-    h('div', { class: 'panel' }, h('h2', null, 'Account kill switch'), h('div', { class: 'row' }, field('Account', accountIn), disable, enable)),
+    h('div', { class: 'panel' }, h('h2', null, 'Account kill switch'), accountForm),
     h('div', { class: 'panel' }, h('h2', null, 'Snapshot'), snapshot),
     faultPanel,
     h('div', { class: 'panel full' }, h('h2', null, 'Result'), result, body));

@@ -12,6 +12,11 @@ import { h } from './dom.ts';
 const BID = '#26a69a';
 const ASK = '#ef5350';
 const TEXT = '#9aa7b4';
+/** Levels a side the depth chart draws. */
+const DEPTH_LEVELS = 200;
+/** Candles the chart keeps: the last WINDOW, trimmed back to it (one setData) once it holds WINDOW + SLACK. */
+const WINDOW = 1000;
+const SLACK = 100;
 
 export class DepthChart {
   readonly el: HTMLElement;
@@ -50,8 +55,11 @@ export class DepthChart {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     ctx.clearRect(0, 0, cssW, cssH);
     const { bids, asks } = book.levels();
-    const b = cumulative(bids.slice(0, 200));
-    const a = cumulative(asks.slice(0, 200));
+    const b = cumulative(bids.slice(0, DEPTH_LEVELS));
+    const a = cumulative(asks.slice(0, DEPTH_LEVELS));
+    // What was drawn, for tests and devtools.
+    this.el.dataset.bidLevels = String(b.length);
+    this.el.dataset.askLevels = String(a.length);
     ctx.font = '11px system-ui, sans-serif';
     ctx.fillStyle = TEXT;
     if (b.length === 0 && a.length === 0) {
@@ -135,14 +143,15 @@ export class CandleChart {
   private readonly chart: IChartApi;
   private readonly candles: ISeriesApi<'Candlestick'>;
   private readonly volume: ISeriesApi<'Histogram'>;
-  /** A snapshot to set at the next render (null: none pending). */
-  private snapshot: Candle[] | null = [];
+  /** A snapshot to set at the next render (null: none pending), with what it is of (e.g. the interval). */
+  private snapshot: { candles: Candle[]; label: string } | null = { candles: [], label: '' };
   /** Candle updates since the last render, the latest per bucket. */
   private readonly pending = new Map<number, Candle>();
-  private lastStart = 0;
+  /** What the chart holds, oldest first: at most WINDOW + SLACK bars (a series only grows otherwise). */
+  private bars: Candle[] = [];
 
   constructor() {
-    this.el = h('div', { class: 'candles', 'data-testid': 'candle-chart' });
+    this.el = h('div', { class: 'candles', 'data-testid': 'candle-chart', 'data-bars': '0' });
     this.chart = createChart(this.el, {
       autoSize: true,
       layout: { background: { color: 'transparent' }, textColor: TEXT, attributionLogo: true, fontSize: 11 },
@@ -162,8 +171,9 @@ export class CandleChart {
     if (d) this.candles.applyOptions({ priceFormat: { type: 'price', precision: d.scale, minMove: toNumber(tickSize) } });
   }
 
-  setSnapshot(candles: Candle[]): void {
-    this.snapshot = candles;
+  /** `label`: what the candles are of (the interval), shown as the element's `data-interval`. */
+  setSnapshot(candles: Candle[], label = ''): void {
+    this.snapshot = { candles, label };
     this.pending.clear();
   }
 
@@ -181,25 +191,42 @@ export class CandleChart {
 
   render(): void {
     if (this.snapshot !== null) {
-      const sorted = [...this.snapshot].sort((x, y) => x.start - y.start);
-      this.candles.setData(sorted.map(bar));
-      this.volume.setData(sorted.map(vol));
-      this.lastStart = sorted.length ? sorted[sorted.length - 1].start : 0;
+      this.bars = [...this.snapshot.candles].sort((x, y) => x.start - y.start).slice(-WINDOW);
+      this.setData();
+      this.el.dataset.interval = this.snapshot.label;
       this.snapshot = null;
     }
     if (this.pending.size === 0) return;
     const updates = [...this.pending.values()].sort((x, y) => x.start - y.start);
     this.pending.clear();
     for (const c of updates) {
-      if (c.start < this.lastStart) continue; // the chart only takes the last bar or a newer one
+      const last = this.bars[this.bars.length - 1];
+      if (last && c.start < last.start) continue; // the chart only takes the last bar or a newer one
+      if (last && c.start === last.start) this.bars[this.bars.length - 1] = c;
+      else this.bars.push(c);
       this.candles.update(bar(c));
       this.volume.update(vol(c));
-      this.lastStart = c.start;
     }
+    if (this.bars.length >= WINDOW + SLACK) {
+      this.bars = this.bars.slice(-WINDOW);
+      this.setData();
+    } else this.describe();
   }
 
   dispose(): void {
     this.chart.remove();
+  }
+
+  private setData(): void {
+    this.candles.setData(this.bars.map(bar));
+    this.volume.setData(this.bars.map(vol));
+    this.describe();
+  }
+
+  /** What the chart shows, for tests and devtools: `data-bars`, `data-last-close`. */
+  private describe(): void {
+    this.el.dataset.bars = String(this.bars.length);
+    this.el.dataset.lastClose = this.bars[this.bars.length - 1]?.close ?? '';
   }
 }
 

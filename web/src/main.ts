@@ -12,6 +12,7 @@ import { opsPage } from './ops.ts';
 import { api } from './rest.ts';
 import { startRouter } from './router.ts';
 import type { Route } from './router.ts';
+import { installTestHook } from './testhook.ts';
 import { tradePage } from './trade.ts';
 import { Connection } from './ws.ts';
 
@@ -51,10 +52,12 @@ async function boot(): Promise<void> {
   // The skip link must not change the route.
   root.querySelector('.skip')?.addEventListener('click', (e) => { e.preventDefault(); main.focus(); });
 
+  // connecting → syncing (open, snapshots still coming) → live; reconnecting while the socket is down.
   conn.onState(() => {
     setText(connState, conn.state);
     connState.className = `conn ${conn.state}`;
   });
+  installTestHook(conn);
   conn.start();
 
   const symbols = await loadSymbols(loading);

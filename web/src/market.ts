@@ -21,10 +21,13 @@ interface Trade {
   ts: number;
 }
 
+/** A tape entry: a trade, or a marker where the trades channel's `seq` jumped (trades missed). */
+type TapeEntry = Trade | { gap: true };
+
 /** The last trades, newest first (a fixed number of reused rows). */
 export class Tape {
   readonly el: HTMLElement;
-  private readonly trades: Trade[] = [];
+  private readonly entries: TapeEntry[] = [];
   private readonly rows: HTMLElement[] = [];
   private version = 0;
   private drawn = -1;
@@ -41,13 +44,17 @@ export class Tape {
   }
 
   add(t: Trade): void {
-    this.trades.unshift(t);
-    if (this.trades.length > this.size) this.trades.length = this.size;
-    this.version += 1;
+    this.push(t);
+  }
+
+  /** Trades were missed here (conflation, reconnect): the tape is not continuous. */
+  addGap(): void {
+    if (this.entries.length > 0 && 'gap' in this.entries[0]) return;
+    this.push({ gap: true });
   }
 
   clear(): void {
-    this.trades.length = 0;
+    this.entries.length = 0;
     this.version += 1;
   }
 
@@ -55,14 +62,29 @@ export class Tape {
     if (this.drawn === this.version) return;
     this.drawn = this.version;
     for (let i = 0; i < this.size; i++) {
-      const t = this.trades[i];
+      const t = this.entries[i];
       const r = this.rows[i];
-      r.className = t ? `tape-row ${t.takerSide === 'buy' ? 'buy' : 'sell'}` : 'tape-row empty';
       const [p, q, ts] = r.children;
+      if (t && 'gap' in t) {
+        r.className = 'tape-row gap';
+        r.title = 'trades missed here (the connection fell behind or reconnected)';
+        setText(p, '⋯ gap');
+        setText(q, 'missed');
+        setText(ts, '');
+        continue;
+      }
+      r.className = t ? `tape-row ${t.takerSide === 'buy' ? 'buy' : 'sell'}` : 'tape-row empty';
+      if (r.title) r.title = '';
       setText(p, t?.price ?? '');
       setText(q, t?.quantity ?? '');
       setText(ts, t ? timeOfDay(t.ts) : '');
     }
+  }
+
+  private push(e: TapeEntry): void {
+    this.entries.unshift(e);
+    if (this.entries.length > this.size) this.entries.length = this.size;
+    this.version += 1;
   }
 }
 
@@ -138,7 +160,7 @@ export function marketPage(app: App): Page {
     candleSub = app.conn.subscribe(topic, {
       reset: () => { candles.clear(); dirty(); },
       message: (m) => {
-        if (m.type === 'candles_snapshot') candles.setSnapshot((m.candles as Candle[]) ?? []);
+        if (m.type === 'candles_snapshot') candles.setSnapshot((m.candles as Candle[]) ?? [], topic.interval);
         else candles.push(m as unknown as Candle);
         dirty();
       },
@@ -149,6 +171,7 @@ export function marketPage(app: App): Page {
     for (const u of subs) u();
     book.reset();
     tape.clear();
+    let lastTradeSeq: number | null = null;
     ticker.set(null);
     const info = app.info(symbol);
     if (info) candles.setTick(info.tickSize);
@@ -162,8 +185,12 @@ export function marketPage(app: App): Page {
         },
       }),
       app.conn.subscribe({ channel: 'trades', symbol }, {
+        // Kept over a reconnect: the next trade's seq tells whether any were missed meanwhile.
         reset: () => {},
         message: (m) => {
+          const seq = Number(m.seq);
+          if (lastTradeSeq !== null && seq !== lastTradeSeq + 1) tape.addGap();
+          lastTradeSeq = seq;
           tape.add({ tradeId: String(m.tradeId), price: String(m.price), quantity: String(m.quantity), takerSide: String(m.takerSide), ts: Number(m.ts) });
           dirty();
         },

@@ -1,8 +1,12 @@
 /**
- * Operations page: threads with their supervisor state, ring lags, journal and Kafka from
- * `GET /health/deep`; stage latency percentiles and rates from `GET /v1/stats/live` (one sample a
- * second, the server's interval since its previous sample), plotted with uPlot over the last
- * five minutes. Both polled once a second while the page is open.
+ * Operations page: threads — risk R, matching shards M0…, journal J, gateway threads G (thread 0,
+ * the main thread), G1…, Kafka K — with their state, supervisor phase, restarts, last recovery,
+ * lag and runtime; per-shard ring lags, journal durable sequence, Kafka and probes, from
+ * `GET /health/deep?always200=1` (200 whatever the health: a degraded server's 503 would print a
+ * "Failed to load resource" error in the browser console every second; the body's `status` says
+ * ok/degraded). Stage latency percentiles and rates from `GET /v1/stats/live` (one sample a second,
+ * the server's interval since its previous sample; the stages as the server lists them), plotted
+ * with uPlot over the last five minutes. Both polled once a second while the page is open.
  */
 import uPlot from 'uplot';
 import type { App, Page } from './app.ts';
@@ -28,26 +32,107 @@ type Health = Record<string, unknown> & {
   supervisor?: Array<Record<string, unknown>>;
   rings?: Array<Record<string, unknown>>;
   gatewayThreads?: number;
+  runtime?: Record<string, { code?: string; tsLoader?: boolean } | null>;
   journal?: string;
   journalError?: string;
   ackMode?: string;
-  kafka?: Record<string, unknown> & { lag?: number[]; shipped?: number[]; circuit?: { state?: string } };
+  kafka?: Record<string, unknown> & { state?: string; lag?: number[]; shipped?: number[]; restarts?: number; lastError?: string | null; circuit?: { state?: string } };
   synthetic?: { enabled?: boolean; shards?: Array<Record<string, unknown>> };
   failures?: Array<Record<string, unknown>>;
 };
 
-const STAGES = ['decode', 'match', 'event_out', 'report'] as const;
-const STAGE_TITLES: Record<string, string> = { decode: 'decode (G)', match: 'match (M)', event_out: 'event out (M → G)', report: 'receive → report (G)' };
+const STAGE_TITLES: Record<string, string> = { decode: 'decode (G)', risk: 'risk (R)', match: 'match (M)', event_out: 'event out (M → G)', report: 'receive → report (G)' };
+const stageTitle = (s: string): string => STAGE_TITLES[s] ?? s;
 const KEEP = 300;
 const POLL_MS = 1000;
 const PLOT_H = 130;
 
-const THREAD_ROLES: Record<string, string> = { R: 'risk stage', J: 'journal', K: 'Kafka shipping' };
+const THREAD_ROLES: Record<string, string> = { R: 'risk stage', J: 'journal', K: 'Kafka shipping', G: 'gateway thread 0 (main)' };
 function role(name: string): string {
   if (THREAD_ROLES[name]) return THREAD_ROLES[name];
   if (/^M\d+$/.test(name)) return `matching shard ${name.slice(1)}`;
   if (/^G\d+$/.test(name)) return `gateway thread ${name.slice(1)}`;
   return '';
+}
+
+/** Display order: R, M0…, J, G, G1…, K, then anything else. */
+function threadRank(name: string): [number, number] {
+  const n = Number(/\d+$/.exec(name)?.[0] ?? 0);
+  if (name === 'R') return [0, 0];
+  if (/^M\d+$/.test(name)) return [1, n];
+  if (name === 'J') return [2, 0];
+  if (/^G\d*$/.test(name)) return [3, n];
+  if (name === 'K') return [4, 0];
+  return [5, 0];
+}
+
+/** One row of the threads table. */
+interface ThreadRow {
+  name: string;
+  state: string;
+  phase: string | null;
+  restarts: number | null;
+  lastRecoveryMs: number | null;
+  heartbeat: number | null;
+  commands: number | null;
+  events: number | null;
+  lag: number | null;
+  runtime: string | null;
+  lastError: string | null;
+  ok: boolean;
+}
+
+/** The threads of a /health/deep answer: engine agents and supervisor, gateway threads, Kafka. */
+export function threadRows(hd: Health): ThreadRow[] {
+  const agents = new Map((hd.agents ?? []).map((a) => [String(a.name), a]));
+  const sup = new Map((hd.supervisor ?? []).map((s) => [String(s.agent), s]));
+  const rt = hd.runtime ?? {};
+  const rings = hd.rings ?? [];
+  const gateways = Math.max(1, Number(hd.gatewayThreads ?? 1));
+  const gwName = (g: number): string => (g === 0 ? 'G' : `G${g}`);
+  const kafka = hd.kafka ?? {};
+  const kafkaOn = typeof kafka.state === 'string' && kafka.state !== 'off';
+  const names = new Set([...agents.keys(), ...sup.keys()]);
+  if (hd.journal && hd.journal !== 'off') names.add('J');
+  for (let g = 0; g < gateways; g++) names.add(gwName(g));
+  if (kafkaOn) names.add('K');
+  const runtime = (n: string): string | null => {
+    const r = rt[n];
+    return r ? `${r.code ?? '?'}${r.tsLoader ? ' (TS loader)' : ''}` : null;
+  };
+  const maxOf = (xs: Array<number | undefined>): number | null => {
+    const v = xs.filter((x): x is number => typeof x === 'number');
+    return v.length ? Math.max(...v) : null;
+  };
+  return [...names].sort((a, b) => {
+    const [x, y] = [threadRank(a), threadRank(b)];
+    return x[0] - y[0] || x[1] - y[1] || (a < b ? -1 : 1);
+  }).map((n): ThreadRow => {
+    const a = agents.get(n);
+    const s = sup.get(n);
+    const phase = s ? String(s.phase ?? '') || null : null;
+    const base = {
+      name: n, phase, restarts: typeof s?.restarts === 'number' ? s.restarts : null,
+      lastRecoveryMs: typeof s?.lastRecoveryMs === 'number' ? s.lastRecoveryMs : null,
+      heartbeat: typeof a?.heartbeat === 'number' ? a.heartbeat : null, commands: typeof a?.commands === 'number' ? a.commands : null,
+      events: typeof a?.events === 'number' ? a.events : null, lag: null as number | null, runtime: runtime(n),
+      lastError: typeof s?.lastError === 'string' ? s.lastError : null,
+    };
+    if (/^G\d*$/.test(n)) {
+      // A gateway thread that died ended the process: one that answers is running. Its lag: the
+      // most events it has yet to read on any shard's event ring.
+      const lag = gateways > 1 ? maxOf(rings.map((r) => (r.gatewayLags as Record<string, number> | undefined)?.[n])) : maxOf(rings.map((r) => r.eventLag as number | undefined));
+      return { ...base, state: 'running', lag, ok: true };
+    }
+    if (n === 'K') {
+      const state = String(kafka.state);
+      const lag = Array.isArray(kafka.lag) ? kafka.lag.reduce((x, y) => x + y, 0) : null;
+      return { ...base, state, phase: state === 'restarting' ? 'restarting' : 'running', restarts: kafka.restarts ?? null, lag, lastError: kafka.lastError ?? null, ok: state === 'running' || state === 'starting' };
+    }
+    const state = n === 'J' && !a ? String(hd.journal ?? s?.phase ?? '—') : String(a?.state ?? (s?.phase === 'running' ? 'running' : s?.phase ?? '—'));
+    const lag = n === 'R' ? maxOf(rings.map((r) => r.riskLag as number | undefined)) : null;
+    return { ...base, state, lag, ok: state === 'running' && (phase ?? 'running') === 'running' };
+  });
 }
 
 /** A uPlot line chart that follows its container's width. */
@@ -94,7 +179,8 @@ class Plot {
 
 export function opsPage(app: App): Page {
   const xs: number[] = [];
-  const lat = new Map<string, Array<Array<number | null>>>(STAGES.map((s) => [s, [[], [], []]]));
+  /** Per stage (in the server's order, as they first appear): p50, p99, p99.9 series aligned with xs. */
+  const lat = new Map<string, Array<Array<number | null>>>();
   const rates: Array<number[]> = [[], [], []];
   let live: LiveStats | null = null;
   let liveError = '';
@@ -105,13 +191,21 @@ export function opsPage(app: App): Page {
   let samples = 0;
   let healthSamples = 0;
 
-  const plots = new Map<string, Plot>(STAGES.map((s) => [s, new Plot(STAGE_TITLES[s], [
-    { label: 'p50', stroke: '#4fc3f7' }, { label: 'p99', stroke: '#ffb74d' }, { label: 'p99.9', stroke: '#ef5350' },
-  ], micros, `latency-plot-${s}`)]));
-  const ratePlot = new Plot('per second', [{ label: 'orders', stroke: '#4fc3f7' }, { label: 'trades', stroke: '#26a69a' }, { label: 'rejects', stroke: '#ef5350' }], rate, 'rates-plot');
+  const plots = new Map<string, Plot>();
+  const plotsEl = h('div', { class: 'plots' });
+  /** A stage seen for the first time: its series (empty so far) and its plot, before the rates plot. */
+  function addStage(stage: string): void {
+    lat.set(stage, [xs.map(() => null), xs.map(() => null), xs.map(() => null)]);
+    const plot = new Plot(stageTitle(stage), [
+      { label: 'p50', stroke: '#4fc3f7' }, { label: 'p99', stroke: '#ffb74d' }, { label: 'p99.9', stroke: '#ef5350' },
+    ], micros, `latency-plot-${stage}`);
+    plots.set(stage, plot);
+    plotsEl.insertBefore(plot.el, ratePlot.el);
+  }
+  const ratePlot = new Plot('per second', [{ label: 'new orders', stroke: '#4fc3f7' }, { label: 'trades', stroke: '#26a69a' }, { label: 'rejects', stroke: '#ef5350' }], rate, 'rates-plot');
 
   const status = h('p', { class: 'status-line', role: 'status', 'data-testid': 'ops-status' }, 'loading…');
-  const threads = table(['Thread', 'Role', 'State', 'Supervisor phase', 'Restarts', 'Last recovery', 'Heartbeat', 'Commands', 'Events', 'Last error'], { class: 'grid', 'data-testid': 'threads' });
+  const threads = table(['Thread', 'Role', 'State', 'Supervisor phase', 'Restarts', 'Last recovery', 'Heartbeat', 'Commands', 'Events', 'Lag (events)', 'Runtime', 'Last error'], { class: 'grid', 'data-testid': 'threads' });
   const rings = table(['Shard', 'Event lag', 'Risk lag', 'Gateway lags', 'Durable seq', 'Kafka shipped', 'Kafka lag', 'Probe', 'Probe latency'], { class: 'grid', 'data-testid': 'rings' });
   const system = h('dl', { class: 'kv', 'data-testid': 'system' });
   const latencyTable = table(['Stage', 'Samples', 'p50', 'p99', 'p99.9'], { class: 'grid', 'data-testid': 'latency-table' });
@@ -130,15 +224,15 @@ export function opsPage(app: App): Page {
   const dirty = (): void => app.frames.mark(render);
 
   function renderLive(): void {
-    for (const s of STAGES) plots.get(s)!.setData([xs, ...lat.get(s)!] as uPlot.AlignedData);
+    for (const [s, plot] of plots) plot.setData([xs, ...lat.get(s)!] as uPlot.AlignedData);
     ratePlot.setData([xs, ...rates] as uPlot.AlignedData);
     const l = live;
     latencyTable.body.replaceChildren(...(l?.stages ?? []).map((s) => h('tr', { 'data-stage': s.stage },
-      h('th', { scope: 'row' }, STAGE_TITLES[s.stage] ?? s.stage), cell(count(s.count)), cell(micros(s.p50)), cell(micros(s.p99)), cell(micros(s.p999)))));
+      h('th', { scope: 'row' }, stageTitle(s.stage)), cell(count(s.count)), cell(micros(s.p50)), cell(micros(s.p99)), cell(micros(s.p999)))));
     const kv: Array<[string, string]> = l ? [
       ['Connections', count(l.counters.connections)],
-      ['Messages / s', rate(l.rates.messages)], ['Orders / s', rate(l.rates.orders)], ['Trades / s', rate(l.rates.trades)], ['Rejects / s', rate(l.rates.rejects)],
-      ['Messages', count(l.counters.messages)], ['Orders', count(l.counters.orders)], ['Trades', count(l.counters.trades)], ['Rejects', count(l.counters.rejects)], ['Events', count(l.counters.events)],
+      ['Messages / s', rate(l.rates.messages)], ['New orders / s', rate(l.rates.orders)], ['Trades / s', rate(l.rates.trades)], ['Rejects / s', rate(l.rates.rejects)],
+      ['Messages', count(l.counters.messages)], ['New orders', count(l.counters.orders)], ['Trades', count(l.counters.trades)], ['Rejects', count(l.counters.rejects)], ['Events', count(l.counters.events)],
       ['Sample interval', ms(l.intervalMs)], ['Fault injection', l.faultInjection ? 'on' : 'off'],
     ] : [];
     counters.replaceChildren(...kv.map(([k, v]) => h('div', null, h('dt', null, k), h('dd', null, v))));
@@ -148,19 +242,10 @@ export function opsPage(app: App): Page {
   function renderHealth(): void {
     const hd = health;
     if (!hd) return updateStatus();
-    const agents = new Map((hd.agents ?? []).map((a) => [String(a.name), a]));
-    const sup = new Map((hd.supervisor ?? []).map((s) => [String(s.agent), s]));
-    const names = [...new Set([...agents.keys(), ...sup.keys()])];
-    threads.body.replaceChildren(...names.map((n) => {
-      const a = agents.get(n) ?? {};
-      const s = sup.get(n) ?? {};
-      const state = String(a.state ?? (s.phase === 'running' ? 'running' : s.phase ?? '—'));
-      return h('tr', { 'data-testid': 'thread-row', 'data-thread': n, class: state === 'running' && (s.phase ?? 'running') === 'running' ? 'ok' : 'bad' },
-        h('th', { scope: 'row' }, n), cell(role(n), 'left'), cell(state), cell(orDash(s.phase as string)), cell(orDash(s.restarts as number)),
-        cell(s.lastRecoveryMs === null || s.lastRecoveryMs === undefined ? '—' : ms(Number(s.lastRecoveryMs))),
-        cell(orDash(a.heartbeat as number)), cell(count(a.commands as number)), cell(count(a.events as number)),
-        cell(orDash((s.lastError as string) ?? null), 'err'));
-    }));
+    threads.body.replaceChildren(...threadRows(hd).map((t) => h('tr', { 'data-testid': 'thread-row', 'data-thread': t.name, class: t.ok ? 'ok' : 'bad' },
+      h('th', { scope: 'row' }, t.name), cell(role(t.name), 'left'), cell(t.state), cell(orDash(t.phase)), cell(orDash(t.restarts)),
+      cell(t.lastRecoveryMs === null ? '—' : ms(t.lastRecoveryMs)), cell(orDash(t.heartbeat)), cell(count(t.commands)), cell(count(t.events)),
+      cell(count(t.lag)), cell(orDash(t.runtime)), cell(orDash(t.lastError), 'err'))));
     const probes = new Map((hd.synthetic?.shards ?? []).map((p) => [Number(p.shard), p]));
     rings.body.replaceChildren(...(hd.rings ?? []).map((r, i) => {
       const k = Number(r.shard ?? i);
@@ -205,10 +290,10 @@ export function opsPage(app: App): Page {
       const l = a.body as unknown as LiveStats;
       if (!live || l.ts !== live.ts) {
         live = l;
+        for (const st of l.stages) if (!lat.has(st.stage)) addStage(st.stage);
         xs.push(l.ts / 1000);
-        for (const s of STAGES) {
+        for (const [s, [p50, p99, p999]] of lat) {
           const st = l.stages.find((x) => x.stage === s);
-          const [p50, p99, p999] = lat.get(s)!;
           p50.push(st?.p50 ?? null);
           p99.push(st?.p99 ?? null);
           p999.push(st?.p999 ?? null);
@@ -228,9 +313,9 @@ export function opsPage(app: App): Page {
     timers[0] = setTimeout(() => void pollLive(), POLL_MS);
   }
   async function pollHealth(): Promise<void> {
-    const a = await api('GET', '/health/deep');
+    const a = await api('GET', '/health/deep?always200=1');
     if (stopped) return;
-    // 503 still carries the full body: it says what is degraded.
+    // Always 200 (a 503 still carried the full body, but printed a console error each second).
     if (a.body && Array.isArray(a.body.agents)) {
       health = a.body as Health;
       healthError = '';
@@ -243,12 +328,13 @@ export function opsPage(app: App): Page {
   const el = h('section', { class: 'page ops', 'data-testid': 'page-ops', 'aria-labelledby': 'ops-title' },
     h('div', { class: 'toolbar' }, h('h1', { id: 'ops-title' }, 'Operations'), status),
     h('div', { class: 'ops-grid' },
-      h('div', { class: 'panel' }, h('h2', null, 'Threads'), h('div', { class: 'scroll' }, threads.table)),
+      h('div', { class: 'panel full' }, h('h2', null, 'Threads'), h('div', { class: 'scroll' }, threads.table)),
       h('div', { class: 'panel' }, h('h2', null, 'Stage latency (last second)'), latencyTable.table),
-      h('div', { class: 'panel' }, h('h2', null, 'Per shard: ring lags (event lag: the slowest gateway thread), journal, Kafka, probes'), h('div', { class: 'scroll' }, rings.table)),
       h('div', { class: 'panel' }, h('h2', null, 'System'), system),
+      h('div', { class: 'panel full' }, h('h2', null, 'Per shard: ring lags (event lag: the slowest gateway thread), journal, Kafka, probes'), h('div', { class: 'scroll' }, rings.table)),
       h('div', { class: 'panel full' }, h('h2', null, 'Stage latency and rates, last 5 minutes'),
-        h('div', { class: 'plots' }, ...STAGES.map((s) => plots.get(s)!.el), ratePlot.el, h('div', { class: 'counters' }, h('h2', null, 'Counters'), counters)))));
+        plotsEl)));
+  plotsEl.append(ratePlot.el, h('div', { class: 'counters' }, h('h2', null, 'Counters'), counters));
 
   void pollLive();
   void pollHealth();

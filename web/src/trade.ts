@@ -3,9 +3,14 @@
  * server's refusal shown verbatim, a ladder of the selected symbol with this account's prices
  * marked, open orders with cancel and replace, fills, credit and positions.
  *
+ * Order entry covers every order type the engine takes: limit, market, stop, stop-limit (with
+ * iceberg, GTD, post-only, self-trade prevention) and one-cancels-other (`new_oco`: a limit leg and
+ * a stop or stop-limit leg, same side and quantity). A waiting stop's stop price can be replaced.
+ *
  * Reads go over REST (`GET /v1/orders`, `/v1/fills`, `/v1/account`), kept live by the execution
- * reports on the authenticated WebSocket and reloaded after a reconnect. Commands (new, cancel,
- * replace) and the key check go over that WebSocket: a refusal there is a message the page shows,
+ * reports on the authenticated WebSocket and reloaded once the connection is authenticated again
+ * after a reconnect (reports reach only authenticated connections: a reload before the auth_ack
+ * could miss some). Commands (new, cancel, replace) and the key check go over that WebSocket: a refusal there is a message the page shows,
  * while over HTTP every refused order (422) or unknown key (401) would also print a "Failed to load
  * resource" error in the browser console, which an operator must be able to keep clean. A fresh
  * client order id per submit (the REST path's Idempotency-Key) makes a resubmit a new order.
@@ -19,8 +24,8 @@ import { Fills, OpenOrders } from './orders.ts';
 import type { Fill, Order } from './orders.ts';
 import { api, refusalName, refusalText } from './rest.ts';
 import { keys } from './session.ts';
-import { ORDER_TYPES, TIFS, newClientOrderId, uses, validateOrder } from './validate.ts';
-import type { OrderInput } from './validate.ts';
+import { ORDER_TYPES, ORDER_TYPE_LABELS, STPS, TIFS, maxQtyProblem, newClientOrderId, uses, validateOrder } from './validate.ts';
+import type { OrderInput, OrderType } from './validate.ts';
 import type { Msg, Topic } from './ws.ts';
 
 /**
@@ -45,6 +50,8 @@ function showAnswer(into: HTMLElement, m: Msg | null, accepted: (r: Msg) => stri
 
 export function tradePage(app: App): Page {
   let apiKey: string | null = null;
+  /** The connection is authenticated for the key in use (its reports flow) and the views were loaded since. */
+  let authed = false;
   const orders = new OpenOrders();
   const fills = new Fills();
   let account: Record<string, unknown> | null = null;
@@ -105,7 +112,9 @@ export function tradePage(app: App): Page {
     whoami.hidden = false;
     setText(accountName, app.conn.account ?? '…');
     orderFieldset.disabled = false;
-    void loadAll();
+    // Load once the connection is authenticated (now, or at its auth_ack: see onState below).
+    authed = app.conn.account !== null;
+    if (authed) void loadAll();
   }
 
   function signOut(why: string): void {
@@ -157,11 +166,13 @@ export function tradePage(app: App): Page {
   const symbolSel = select(app.symbols.map((s) => s.symbol), { id: 'order-symbol', 'data-testid': 'order-symbol' });
   symbolSel.value = app.symbol;
   const sideSel = select([['buy', 'Buy'], ['sell', 'Sell']], { id: 'order-side', 'data-testid': 'order-side' });
-  const typeSel = select(ORDER_TYPES.map((t) => [t, t.replace('_', ' ')] as [string, string]), { id: 'order-type', 'data-testid': 'order-type' });
+  const typeSel = select(ORDER_TYPES.map((t) => [t, ORDER_TYPE_LABELS[t]] as [string, string]), { id: 'order-type', 'data-testid': 'order-type' });
   const tifSel = select([...TIFS], { id: 'order-tif', 'data-testid': 'order-tif' });
+  const stpSel = select(STPS.map((x) => [x, x.replace('_', ' ')] as [string, string]), { id: 'order-stp', 'data-testid': 'order-stp' });
   const dec = (id: string, testid: string): HTMLInputElement => h('input', { type: 'text', inputmode: 'decimal', autocomplete: 'off', id, 'data-testid': testid });
   const priceIn = dec('order-price', 'order-price');
   const stopIn = dec('order-stop', 'order-stop');
+  const stopLimitIn = dec('order-stop-limit', 'order-stop-limit');
   const qtyIn = dec('order-qty', 'order-qty');
   const displayIn = dec('order-display', 'order-display');
   const expireIn = h('input', { type: 'datetime-local', id: 'order-expire', 'data-testid': 'order-expire', step: '1' });
@@ -172,6 +183,7 @@ export function tradePage(app: App): Page {
 
   const priceField = field('Price', priceIn);
   const stopField = field('Stop price', stopIn);
+  const stopLimitField = field('Stop leg limit price (optional: a stop-limit leg)', stopLimitIn);
   const qtyField = field('Quantity', qtyIn);
   const displayField = field('Display quantity (iceberg, optional)', displayIn);
   const expireField = field('Expire time (GTD, local time)', expireIn);
@@ -180,7 +192,8 @@ export function tradePage(app: App): Page {
     h('legend', null, 'New order'),
     h('div', { class: 'row2' }, field('Symbol', symbolSel), field('Side', sideSel)),
     h('div', { class: 'row2' }, field('Type', typeSel), field('Time in force', tifSel)),
-    priceField, stopField, qtyField, displayField, expireField, postOnlyField,
+    priceField, stopField, stopLimitField, qtyField, displayField, expireField,
+    field('Self-trade prevention', stpSel), postOnlyField,
     submit);
   const orderForm = h('form', { class: 'order-form', 'data-testid': 'order-form', novalidate: true }, orderFieldset, problemsList, orderResult);
 
@@ -188,16 +201,21 @@ export function tradePage(app: App): Page {
     const info = app.info(symbolSel.value);
     setHint(priceField, info ? `tick ${info.tickSize}` : '');
     setHint(stopField, info ? `tick ${info.tickSize}` : '');
+    setHint(stopLimitField, info ? `tick ${info.tickSize}` : '');
     setHint(qtyField, info ? `lot ${info.lotSize}, at most ${info.maxOrderQty}` : '');
     setHint(displayField, info ? `lot ${info.lotSize}` : '');
   }
 
   function showFields(): void {
-    const t = typeSel.value as OrderInput['orderType'];
+    const t = typeSel.value as OrderType;
     const u = uses(t);
-    setOptions(tifSel, t === 'market' ? ['IOC', 'FOK'] : [...TIFS]);
+    setOptions(tifSel, u.tifs);
+    setLabel(priceField, t === 'oco' ? 'Limit leg price' : t === 'stop_limit' ? 'Limit price' : 'Price');
+    setLabel(displayField, t === 'oco' ? 'Display quantity (limit leg iceberg, optional)' : 'Display quantity (iceberg, optional)');
+    setLabel(postOnlyField, t === 'oco' ? 'Post-only (limit leg)' : 'Post-only');
     toggle(priceField, priceIn, u.price);
     toggle(stopField, stopIn, u.stopPrice);
+    toggle(stopLimitField, stopLimitIn, u.stopLimitPrice);
     toggle(displayField, displayIn, u.displayQuantity);
     toggle(postOnlyField, postOnlyIn, u.postOnly);
     toggle(expireField, expireIn, tifSel.value === 'GTD');
@@ -215,8 +233,9 @@ export function tradePage(app: App): Page {
     const k = apiKey;
     if (!k || submit.disabled) return;
     const input: OrderInput = {
-      symbol: symbolSel.value, side: sideSel.value, orderType: typeSel.value as OrderInput['orderType'], timeInForce: tifSel.value as OrderInput['timeInForce'],
-      price: priceIn.value, stopPrice: stopIn.value, quantity: qtyIn.value, displayQuantity: displayIn.value, expireTime: expireIn.value, postOnly: postOnlyIn.checked,
+      symbol: symbolSel.value, side: sideSel.value, orderType: typeSel.value as OrderType, timeInForce: tifSel.value as OrderInput['timeInForce'],
+      price: priceIn.value, stopPrice: stopIn.value, stopLimitPrice: stopLimitIn.value, quantity: qtyIn.value, displayQuantity: displayIn.value,
+      expireTime: expireIn.value, postOnly: postOnlyIn.checked, stp: stpSel.value,
     };
     const { body, problems } = validateOrder(input, app.info(input.symbol), Date.now());
     problemsList.replaceChildren(...problems.map((p) => h('li', null, p)));
@@ -228,6 +247,16 @@ export function tradePage(app: App): Page {
     submit.disabled = true;
     orderResult.className = 'result';
     orderResult.replaceChildren('sending…');
+    if (input.orderType === 'oco') {
+      // Two orders, one request: the answer is the limit leg's report (then the stop leg's).
+      const stopId = newClientOrderId();
+      const req = { type: 'new_oco', ...body, limit: { ...(body.limit as object), clientOrderId }, stop: { ...(body.stop as object), clientOrderId: stopId } };
+      void app.conn.request(req).then((m) => {
+        submit.disabled = false;
+        showAnswer(orderResult, m, (r) => `Accepted: OCO group ${String(r.ocoGroupId ?? r.orderId)} — limit leg ${String(r.orderId)} (${clientOrderId}) ${String(r.orderStatus)}, stop leg ${String(r.ocoOrderId ?? '?')} (${stopId})`);
+      });
+      return;
+    }
     void app.conn.request({ type: 'new_order', ...body, clientOrderId }).then((m) => {
       submit.disabled = false;
       showAnswer(orderResult, m, (r) => `Accepted: order ${String(r.orderId)} (${clientOrderId}) ${String(r.orderStatus)}`);
@@ -266,7 +295,8 @@ export function tradePage(app: App): Page {
         r = { tr, cells };
         rows.set(id, r);
       }
-      const values = [o.orderId, o.clientOrderId, o.symbol, o.side, o.orderType, o.price, o.stopPrice, o.quantity, o.cumQuantity, o.leavesQuantity, o.orderStatus, o.timeInForce];
+      const type = `${String(o.orderType)}${o.ocoGroupId ? ` · OCO ${String(o.ocoGroupId)}` : ''}`;
+      const values = [o.orderId, o.clientOrderId, o.symbol, o.side, type, o.price, o.stopPrice, o.quantity, o.cumQuantity, o.leavesQuantity, o.orderStatus, o.timeInForce];
       values.forEach((v, i) => setText(r!.cells[i], orDash(v as string | undefined)));
       r.tr.className = o.side === 'buy' ? 'buy' : 'sell';
       if (r.tr !== before) ordersTable.body.insertBefore(r.tr, before);
@@ -283,11 +313,13 @@ export function tradePage(app: App): Page {
   }
 
   const replacePrice = h('input', { type: 'text', inputmode: 'decimal', autocomplete: 'off', id: 'replace-price', 'data-testid': 'replace-price' });
+  const replaceStop = h('input', { type: 'text', inputmode: 'decimal', autocomplete: 'off', id: 'replace-stop', 'data-testid': 'replace-stop' });
   const replaceQty = h('input', { type: 'text', inputmode: 'decimal', autocomplete: 'off', id: 'replace-qty', 'data-testid': 'replace-qty' });
+  const replaceStopField = field('New stop price (a waiting stop)', replaceStop);
   const replaceTitle = h('legend');
   const replaceClose = h('button', { type: 'button' }, 'Close');
   const replaceForm = h('form', { class: 'replace-form', hidden: true, 'data-testid': 'replace-form', novalidate: true },
-    h('fieldset', null, replaceTitle, field('New price', replacePrice), field('New total quantity', replaceQty),
+    h('fieldset', null, replaceTitle, field('New price', replacePrice), replaceStopField, field('New total quantity', replaceQty),
       h('button', { type: 'submit', class: 'primary', 'data-testid': 'replace-submit' }, 'Replace'), replaceClose));
   let replacing: Order | null = null;
 
@@ -298,6 +330,10 @@ export function tradePage(app: App): Page {
     setText(replaceTitle, `Replace order ${id} (${String(o.symbol)} ${String(o.side)})`);
     replacePrice.value = typeof o.price === 'string' ? o.price : '';
     replacePrice.disabled = !(o.orderType === 'limit' || o.orderType === 'stop_limit');
+    // The stop price changes only while the stop waits for its trigger.
+    const waiting = o.orderStatus === 'pending_trigger';
+    replaceStop.value = waiting && typeof o.stopPrice === 'string' ? o.stopPrice : '';
+    toggle(replaceStopField, replaceStop, waiting);
     replaceQty.value = String(o.quantity ?? '');
     replaceForm.hidden = false;
     (replacePrice.disabled ? replaceQty : replacePrice).focus();
@@ -311,14 +347,20 @@ export function tradePage(app: App): Page {
     const body: Record<string, string> = {};
     const problems: string[] = [];
     const p = replacePrice.value.trim();
+    const sp = replaceStop.value.trim();
     const q = replaceQty.value.trim();
     if (!replacePrice.disabled && p !== o.price) {
       const pp = info ? gridProblem('Price', p, info.tickSize) : null;
       if (pp) problems.push(pp);
       body.price = p;
     }
+    if (!replaceStop.disabled && sp !== o.stopPrice) {
+      const spp = info ? gridProblem('Stop price', sp, info.tickSize) : null;
+      if (spp) problems.push(spp);
+      body.stopPrice = sp;
+    }
     if (q !== o.quantity) {
-      const qp = info ? gridProblem('Quantity', q, info.lotSize) : null;
+      const qp = info ? gridProblem('Quantity', q, info.lotSize) ?? maxQtyProblem('Quantity', q, info) : null;
       if (qp) problems.push(qp);
       else if (typeof o.cumQuantity === 'string' && cmpDec(q, o.cumQuantity) <= 0) problems.push(`Quantity must stay above the filled ${o.cumQuantity}`);
       body.quantity = q;
@@ -391,15 +433,15 @@ export function tradePage(app: App): Page {
     scheduleAccount();
     dirty();
   });
-  let wasLive = app.conn.state === 'live';
   const offState = app.conn.onState(() => {
     keyChecked();
     if (apiKey && app.conn.authError) return signOut(`Key refused: ${app.conn.authError}`);
     setText(accountName, app.conn.account ?? (app.conn.authError ? `refused: ${app.conn.authError}` : '…'));
-    const live = app.conn.state === 'live';
-    // Reports may have been missed while disconnected: reconcile from the views.
-    if (live && !wasLive) void loadAll();
-    wasLive = live;
+    // Reports may have been missed while not authenticated (reconnect, first load): reconcile from
+    // the views once they flow again — after the auth_ack, not when the socket opens.
+    const now = apiKey !== null && app.conn.account !== null;
+    if (now && !authed) void loadAll();
+    authed = now;
   });
 
   const el = h('section', { class: 'page trade', 'data-testid': 'page-trade', 'aria-labelledby': 'trade-title' },
@@ -439,6 +481,11 @@ function setHint(fieldEl: HTMLElement, text: string): void {
     fieldEl.append(hint);
   }
   setText(hint, text);
+}
+
+function setLabel(fieldEl: HTMLElement, text: string): void {
+  const label = fieldEl.querySelector('label');
+  if (label) setText(label, text);
 }
 
 /** Show or hide a field; a hidden control is disabled too (out of the tab order and the form). */
