@@ -8,8 +8,8 @@
  */
 import { compileConfig, demoConfig } from '../engine/config.ts';
 import { InlineEngine } from '../engine/inline-engine.ts';
-import { EVT_SLOT_WORDS } from '../engine/event-slot.ts';
-import { CommandType, OrderType, Side, TimeInForce } from '../engine/codes.ts';
+import { EVT_SLOT_WORDS, EVT_TYPE } from '../engine/event-slot.ts';
+import { CommandType, EventType, OrderType, Side, TimeInForce } from '../engine/codes.ts';
 import { AccountViews } from '../feeds/accounts.ts';
 import { Candles } from '../feeds/candles.ts';
 import { MarketData } from '../feeds/market-data.ts';
@@ -24,11 +24,14 @@ eng.onEvent((w, b) => { events.push(w.slice(b, b + EVT_SLOT_WORDS)); });
 eng.shards[0].setClock(1_700_000_000_000_000);
 const sym = spec.symbols[0];
 for (let i = 0; i < 2_000; i++) {
-  eng.submit({ type: CommandType.NEW, symbolId: 0, accountId: 0, side: Side.SELL, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, price: sym.referencePrice + 100 + i, qty: 1_000_000, clientOrderId: `m${i}` });
+  eng.submit({ type: CommandType.NEW, symbolId: 0, accountId: 0, side: Side.SELL, orderType: OrderType.LIMIT, tif: TimeInForce.GTC, price: sym.referencePrice + 100 + i, qty: 10_000, clientOrderId: `m${i}` });
 }
 for (let i = 0; i < takers; i++) {
   eng.submit({ type: CommandType.NEW, symbolId: 0, accountId: 1 + (i % 8), side: Side.BUY, orderType: OrderType.LIMIT, tif: TimeInForce.IOC, price: sym.referencePrice + 200, qty: 1, clientOrderId: `t${i % 100_000}` });
 }
+// The workload must trade (each taker fills against a resting maker): say so, and refuse to measure otherwise.
+const trades = events.filter((e) => e[EVT_TYPE] === EventType.TRADE).length;
+if (trades < takers) throw new Error(`only ${trades} trades for ${takers} takers: the makers did not rest (risk limits?)`);
 const result: Record<string, number[]> = {};
 for (const [name, make] of [['market-data', () => new MarketData(spec)], ['accounts', () => new AccountViews(spec)], ['candles', () => new Candles(spec)]] as const) {
   result[name] = [];
@@ -39,4 +42,4 @@ for (const [name, make] of [['market-data', () => new MarketData(spec)], ['accou
     result[name].push(Math.round(Number(process.hrtime.bigint() - t0) / events.length));
   }
 }
-console.log(JSON.stringify({ events: events.length, takers, nsPerEvent: result }));
+console.log(JSON.stringify({ events: events.length, takers, trades, nsPerEvent: result }));
