@@ -286,7 +286,8 @@ async function main(): Promise<number> {
     return 3;
   }
   const scheme = cfg.gateway.tls ? 'wss' : 'ws';
-  say(`listening on ${scheme}://${cfg.gateway.host}:${port}/ws  (HTTP: /health /health/deep /health/synthetic /metrics /v1/symbols /v1/book/:symbol)`, { port });
+  say(`listening on ${scheme}://${cfg.gateway.host}:${port}/ws  (HTTP: /health /health/deep /health/synthetic /metrics /v1/symbols /v1/book/:symbol /v1/orders /openapi.json)`, { port });
+  say(`web console: ${scheme === 'wss' ? 'https' : 'http'}://${cfg.gateway.host}:${port}/`);
   say(`engine: risk stage R + ${spec.shards} matching shard(s); ${cluster.threads} gateway thread(s); journal ${cfg.journal ? journalDir : 'off'}; ack mode ${cfg.gateway.ackMode}`);
   log.info({ port, host: cfg.gateway.host }, 'gateway listening');
 
