@@ -60,15 +60,17 @@ async function startRestartable(): Promise<Server> {
 
 /** A server on `port` again (after a restart); retried while the port is in use, for up to 10 s. */
 async function startOnPort(port: number): Promise<Server> {
-  const t0 = Date.now();
-  for (;;) {
+  let srv: Server | null = null;
+  await until(async () => {
     try {
-      return await startServer({ port });
+      srv = await startServer({ port });
+      return true;
     } catch (e) {
-      if (!inUse(e) || Date.now() - t0 > 10_000) throw e;
-      await new Promise((r) => setTimeout(r, 100)); // poll until whoever holds it lets go
+      if (!inUse(e)) throw e;
+      return false;
     }
-  }
+  }, 10_000, `port ${port} free again`);
+  return srv as unknown as Server;
 }
 
 /** A topic's subscription state, from the page's test hook. */
